@@ -1,0 +1,1 @@
+"""hipflask's HTTP toolkit: protocol-neutral, no application knowledge, no I/O."""
