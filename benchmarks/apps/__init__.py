@@ -1,0 +1,1 @@
+"""One module per peer; each exposes ``build(scenario_name) -> app``."""

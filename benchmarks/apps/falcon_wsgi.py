@@ -1,0 +1,196 @@
+"""Falcon (WSGI, ``falcon.App``): resources with ``on_get``/``on_post`` responders.
+
+Idiomatic equivalents where Falcon has no feature of its own:
+templates render a jinja2 template loaded once; the session is an
+itsdangerous-signed cookie read in the responder; the before/after hooks are
+three middleware components, each with ``process_request`` and
+``process_response``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import falcon
+from itsdangerous import BadSignature
+
+from benchmarks.apps import common
+from benchmarks.apps.raw_common import SESSION_SERIALIZER, load_template
+
+
+class Hello:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = "Hello, World!"
+
+
+class User:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, user_id: int) -> None:
+        resp.media = {"id": user_id, "name": f"user{user_id}"}
+
+
+class Search:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"q": req.get_param("q"), "page": req.get_param_as_int("page")}
+
+
+class Form:
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"count": len(req.get_media())}
+
+
+class Upload:
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        size = 0
+        for part in req.get_media():
+            if part.name == "file":
+                size = len(part.stream.read())
+        resp.media = {"size": size}
+
+
+class UploadSave:
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        path = common.upload_path()
+        for part in req.get_media():
+            if part.name == "file":
+                with open(path, "wb") as target:
+                    part.stream.pipe(target)
+        resp.media = {"size": os.path.getsize(path)}
+
+
+class Table:
+    def __init__(self) -> None:
+        self.template = load_template()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = self.template.render(rows=common.ROWS)
+
+
+class Login:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        value = SESSION_SERIALIZER.dumps({"user": common.SESSION_USER})
+        resp.set_cookie(common.SESSION_COOKIE, value, secure=False, path="/")
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = "ok"
+
+
+class Session:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        values = req.get_cookie_values(common.SESSION_COOKIE)
+        try:
+            data = SESSION_SERIALIZER.loads(values[0]) if values else None
+        except BadSignature:
+            data = None
+        if not data:
+            raise falcon.HTTPBadRequest(title="no session")
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = data["user"]
+
+
+class Filler:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, **params: Any) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = "filler"
+
+
+class Post:
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, user_id: int, post_id: int
+    ) -> None:
+        resp.media = {"user_id": user_id, "post_id": post_id}
+
+
+class Hook:
+    """One before hook (process_request) and one after hook (process_response)."""
+
+    def __init__(self, position: int):
+        self.position = position
+        self.name = common.BEFORE_HOOKS[position]
+        self.header = common.AFTER_HEADERS[position]
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if self.position == 0:
+            req.context.trace = [self.name]
+        else:
+            req.context.trace.append(self.name)
+
+    def process_response(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        resource: object,
+        req_succeeded: bool,
+    ) -> None:
+        resp.set_header(self.header, "1")
+
+
+class Hooks:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = ",".join(req.context.trace)
+
+
+def _single(path: str, resource: Callable[[], object]) -> Callable[[], falcon.App]:
+    def build_one() -> falcon.App:
+        app = falcon.App()
+        app.add_route(path, resource())
+        return app
+
+    return build_one
+
+
+def session() -> falcon.App:
+    app = falcon.App()
+    app.add_route("/login", Login())
+    app.add_route("/session", Session())
+    return app
+
+
+def _routes(total: int) -> Callable[[], falcon.App]:
+    def build_routes() -> falcon.App:
+        app = falcon.App()
+        filler = Filler()
+        rules = {
+            "static": "/api/v1/static{}/index",
+            "int": "/api/v1/res{}/{{item_id:int}}",
+            "slug": "/api/v1/res{}/{{slug}}/detail",
+        }
+        for kind, index in common.route_plan(total):
+            app.add_route(rules[kind].format(index), filler)
+        app.add_route("/api/v1/users/{user_id:int}/posts/{post_id:int}", Post())
+        return app
+
+    return build_routes
+
+
+def middleware_hooks() -> falcon.App:
+    app = falcon.App(middleware=[Hook(position) for position in range(3)])
+    app.add_route("/hooks", Hooks())
+    return app
+
+
+BUILDERS: dict[str, Callable[[], falcon.App]] = {
+    "hello": _single("/", Hello),
+    "json_param": _single("/user/{user_id:int}", User),
+    "query": _single("/search", Search),
+    "form_post": _single("/form", Form),
+    "not_found": _single("/", Hello),
+    "upload": _single("/upload", Upload),
+    "upload_save": _single("/upload-save", UploadSave),
+    "template": _single("/table", Table),
+    "session": session,
+    "routes_10": _routes(10),
+    "routes_1000": _routes(1000),
+    "middleware_hooks": middleware_hooks,
+}
+
+
+def build(scenario: str) -> falcon.App:
+    """The Falcon WSGI app for ``scenario``."""
+    builder = BUILDERS.get(scenario)
+    if builder is None:
+        raise LookupError(f"no Falcon WSGI app for scenario {scenario!r}")
+    return builder()

@@ -1,0 +1,1086 @@
+"""The ``Flask`` application object: the registry and the one request pipeline.
+
+How a request flows (read top to bottom from :meth:`Flask._handle`):
+
+1. An adapter (:mod:`hipflask.wsgi` or :mod:`hipflask.asgi`) builds a Request and a
+   RequestContext, matches the URL (:meth:`_match_request`) and pushes the context.
+2. :meth:`_handle` runs Flask's steps: ``request_started``, URL value
+   preprocessors and ``before_request`` hooks (a non-None result short-circuits),
+   the view, error handlers for what was raised, ``make_response``,
+   ``after_request`` hooks and session saving, ``request_finished``. Anything
+   that escapes becomes a 500 through :meth:`handle_exception`.
+3. The adapter sends the response and pops the context (teardown functions).
+
+The pipeline is written once, as a coroutine. Every call into user code goes
+through :meth:`_call`, which knows whether the callable is a coroutine function
+(decided once per callable and cached in ``_async_flags``) and how the pipeline
+is being driven:
+
+- *direct*: the coroutine is stepped with ``send(None)`` by sync code (a WSGI
+  request, or an ASGI request whose endpoint is sync from end to end, stepped in a
+  worker thread). Sync callables are called inline; async ones run on the
+  thread's own event loop. The pipeline never suspends, so one ``send`` finishes.
+- *async*: the coroutine runs on the server's event loop (ASGI). Async callables
+  are awaited; sync ones run in a worker thread (or inline with
+  ``ASGI_SYNC_INLINE``).
+
+Hook chains (preprocessors, before, after) are flattened per endpoint on first
+use (:meth:`_chain_for`); setup methods raise once the first request was handled,
+as in Flask, so the flattened chains cannot go stale.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import typing as t
+from collections.abc import Iterator
+from datetime import timedelta
+from itertools import chain
+
+from . import signals
+from .concurrency import drive as _drive
+from .concurrency import is_async_callable, run_coroutine, run_in_thread
+from .config import Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .globals import _cv_app, _cv_request
+from .helpers import _split_blueprint_path, get_debug_flag
+from .http.datastructures import Headers
+from .http.exceptions import (
+    Aborter,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestRedirect,
+    RoutingException,
+)
+from .json.provider import DefaultJSONProvider, JSONProvider
+from .logging import create_logger
+from .routing import BuildError, Map, MapAdapter, Rule
+from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
+from .sessions import SecureCookieSessionInterface, SessionInterface
+from .wrappers import Request, Response
+
+if t.TYPE_CHECKING:
+    from .blueprints import Blueprint
+    from .testing import FlaskClient
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+_sentinel = object()
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+class _Chain:
+    """The hooks that apply to one endpoint, flattened in call order."""
+
+    __slots__ = ("after", "all_sync", "before", "blueprints", "preprocessors")
+
+    def __init__(
+        self,
+        blueprints: list[str],
+        preprocessors: list[t.Callable[..., t.Any]],
+        before: list[t.Callable[..., t.Any]],
+        after: list[t.Callable[..., t.Any]],
+        all_sync: bool,
+    ) -> None:
+        self.blueprints = blueprints
+        self.preprocessors = preprocessors
+        self.before = before
+        self.after = after
+        self.all_sync = all_sync
+
+
+class Flask(Scaffold):
+    """The application: register views and hooks, then serve it as WSGI or ASGI."""
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    aborter_class = Aborter
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    url_rule_class = Rule
+    url_map_class = Map
+    test_client_class: type[FlaskClient] | None = None
+    test_cli_runner_class: type[t.Any] | None = None
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    default_config: dict[str, t.Any] = {
+        "DEBUG": None,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "USE_X_SENDFILE": False,
+        "TRUSTED_HOSTS": None,
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "MAX_CONTENT_LENGTH": None,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "TRAP_BAD_REQUEST_ERRORS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "EXPLAIN_TEMPLATE_LOADING": False,
+        "PREFERRED_URL_SCHEME": "http",
+        "TEMPLATES_AUTO_RELOAD": None,
+        "MAX_COOKIE_SIZE": 4093,
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+        # hipflask: under ASGI, call sync views and hooks on the event loop instead
+        # of a worker thread (for apps whose sync code never blocks).
+        "ASGI_SYNC_INLINE": False,
+    }
+
+    testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        self.instance_path = instance_path
+        self.config = self.make_config(instance_relative_config)
+        self.aborter = self.aborter_class()
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_build_error_handlers: list[
+            t.Callable[[Exception, str, dict[str, t.Any]], str]
+        ] = []
+        self.teardown_appcontext_funcs: list[t.Callable[..., t.Any]] = []
+        self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
+        self.blueprints: dict[str, Blueprint] = {}
+        self.extensions: dict[str, t.Any] = {}
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        self._got_first_request = False
+        # Per-callable and per-endpoint decisions, made once (see module doc).
+        self._async_flags: dict[t.Any, bool] = {}
+        self._chains: dict[str | None, _Chain] = {}
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError(
+                    "Invalid static_host/host_matching combination"
+                )
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=self.send_static_file,
+            )
+
+    # -- names and settings ---------------------------------------------------
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """The application's name: the import name, or the main script's name."""
+        if self.import_name == "__main__":
+            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """Whether debug mode is on (``DEBUG`` config)."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+            self.jinja_env.auto_reload = value
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The application's logger, named after the app."""
+        logger = self.__dict__.get("_logger")
+        if logger is None:
+            logger = self.__dict__["_logger"] = create_logger(self)
+        return logger
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create the config, with defaults and ``DEBUG`` from the environment."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = get_debug_flag()
+        return self.config_class(root_path, defaults)
+
+    def auto_find_instance_path(self) -> str:
+        """The ``instance`` folder next to the package (or in ``var/`` if installed)."""
+        prefix, package_path = _find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
+
+    def open_instance_resource(self, resource: str, mode: str = "rb") -> t.IO[t.Any]:
+        """Open a file relative to the instance folder."""
+        return open(os.path.join(self.instance_path, resource), mode)  # noqa: SIM115
+
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = None
+    ) -> t.IO[t.Any]:
+        """Open a file relative to the application's root path for reading."""
+        if mode not in {"r", "rt", "rb"}:
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)  # noqa: SIM115
+        return open(path, mode, encoding=encoding)  # noqa: SIM115
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called"
+                " on the application. It has already handled its first"
+                " request, any changes will not be applied"
+                " consistently.\n"
+                "Make sure all imports, decorators, functions, etc."
+                " needed to set up the application are done before"
+                " running it."
+            )
+
+    # -- registration -----------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: t.Callable[..., t.Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Connect a URL rule to an endpoint and, optionally, its view function."""
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)  # type: ignore[arg-type]
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for"
+                ' example: @app.route(..., methods=["POST"])'
+            )
+        methods = {item.upper() for item in methods}
+        required_methods: set[str] = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(
+                view_func, "provide_automatic_options", None
+            )
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing"
+                    f" endpoint function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def teardown_appcontext(self, f: F) -> F:
+        """Run ``f(exc)`` when the application context is popped."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(self, f: F) -> F:
+        """Register a function adding names to ``hipflask shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Register a blueprint's routes and hooks on this application."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return self.blueprints.values()
+
+    # -- contexts -------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new application context (``with app.app_context(): ...``)."""
+        return AppContext(self)
+
+    def request_context(self, environ: dict[str, t.Any]) -> RequestContext:
+        """A new request context for a WSGI environ."""
+        return RequestContext(self, environ)
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
+        """A request context built from test-client style arguments."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> FlaskClient:
+        """A client that sends requests to this app without a server."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import FlaskClient as cls  # type: ignore[assignment]
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)  # type: ignore[misc]
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """A URL adapter for building (and matching) URLs in this context."""
+        if request is not None:
+            trusted = self.config["TRUSTED_HOSTS"]
+            if trusted is not None:
+                request.trusted_hosts = trusted
+            host = request.host
+            server_name = self.config["SERVER_NAME"]
+            subdomain: str | None = None
+            if self.url_map.host_matching:
+                server_name = host
+            elif self.subdomain_matching and server_name:
+                subdomain = self._subdomain_of(host, server_name)
+            else:
+                subdomain = self.url_map.default_subdomain or ""
+                if not server_name:
+                    server_name = host
+            return self.url_map.bind(
+                server_name,
+                script_name=request.root_path or "/",
+                subdomain=subdomain,
+                url_scheme=request.scheme,
+                default_method=request.method,
+                path_info=request.path,
+                query_args=request.query_string.decode("latin-1"),
+            )
+        if self.config["SERVER_NAME"] is not None:
+            return self.url_map.bind(
+                self.config["SERVER_NAME"],
+                script_name=self.config["APPLICATION_ROOT"],
+                url_scheme=self.config["PREFERRED_URL_SCHEME"],
+            )
+        return None
+
+    @staticmethod
+    def _subdomain_of(host: str, server_name: str) -> str:
+        host = host.lower()
+        server_name = server_name.lower()
+        if host == server_name:
+            return ""
+        if host.endswith("." + server_name):
+            return host[: -len(server_name) - 1]
+        return "<invalid>"
+
+    # -- routing ------------------------------------------------------------------
+
+    def _routing_host(self, request: Request) -> str:
+        """What the URL map matches hosts against for this request."""
+        if self.url_map.host_matching:
+            return request.host.lower()
+        if self.subdomain_matching:
+            server_name = self.config["SERVER_NAME"]
+            if server_name:
+                return self._subdomain_of(request.host, server_name)
+            return self.url_map.default_subdomain
+        return self.url_map.default_subdomain
+
+    def _match_request(self, request: Request) -> None:
+        """Match the URL; store the rule and args, or the routing exception."""
+        url_map = self.url_map
+        try:
+            if url_map.host_matching or self.subdomain_matching:
+                host = self._routing_host(request)
+            else:
+                host = url_map.default_subdomain
+            request.url_rule, request.view_args = url_map._match(
+                request.path, request.method, host
+            )
+        except RequestRedirect as e:
+            request.routing_exception = e
+        except HTTPException as e:
+            request.routing_exception = e
+        except Exception as e:  # a converter that failed badly
+            request.routing_exception = e
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise the routing exception stored on the request."""
+        exc = request.routing_exception
+        if isinstance(exc, RoutingException) and not isinstance(exc, HTTPException):
+            raise exc
+        if isinstance(exc, RequestRedirect) and exc.new_url.startswith("/"):
+            raise RequestRedirect(self._absolute_redirect(request, exc.new_url))
+        raise exc  # type: ignore[misc]
+
+    @staticmethod
+    def _absolute_redirect(request: Request, path: str) -> str:
+        url = f"{request.scheme}://{request.host}{request.root_path}{path}"
+        if request.query_string:
+            url = f"{url}?{request.query_string.decode('latin-1')}"
+        return url
+
+    # -- decisions made once --------------------------------------------------
+
+    def _is_async(self, func: t.Callable[..., t.Any]) -> bool:
+        flag = self._async_flags.get(func)
+        if flag is None:
+            flag = self._async_flags[func] = is_async_callable(func)
+        return flag
+
+    def _chain_for(self, endpoint: str | None) -> _Chain:
+        """The flattened hook chain for an endpoint (cached)."""
+        chain_ = self._chains.get(endpoint)
+        if chain_ is not None:
+            return chain_
+        self._got_first_request = True
+        blueprints = _split_blueprint_path(endpoint.rpartition(".")[0]) if (
+            endpoint and "." in endpoint
+        ) else []
+        names: list[str | None] = [None, *reversed(blueprints)]
+        preprocessors = [
+            f for name in names for f in self.url_value_preprocessors.get(name, ())
+        ]
+        before = [f for name in names for f in self.before_request_funcs.get(name, ())]
+        after = [
+            f
+            for name in chain(blueprints, (None,))
+            for f in reversed(self.after_request_funcs.get(name, ()))
+        ]
+        funcs = [*preprocessors, *before, *after]
+        view = self.view_functions.get(endpoint) if endpoint else None
+        if view is not None:
+            funcs.append(view)
+        all_sync = not any(self._is_async(f) for f in funcs)
+        chain_ = _Chain(blueprints, preprocessors, before, after, all_sync)
+        self._chains[endpoint] = chain_
+        return chain_
+
+    # -- the pipeline ---------------------------------------------------------------
+
+    async def _call(
+        self, direct: bool, func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any
+    ) -> t.Any:
+        """Call user code the way the current driver needs (see module doc)."""
+        if direct:
+            if self._is_async(func):
+                return run_coroutine(func(*args, **kwargs))
+            return func(*args, **kwargs)
+        if self._is_async(func):
+            return await func(*args, **kwargs)
+        if self.config["ASGI_SYNC_INLINE"]:
+            return func(*args, **kwargs)
+        return await run_in_thread(func, *args, **kwargs)
+
+    async def _handle(self, ctx: RequestContext, direct: bool) -> Response:
+        """Turn the pushed request context into a response. Never raises Exception."""
+        request = ctx.request
+        chain_ = self._chain_for(request.url_rule.endpoint if request.url_rule else None)
+        try:
+            try:
+                if signals.request_started.receivers:
+                    signals.request_started.send(self, _async_wrapper=self.ensure_sync)
+                rv = None
+                if chain_.preprocessors:
+                    for func in chain_.preprocessors:
+                        await self._call(direct, func, request.endpoint, request.view_args)
+                for func in chain_.before:
+                    rv = await self._call(direct, func)
+                    if rv is not None:
+                        break
+                if rv is None:
+                    rv = await self._dispatch(request, direct)
+            except Exception as e:
+                rv = await self._handle_user_exception(e, chain_, direct)
+            return await self._finalize(ctx, chain_, rv, direct, False)
+        except Exception as e:
+            return await self._handle_exception(ctx, chain_, e, direct)
+
+    async def _dispatch(self, request: Request, direct: bool) -> t.Any:
+        if request.routing_exception is not None:
+            self.raise_routing_exception(request)
+        rule = request.url_rule
+        if rule is None:
+            raise NotFound()
+        if request.method == "OPTIONS" and getattr(
+            rule, "provide_automatic_options", False
+        ):
+            return self.make_default_options_response()
+        view = self.view_functions[rule.endpoint]  # type: ignore[index]
+        return await self._call(direct, view, **request.view_args)  # type: ignore[arg-type]
+
+    async def _handle_user_exception(
+        self, e: Exception, chain_: _Chain, direct: bool
+    ) -> t.Any:
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            if e.code is None or isinstance(e, RoutingException):
+                return e
+            handler = self._find_error_handler(e, chain_.blueprints)
+            if handler is None:
+                return e
+            return await self._call(direct, handler, e)
+        handler = self._find_error_handler(e, chain_.blueprints)
+        if handler is None:
+            raise e
+        return await self._call(direct, handler, e)
+
+    async def _finalize(
+        self,
+        ctx: RequestContext,
+        chain_: _Chain,
+        rv: t.Any,
+        direct: bool,
+        from_error_handler: bool,
+    ) -> Response:
+        response = self.make_response(rv)
+        try:
+            for func in ctx._after_request_functions:
+                response = await self._call(direct, func, response)
+            for func in chain_.after:
+                response = await self._call(direct, func, response)
+            session = ctx._session
+            if session is not None:
+                interface = self.session_interface
+                if not interface.is_null_session(session):
+                    interface.save_session(self, session, response)
+            if signals.request_finished.receivers:
+                signals.request_finished.send(
+                    self, _async_wrapper=self.ensure_sync, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    async def _handle_exception(
+        self, ctx: RequestContext, chain_: _Chain, e: Exception, direct: bool
+    ) -> Response:
+        if signals.got_request_exception.receivers:
+            signals.got_request_exception.send(
+                self, _async_wrapper=self.ensure_sync, exception=e
+            )
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            raise e
+        # Teardown functions see the exception even though a 500 was made.
+        ctx._exception = e
+        self.log_exception((type(e), e, e.__traceback__))
+        server_error: t.Any = InternalServerError(original_exception=e)
+        handler = self._find_error_handler(server_error, chain_.blueprints)
+        if handler is not None:
+            try:
+                server_error = await self._call(direct, handler, server_error)
+            except Exception:
+                self.logger.exception("The error handler for a 500 error failed")
+                server_error = InternalServerError(original_exception=e)
+        try:
+            return await self._finalize(ctx, chain_, server_error, direct, True)
+        except Exception:
+            self.logger.exception("Building the 500 response failed")
+            return InternalServerError().get_response()  # type: ignore[return-value]
+
+    def full_dispatch_request(self) -> Response:
+        """Run the pipeline for the current request context (sync, as Flask)."""
+        ctx = _cv_request.get()
+        return _drive(self._handle(ctx, True))
+
+    # -- public pieces of the pipeline (Flask API) ------------------------------------
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Return a sync callable for ``func`` (coroutine functions get wrapped)."""
+        if self._is_async(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        """Wrap a coroutine function to run on this thread's event loop."""
+
+        def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return run_coroutine(func(*args, **kwargs))
+
+        return wrapper
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP exception should propagate instead of being handled."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if (
+            trap_bad_request is None
+            and self.debug
+            and isinstance(e, BadRequestKeyError)
+        ):
+            return True
+        if trap_bad_request:
+            from .http.exceptions import BadRequest
+
+            return isinstance(e, BadRequest)
+        return False
+
+    def handle_http_exception(self, e: HTTPException) -> HTTPException | t.Any:
+        """Find and call the handler for an HTTP exception (or return it)."""
+        if e.code is None or isinstance(e, RoutingException):
+            return e
+        handler = self._find_error_handler(e, _current_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> HTTPException | t.Any:
+        """Handle an exception raised by user code; re-raise when unhandled."""
+        chain_ = self._chain_for(_current_endpoint())
+        return _drive(self._handle_user_exception(e, chain_, True))
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Turn an unhandled exception into a 500 response (or propagate it)."""
+        ctx = _cv_request.get()
+        chain_ = self._chain_for(_current_endpoint())
+        return _drive(self._handle_exception(ctx, chain_, e, True))
+
+    def log_exception(self, exc_info: t.Any) -> None:
+        """Log an unhandled exception (called when it is not propagated)."""
+        request = _cv_request.get(None)
+        where = f"{request.request.path} [{request.request.method}]" if request else "?"
+        self.logger.error(f"Exception on {where}", exc_info=exc_info)
+
+    def dispatch_request(self) -> t.Any:
+        """Call the view for the current request and return its value."""
+        ctx = _cv_request.get()
+        return _drive(self._dispatch(ctx.request, True))
+
+    def preprocess_request(self) -> t.Any:
+        """Run URL value preprocessors and before_request hooks."""
+        request = _cv_request.get().request
+        chain_ = self._chain_for(request.endpoint)
+        for func in chain_.preprocessors:
+            func(request.endpoint, request.view_args)
+        for func in chain_.before:
+            rv = self.ensure_sync(func)()
+            if rv is not None:
+                return rv
+        return None
+
+    def process_response(self, response: Response) -> Response:
+        """Run after_request hooks and save the session."""
+        ctx = _cv_request.get()
+        chain_ = self._chain_for(ctx.request.endpoint)
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        for func in chain_.after:
+            response = self.ensure_sync(func)(response)
+        if ctx._session is not None and not self.session_interface.is_null_session(
+            ctx._session
+        ):
+            self.session_interface.save_session(self, ctx._session, response)
+        return response
+
+    def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
+        """Make a response from a view's return value and post-process it."""
+        ctx = _cv_request.get()
+        chain_ = self._chain_for(ctx.request.endpoint)
+        return _drive(self._finalize(ctx, chain_, rv, True, from_error_handler))
+
+    def make_default_options_response(self) -> Response:
+        """The automatic OPTIONS response, with ``Allow``."""
+        ctx = _cv_request.get()
+        adapter = ctx.url_adapter
+        methods = adapter.allowed_methods() if adapter is not None else []
+        rv = self.response_class()
+        rv.allow.update(methods)
+        return rv
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether teardown functions should not see ``error``."""
+        return False
+
+    def _teardown_request_funcs(self, request: Request) -> list[t.Callable[..., t.Any]]:
+        funcs = self.teardown_request_funcs
+        if not funcs:
+            return []
+        return [
+            func
+            for name in chain(request.blueprints, (None,))
+            for func in reversed(funcs.get(name, ()))
+        ]
+
+    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run teardown_request functions (blueprints first, newest first)."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        for func in self._teardown_request_funcs(_cv_request.get().request):
+            self.ensure_sync(func)(exc)
+        if signals.request_tearing_down.receivers:
+            signals.request_tearing_down.send(
+                self, _async_wrapper=self.ensure_sync, exc=exc
+            )
+
+    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run teardown_appcontext functions (newest first)."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        for func in reversed(self.teardown_appcontext_funcs):
+            self.ensure_sync(func)(exc)
+        if signals.appcontext_tearing_down.receivers:
+            signals.appcontext_tearing_down.send(
+                self, _async_wrapper=self.ensure_sync, exc=exc
+            )
+
+    async def _pop_async(self, ctx: RequestContext, exc: BaseException | None) -> None:
+        """Pop a request context from the event loop (async mode).
+
+        Teardown functions go through :meth:`_call` like every other user
+        callable: async ones are awaited, sync ones run in a worker thread.
+        """
+        try:
+            if len(ctx._cv_tokens) == 1:
+                for func in self._teardown_request_funcs(ctx.request):
+                    await self._call(False, func, exc)
+                if signals.request_tearing_down.receivers:
+                    signals.request_tearing_down.send(
+                        self, _async_wrapper=self.ensure_sync, exc=exc
+                    )
+                ctx.request.close()
+        finally:
+            app_ctx = ctx._release()
+        if app_ctx is None:
+            return
+        try:
+            if len(app_ctx._cv_tokens) == 1:
+                for func in reversed(self.teardown_appcontext_funcs):
+                    await self._call(False, func, exc)
+                if signals.appcontext_tearing_down.receivers:
+                    signals.appcontext_tearing_down.send(
+                        self, _async_wrapper=self.ensure_sync, exc=exc
+                    )
+        finally:
+            app_ctx._release()
+
+    # -- responses -----------------------------------------------------------------
+
+    def make_response(self, rv: t.Any) -> Response:
+        """Convert a view's return value into a response object (Flask's rules)."""
+        response_class = self.response_class
+        # PERF: the common returns are checked first, by exact type.
+        rv_type = type(rv)
+        if rv_type is str or rv_type is bytes:
+            return response_class(rv)
+        if rv_type is dict or rv_type is list:
+            return self.json.response(rv)
+        if isinstance(rv, response_class):
+            return rv
+        status = headers = None
+        if isinstance(rv, tuple):
+            len_rv = len(rv)
+            if len_rv == 3:
+                rv, status, headers = rv
+            elif len_rv == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple."
+                    " The tuple must have the form (body, status, headers),"
+                    " (body, status), or (body, headers)."
+                )
+        if rv is None:
+            raise TypeError(
+                f"The view function for {_current_endpoint()!r} did not"
+                " return a valid response. The function either returned"
+                " None or ended without a return statement."
+            )
+        if not isinstance(rv, response_class):
+            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
+                rv = response_class(
+                    rv,
+                    status=status,
+                    headers=headers,  # type: ignore[arg-type]
+                )
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                rv = rv.get_response()
+            elif isinstance(rv, Response) or callable(rv):
+                try:
+                    rv = response_class.force_type(rv, _current_environ())  # type: ignore[arg-type]
+                except TypeError as e:
+                    raise TypeError(
+                        f"{e}\nThe view function did not return a valid"
+                        " response. The return type must be a string,"
+                        " dict, list, tuple with headers or status,"
+                        " Response instance, or WSGI callable, but it"
+                        f" was a {type(rv).__name__}."
+                    ).with_traceback(sys.exc_info()[2]) from None
+            else:
+                raise TypeError(
+                    "The view function did not return a valid"
+                    " response. The return type must be a string,"
+                    " dict, list, tuple with headers or status,"
+                    " Response instance, or WSGI callable, but it was a"
+                    f" {type(rv).__name__}."
+                )
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                rv.status = status if isinstance(status, str) else status.decode()
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return rv  # type: ignore[no-any-return]
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response using this app's response class."""
+        from .http.response import redirect as _redirect
+
+        return _redirect(location, code=code, Response=self.response_class)
+
+    # -- URL building ------------------------------------------------------------------
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Let url_defaults functions add values before a URL is built."""
+        names: t.Iterable[str | None] = (None,)
+        if "." in endpoint:
+            names = chain(
+                names, reversed(_split_blueprint_path(endpoint.rpartition(".")[0]))
+            )
+        for name in names:
+            if name in self.url_default_functions:
+                for func in self.url_default_functions[name]:
+                    func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Called when building a URL fails; handlers may return a URL."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def url_for(
+        self,
+        /,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build a URL for ``endpoint`` with ``values`` (extra ones become a query)."""
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            url_adapter = req_ctx.url_adapter
+            blueprint_name = req_ctx.request.blueprint
+            if endpoint[:1] == ".":
+                endpoint = (
+                    f"{blueprint_name}{endpoint}" if blueprint_name else endpoint[1:]
+                )
+            if _external is None:
+                _external = _scheme is not None
+        else:
+            app_ctx = _cv_app.get(None)
+            url_adapter = (
+                app_ctx.url_adapter
+                if app_ctx is not None
+                else self.create_url_adapter(None)
+            )
+            if url_adapter is None:
+                raise RuntimeError(
+                    "Unable to build URLs outside an active request"
+                    " without 'SERVER_NAME' configured. Also configure"
+                    " 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as"
+                    " needed."
+                )
+            if _external is None:
+                _external = True
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        try:
+            rv = url_adapter.build(  # type: ignore[union-attr]
+                endpoint,
+                values,
+                method=_method,
+                url_scheme=_scheme,
+                force_external=_external,
+            )
+        except BuildError as error:
+            values.update(
+                _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
+            )
+            return self.handle_url_build_error(error, endpoint, values)
+        if _anchor is not None:
+            from urllib.parse import quote
+
+            rv = f"{rv}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
+        return rv
+
+    # -- static files (issue #6 fills send_file) ----------------------------------------
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Max age for static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """Serve a file from the static folder."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static_files.")
+        from .helpers import send_from_directory
+
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(
+            t.cast(str, self.static_folder), filename, max_age=max_age
+        )
+
+    # -- serving --------------------------------------------------------------------
+
+    def wsgi_app(
+        self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
+    ) -> t.Iterable[bytes]:
+        """The WSGI application (wrap this attribute with WSGI middleware)."""
+        return serve_wsgi(self, environ, start_response)
+
+    async def asgi_app(
+        self,
+        scope: dict[str, t.Any],
+        receive: t.Callable[[], t.Awaitable[dict[str, t.Any]]],
+        send: t.Callable[[dict[str, t.Any]], t.Awaitable[None]],
+    ) -> None:
+        """The ASGI application (wrap this attribute with ASGI middleware)."""
+        await serve_asgi(self, scope, receive, send)
+
+    def __call__(self, first: t.Any, second: t.Any, third: t.Any = _sentinel) -> t.Any:
+        """WSGI with two arguments; ASGI (returns a coroutine) with three."""
+        if third is _sentinel:
+            return self.wsgi_app(first, second)
+        return self.asgi_app(first, second, third)
+
+
+def _current_endpoint() -> str | None:
+    ctx = _cv_request.get(None)
+    return ctx.request.endpoint if ctx is not None else None
+
+
+def _current_blueprints() -> list[str]:
+    ctx = _cv_request.get(None)
+    return ctx.request.blueprints if ctx is not None else []
+
+
+def _current_environ() -> dict[str, t.Any] | None:
+    ctx = _cv_request.get(None)
+    return ctx.request.environ if ctx is not None else None
+
+
+def _find_package(import_name: str) -> tuple[str | None, str]:
+    """(install prefix or None, package folder) for ``import_name``."""
+    import importlib.util
+
+    root_mod_name, _, _ = import_name.partition(".")
+    package_path: str
+    try:
+        root_spec = importlib.util.find_spec(root_mod_name)
+        if root_spec is None:
+            raise ValueError("not found")
+    except (ImportError, ValueError):
+        package_path = os.getcwd()
+    else:
+        if root_spec.submodule_search_locations:
+            if root_spec.origin is None or root_spec.origin == "namespace":
+                package_path = os.path.dirname(
+                    next(iter(root_spec.submodule_search_locations))
+                )
+            else:
+                package_path = os.path.dirname(os.path.dirname(root_spec.origin))
+        elif root_spec.origin:
+            package_path = os.path.dirname(root_spec.origin)
+        else:
+            package_path = os.getcwd()
+    py_prefix = os.path.abspath(sys.prefix)
+    if os.path.commonpath([package_path, py_prefix]) == py_prefix and (
+        os.path.basename(package_path) == "site-packages"
+        or "site-packages" in package_path.split(os.sep)
+    ):
+        return py_prefix, package_path
+    return None, package_path
+
+
+# The adapters import the contexts, which import nothing from here at load time;
+# importing them last keeps ``wsgi_app``/``asgi_app`` free of per-call imports.
+from .asgi import serve_asgi  # noqa: E402
+from .wsgi import serve_wsgi  # noqa: E402

@@ -1,0 +1,203 @@
+"""The ASGI adapter: http and lifespan scopes (websockets come later).
+
+For an http request it
+
+1. receives the body first when the request can have one, into a spooled buffer
+   bounded by ``MAX_CONTENT_LENGTH`` (so Flask's synchronous ``request.form``,
+   ``get_json()`` and ``files`` work, and a large upload goes to disk, not RAM).
+   A body over the limit is not read further; reading it raises 413;
+2. builds the request, matches the URL and picks a driver:
+   - the endpoint's view and hooks are all sync: the whole pipeline is stepped
+     directly in one worker thread (one thread hop per request, not one per
+     hook), or on the event loop itself with ``ASGI_SYNC_INLINE``;
+   - otherwise the pipeline runs on the event loop in async mode, awaiting
+     async callables and sending sync ones to worker threads;
+3. sends the response: a buffered body in one message, a streamed one chunk by
+   chunk (sync iterators are advanced in a worker thread, async ones awaited).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from .concurrency import drive as _drive
+from .concurrency import iterate_in_thread, run_in_thread
+from .ctx import RequestContext
+from .globals import _cv_app, _cv_request
+from .http.exceptions import RequestEntityTooLarge
+from .http.streams import EMPTY_STREAM, SpooledBody
+
+if t.TYPE_CHECKING:
+    from .app import Flask
+    from .wrappers import Response
+
+Message = dict[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
+
+
+class ClientGone(Exception):
+    """The client disconnected before the request body was complete."""
+
+
+async def serve_asgi(
+    app: Flask, scope: dict[str, t.Any], receive: Receive, send: Send
+) -> None:
+    """Handle one ASGI connection scope with ``app``."""
+    kind = scope["type"]
+    if kind == "http":
+        await _serve_http(app, scope, receive, send)
+    elif kind == "lifespan":
+        await _serve_lifespan(app, receive, send)
+    elif kind == "websocket":
+        # Not supported yet: refuse the handshake (HTTP 403 from the server).
+        await receive()
+        await send({"type": "websocket.close", "code": 1000})
+    else:
+        raise ValueError(f"Unsupported ASGI scope type: {kind!r}")
+
+
+def _may_have_body(scope: dict[str, t.Any]) -> bool:
+    if scope["method"] not in _BODYLESS:
+        return True
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
+async def _receive_body(receive: Receive, limit: int | None) -> SpooledBody:
+    body = SpooledBody(max_content_length=limit)
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            body.close()
+            raise ClientGone()
+        more = message.get("more_body", False)
+        chunk = message.get("body")
+        if chunk:
+            try:
+                body.write(chunk)
+            except RequestEntityTooLarge:
+                # Stop reading; the request raises 413 if the app reads the body.
+                break
+    body.finish()
+    return body
+
+
+def _run_direct(
+    app: Flask, ctx: RequestContext, preserve: t.Callable[[t.Any], None] | None
+) -> Response:
+    """Push, run the pipeline directly, pop: for all-sync endpoints."""
+    error: BaseException | None = None
+    try:
+        ctx.push()
+        try:
+            return _drive(app._handle(ctx, True))
+        except BaseException as e:
+            error = e
+            raise
+    finally:
+        if preserve is not None:
+            preserve(_cv_app.get())
+            preserve(_cv_request.get())
+        ctx.pop(error or ctx._exception)
+
+
+async def _run_async(
+    app: Flask, ctx: RequestContext, preserve: t.Callable[[t.Any], None] | None
+) -> Response:
+    """Push, run the pipeline on the event loop, pop (awaiting teardown)."""
+    error: BaseException | None = None
+    ctx.push()
+    try:
+        return await app._handle(ctx, False)
+    except BaseException as e:
+        error = e
+        raise
+    finally:
+        if preserve is not None:
+            preserve(_cv_app.get())
+            preserve(_cv_request.get())
+        await app._pop_async(ctx, error or ctx._exception)
+
+
+async def _serve_http(
+    app: Flask, scope: dict[str, t.Any], receive: Receive, send: Send
+) -> None:
+    body: t.Any = EMPTY_STREAM
+    if _may_have_body(scope):
+        try:
+            body = await _receive_body(receive, app.config["MAX_CONTENT_LENGTH"])
+        except ClientGone:
+            return
+    request = app.request_class.from_asgi(scope, body)
+    ctx = RequestContext(app, request=request)
+    extra = scope.get("extensions", {}).get("hipflask.environ")
+    preserve = extra.get("hipflask.preserve_context") if extra else None
+    app._match_request(request)
+    rule = request.url_rule
+    chain_ = app._chain_for(rule.endpoint if rule is not None else None)
+    if chain_.all_sync:
+        if app.config["ASGI_SYNC_INLINE"]:
+            response = _run_direct(app, ctx, preserve)
+        else:
+            response = await run_in_thread(_run_direct, app, ctx, preserve)
+    else:
+        response = await _run_async(app, ctx, preserve)
+    try:
+        await _send_response(app, response, request.method, send)
+    finally:
+        response.close()
+        if body is not EMPTY_STREAM:
+            body.close()
+
+
+async def _send_response(
+    app: Flask, response: Response, method: str, send: Send
+) -> None:
+    code, headers, body = response._prepare(method)
+    # PERF: ASGI wants lower-case byte names; encode in one pass.
+    raw_headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in headers
+    ]
+    await send({"type": "http.response.start", "status": code, "headers": raw_headers})
+    if type(body) is list or type(body) is tuple:
+        data = body[0] if len(body) == 1 else b"".join(body)
+        await send({"type": "http.response.body", "body": data})
+        return
+    if hasattr(body, "__aiter__"):
+        async for chunk in body:  # type: ignore[attr-defined]
+            if chunk:
+                await send(
+                    {"type": "http.response.body", "body": chunk, "more_body": True}
+                )
+    elif app.config["ASGI_SYNC_INLINE"]:
+        for chunk in body:
+            if chunk:
+                await send(
+                    {"type": "http.response.body", "body": chunk, "more_body": True}
+                )
+    else:
+        async for chunk in iterate_in_thread(iter(body)):
+            if chunk:
+                await send(
+                    {"type": "http.response.body", "body": chunk, "more_body": True}
+                )
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _serve_lifespan(app: Flask, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

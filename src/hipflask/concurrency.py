@@ -1,0 +1,125 @@
+"""Crossing between sync and async code.
+
+Two directions are needed, and each is decided once per callable, at registration:
+
+- From sync code (a WSGI request, a test) to a coroutine: :func:`run_coroutine`
+  runs it on an event loop owned by the calling thread. The loop is created on first
+  use and reused for every later call on that thread, so an async view under WSGI
+  does not pay for a new loop per request.
+- From async code (an ASGI request) to a blocking callable: :func:`run_in_thread`
+  runs it in the default executor with the caller's contextvars copied, so the
+  request context is visible inside the worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_local = threading.local()
+
+
+def drive(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends to completion, without an event loop.
+
+    The request pipeline in direct mode is such a coroutine: one ``send`` runs
+    it to the end. A coroutine that does suspend is an error here.
+    """
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError("A coroutine driven directly tried to suspend.")
+
+
+def thread_loop() -> asyncio.AbstractEventLoop:
+    """Return this thread's private event loop, creating it on first use."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _local.loop = loop
+    return loop
+
+
+def run_coroutine(awaitable: Awaitable[T]) -> T:
+    """Run ``awaitable`` to completion from sync code on the thread's own loop.
+
+    Raises RuntimeError when called from inside a running event loop on this thread
+    (blocking there would deadlock it).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError(
+            "Cannot run a coroutine synchronously from inside a running event loop."
+            " Await it instead."
+        )
+    loop = thread_loop()
+    if inspect.iscoroutine(awaitable):
+        return loop.run_until_complete(awaitable)
+    return loop.run_until_complete(_await(awaitable))
+
+
+async def _await(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+async def run_in_thread(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call a blocking ``func`` in a worker thread with the current context copied."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    if kwargs:
+        call = functools.partial(context.run, func, *args, **kwargs)
+        return await loop.run_in_executor(None, call)
+    return await loop.run_in_executor(None, context.run, func, *args)
+
+
+def is_async_callable(obj: object) -> bool:
+    """Whether calling ``obj`` returns a coroutine (functions, partials, __call__)."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    if inspect.iscoroutinefunction(obj):
+        return True
+    call = getattr(obj, "__call__", None)  # noqa: B004
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+_STOP = object()
+
+
+def _next_or_stop(iterator: Iterator[T]) -> T | object:
+    try:
+        return next(iterator)
+    except StopIteration:
+        return _STOP
+
+
+async def iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
+    """Drive a blocking iterator from async code, one item per worker-thread call."""
+    while True:
+        item = await run_in_thread(_next_or_stop, iterator)
+        if item is _STOP:
+            return
+        yield item  # type: ignore[misc]
+
+
+def sync_to_coroutine(
+    func: Callable[..., Coroutine[Any, Any, T]],
+) -> Callable[..., T]:
+    """Wrap a coroutine function so sync callers get its result (Flask's async_to_sync)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return run_coroutine(func(*args, **kwargs))
+
+    return wrapper

@@ -1,0 +1,294 @@
+"""Application and request contexts.
+
+A request runs inside two contexts: the application context (``current_app``,
+``g``) and the request context (``request``, ``session``). Each is stored in a
+context variable (:mod:`hipflask.globals`), so a context is visible to exactly the
+thread or task that pushed it, and to worker threads that received a copy of it.
+
+Pushing records a ``ContextVar`` token; popping resets to it. A request context
+pushes an application context for its app when none for that app is active, and
+pops it again when it is popped itself.
+
+The session is opened lazily: a request that never touches ``session`` never
+loads, verifies or saves a cookie.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from functools import update_wrapper
+from types import TracebackType
+
+from . import signals
+from .globals import _cv_app, _cv_request
+
+if t.TYPE_CHECKING:
+    from contextvars import Token
+
+    from .app import Flask
+    from .routing import MapAdapter
+    from .sessions import SessionMixin
+    from .wrappers import Request, Response
+
+_sentinel = object()
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+class _AppCtxGlobals:
+    """The ``g`` namespace: a plain object with dict-like helpers."""
+
+    def __getattr__(self, name: str) -> t.Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        self.__dict__[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get(self, name: str, default: t.Any | None = None) -> t.Any:
+        """Return attribute ``name`` or ``default``."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
+        """Remove and return attribute ``name``; KeyError without a default."""
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: t.Any = None) -> t.Any:
+        """Return attribute ``name``, setting it to ``default`` when missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return f"<hipflask.g of '{ctx.app.name}'>"
+        return object.__repr__(self)
+
+
+def after_this_request(f: F) -> F:
+    """Run ``f(response)`` after this request, before the app's after_request."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'after_this_request' can only be used when a request"
+            " context is active, such as in a view function."
+        )
+    ctx._after_request_functions.append(f)
+    return f
+
+
+def copy_current_request_context(f: F) -> F:
+    """Bind ``f`` to a copy of the current request context (for threads)."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a"
+            " request context is active, such as in a view function."
+        )
+    ctx = ctx.copy()
+
+    def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        with ctx:
+            return ctx.app.ensure_sync(f)(*args, **kwargs)
+
+    return update_wrapper(wrapper, f)  # type: ignore[return-value]
+
+
+def has_request_context() -> bool:
+    """Whether a request context is active."""
+    return _cv_request.get(None) is not None
+
+
+def has_app_context() -> bool:
+    """Whether an application context is active."""
+    return _cv_app.get(None) is not None
+
+
+class AppContext:
+    """Holds ``current_app`` and ``g`` for the code running inside it."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._cv_tokens: list[Token[AppContext]] = []
+
+    def push(self) -> None:
+        """Make this the current application context."""
+        self._cv_tokens.append(_cv_app.set(self))
+        if signals.appcontext_pushed.receivers:
+            signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Pop this context, running teardown_appcontext functions."""
+        try:
+            if len(self._cv_tokens) == 1:
+                if exc is _sentinel:
+                    exc = None
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Reset the context variable (no teardown functions)."""
+        ctx = _cv_app.get(None)
+        token = self._cv_tokens.pop()
+        _cv_app.reset(token)
+        if ctx is not self:
+            raise AssertionError(
+                f"Popped wrong app context. ({ctx!r} instead of {self!r})"
+            )
+        if signals.appcontext_popped.receivers:
+            signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        return f"<AppContext of {self.app.name!r}>"
+
+
+class RequestContext:
+    """Holds ``request`` and ``session`` for the code handling one request."""
+
+    def __init__(
+        self,
+        app: Flask,
+        environ: dict[str, t.Any] | None = None,
+        request: Request | None = None,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        if request is None:
+            if environ is None:
+                raise TypeError("RequestContext needs an environ or a request.")
+            request = app.request_class(environ)
+        self.request: Request = request
+        self._url_adapter: MapAdapter | None | object = _sentinel
+        self.flashes: list[tuple[str, str]] | None = None
+        self._session: SessionMixin | None = session
+        #: The unhandled exception a 500 response was made for (for teardown).
+        self._exception: BaseException | None = None
+        self._after_request_functions: list[t.Callable[[Response], Response]] = []
+        self._cv_tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL adapter bound to this request (built on first use)."""
+        adapter = self._url_adapter
+        if adapter is _sentinel:
+            adapter = self._url_adapter = self.app.create_url_adapter(self.request)
+        return adapter  # type: ignore[return-value]
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session, opened through the app's session interface on first use."""
+        session = self._session
+        if session is None:
+            interface = self.app.session_interface
+            session = interface.open_session(self.app, self.request)
+            if session is None:
+                session = interface.make_null_session(self.app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    def copy(self) -> RequestContext:
+        """A new context for the same request, sharing request and session."""
+        return self.__class__(
+            self.app,
+            environ=self.request.environ,
+            request=self.request,
+            session=self._session,
+        )
+
+    def match_request(self) -> None:
+        """Match the request's URL, storing the rule or the routing exception."""
+        self.app._match_request(self.request)
+
+    def push(self) -> None:
+        """Make this the current request context (and push an app context)."""
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = self.app.app_context()
+            app_ctx.push()
+        else:
+            app_ctx = None
+        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Pop this context, running teardown_request functions."""
+        if exc is _sentinel:
+            exc = None
+        try:
+            if len(self._cv_tokens) == 1:
+                self.app.do_teardown_request(exc)
+                self.request.close()
+        finally:
+            app_ctx = self._release()
+            if app_ctx is not None:
+                app_ctx.pop(exc)
+
+    def _release(self) -> AppContext | None:
+        """Reset the context variable; return the app context pushed with it.
+
+        Teardown functions are not run here: :meth:`pop` runs them first, and the
+        ASGI adapter runs them itself (awaiting async ones) before releasing.
+        """
+        ctx = _cv_request.get(None)
+        token, app_ctx = self._cv_tokens.pop()
+        _cv_request.reset(token)
+        if ctx is not self:
+            raise AssertionError(
+                f"Popped wrong request context. ({ctx!r} instead of {self!r})"
+            )
+        return app_ctx
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self.request.url!r}"
+            f" [{self.request.method}] of {self.app.name}>"
+        )

@@ -1,0 +1,685 @@
+"""The incoming request: lazy views over what the server handed over.
+
+A :class:`Request` is built from a WSGI environ (``Request(environ)``) or from an
+ASGI scope plus an already-received body (``Request.from_asgi(scope, body)``).
+Construction copies the handful of fields every request needs (method, scheme,
+path, root path, query string, remote address) and parses nothing else.
+
+Everything else is computed on first access and cached in the instance
+``__dict__`` by :class:`cached`, a non-data descriptor: after the first access the
+attribute is a plain instance attribute, so the second access costs a dict lookup.
+Under ASGI, ``environ`` itself is such an attribute, built from the scope only
+when something asks for it.
+
+The body is read from ``stream``: under WSGI a :class:`LimitedStream` over
+``wsgi.input`` that enforces Content-Length and ``max_content_length`` on the bytes
+actually read; under ASGI the spooled body the adapter received.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import typing as t
+from urllib.parse import quote
+
+from .datastructures import (
+    CombinedMultiDict,
+    EnvironHeaders,
+    FileStorage,
+    Headers,
+    ImmutableMultiDict,
+    MultiDict,
+)
+from .exceptions import (
+    BadRequest,
+    RequestEntityTooLarge,
+    SecurityError,
+    UnsupportedMediaType,
+)
+from .forms import parse_form
+from .header_types import (
+    Accept,
+    Authorization,
+    CharsetAccept,
+    ETags,
+    IfRange,
+    LanguageAccept,
+    MIMEAccept,
+    Range,
+    RequestCacheControl,
+)
+from .headers import (
+    parse_accept_header,
+    parse_authorization_header,
+    parse_cache_control_header,
+    parse_cookie,
+    parse_date,
+    parse_etags,
+    parse_if_range_header,
+    parse_options_header,
+    parse_range_header,
+)
+from .streams import EMPTY_STREAM, LimitedStream
+from .urls import decode_wsgi_path, parse_qsl
+
+if t.TYPE_CHECKING:
+    from datetime import datetime
+
+    from ..routing import Rule
+
+T = t.TypeVar("T")
+R = t.TypeVar("R")
+_Self = t.TypeVar("_Self", bound="Request")
+
+_PATH_SAFE = "!$&'()*+,/:;=@%"
+
+
+class cached(t.Generic[R]):
+    """A lazily computed attribute stored in the instance ``__dict__``."""
+
+    def __init__(self, func: t.Callable[[t.Any], R]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @t.overload
+    def __get__(self, obj: None, owner: type | None = None) -> cached[R]: ...
+
+    @t.overload
+    def __get__(self, obj: object, owner: type | None = None) -> R: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> R | cached[R]:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value
+        return value
+
+
+class UserAgent:
+    """The User-Agent header, unparsed (as Werkzeug's default user agent)."""
+
+    platform: str | None = None
+    browser: str | None = None
+    version: str | None = None
+    language: str | None = None
+
+    def __init__(self, string: str) -> None:
+        self.string = string
+
+    def to_header(self) -> str:
+        """The header value."""
+        return self.string
+
+    def __str__(self) -> str:
+        return self.string
+
+    def __bool__(self) -> bool:
+        return bool(self.browser)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.browser!r}/{self.version}>"
+
+
+def host_is_trusted(host: str, trusted: t.Iterable[str]) -> bool:
+    """Whether ``host`` (port ignored) matches a trusted name.
+
+    A trusted name starting with a dot matches that domain and its subdomains.
+    """
+    if host.startswith("["):
+        name = host[: host.find("]") + 1]
+    else:
+        name = host.rpartition(":")[0] if ":" in host else host
+    name = name.lower()
+    for entry in trusted:
+        entry = entry.lower()
+        if entry.startswith("."):
+            if name == entry[1:] or name.endswith(entry):
+                return True
+        elif name == entry:
+            return True
+    return False
+
+
+def _content_length(value: str | None) -> int | None:
+    if not value:
+        return None
+    value = value.strip()
+    if not value.isdigit() or not value.isascii():
+        return None
+    return int(value)
+
+
+def _environ_from_scope(scope: dict[str, t.Any]) -> dict[str, t.Any]:
+    """A PEP 3333 environ equivalent to an ASGI http scope (without a body)."""
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client")
+    root = scope.get("root_path", "")
+    path = scope.get("path", "/")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    environ: dict[str, t.Any] = {
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "SCRIPT_NAME": root.encode().decode("latin-1"),
+        "PATH_INFO": path.encode().decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]) if server[1] is not None else "",
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "asgi.scope": scope,
+    }
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if name == "CONTENT_TYPE" or name == "CONTENT_LENGTH":  # noqa: PLR1714
+            key = name
+        else:
+            key = "HTTP_" + name
+        if key in environ:
+            environ[key] = f"{environ[key]},{value}"
+        else:
+            environ[key] = value
+    extra = scope.get("extensions", {}).get("hipflask.environ")
+    if extra:
+        environ.update(extra)
+    return environ
+
+
+class Request:
+    """An HTTP request, with Werkzeug's attribute names."""
+
+    #: The class of ``args``, ``form`` and ``cookies``.
+    parameter_storage_class: type[ImmutableMultiDict[str, t.Any]] = ImmutableMultiDict
+    #: Limits that apply when reading the body; the app overrides them per request.
+    max_content_length: int | None = None
+    max_form_memory_size: int | None = 500_000
+    max_form_parts: int | None = 1_000
+    #: Hosts accepted in the Host header (None: any).
+    trusted_hosts: list[str] | None = None
+    #: Module (or provider) with ``loads`` used by ``get_json``.
+    json_module: t.Any = _json
+    user_agent_class: type[UserAgent] = UserAgent
+
+    # Routing results, filled in by the application.
+    url_rule: Rule | None = None
+    view_args: dict[str, t.Any] | None = None
+    routing_exception: Exception | None = None
+
+    _scope: dict[str, t.Any] | None = None
+    _body: t.Any = EMPTY_STREAM
+
+    def __init__(
+        self,
+        environ: dict[str, t.Any],
+        populate_request: bool = True,
+        shallow: bool = False,
+    ) -> None:
+        self.environ = environ
+        self.shallow = shallow
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        self.scheme: str = environ.get("wsgi.url_scheme", "http")
+        # PERF: PATH_INFO is ASCII in the common case; decode_wsgi_path has a fast
+        # path for it, and an empty or slash-less path is normalised here.
+        path = environ.get("PATH_INFO") or "/"
+        if path[0] != "/":
+            path = "/" + path
+        self.path: str = decode_wsgi_path(path)
+        root = environ.get("SCRIPT_NAME")
+        self.root_path: str = decode_wsgi_path(root).rstrip("/") if root else ""
+        self.query_string: bytes = environ.get("QUERY_STRING", "").encode("latin-1")
+        self.remote_addr: str | None = environ.get("REMOTE_ADDR")
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
+    @classmethod
+    def from_asgi(cls: type[_Self], scope: dict[str, t.Any], body: t.Any = EMPTY_STREAM) -> _Self:
+        """Build a request from an ASGI http/websocket scope and its body stream."""
+        self = cls.__new__(cls)
+        self._scope = scope
+        self._body = body
+        self.shallow = False
+        self.method = scope.get("method", "GET")
+        self.scheme = scope.get("scheme", "http")
+        root = scope.get("root_path", "")
+        path = scope["path"]
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if not path or path[0] != "/":
+            path = "/" + path
+        self.path = path
+        self.root_path = root.rstrip("/")
+        self.query_string = scope.get("query_string", b"")
+        client = scope.get("client")
+        self.remote_addr = client[0] if client else None
+        return self
+
+    # -- connection ---------------------------------------------------------
+
+    @cached
+    def environ(self) -> dict[str, t.Any]:  # type: ignore[no-redef]
+        """The WSGI environ (built from the ASGI scope when served over ASGI)."""
+        if self._scope is None:
+            raise RuntimeError("The request has no environ.")
+        environ = _environ_from_scope(self._scope)
+        environ["werkzeug.request"] = self
+        return environ
+
+    @cached
+    def headers(self) -> EnvironHeaders | Headers:
+        """The request headers (case-insensitive, read-only)."""
+        if self._scope is not None:
+            return Headers.from_asgi(self._scope.get("headers", []))
+        return EnvironHeaders(self.environ)
+
+    @cached
+    def server(self) -> tuple[str, int | None] | None:
+        """The server's (host, port), when the server told."""
+        if self._scope is not None:
+            server = self._scope.get("server")
+            return (server[0], server[1]) if server else None
+        name = self.environ.get("SERVER_NAME")
+        if not name:
+            return None
+        port = self.environ.get("SERVER_PORT")
+        return (name, int(port) if port and port.isdigit() else None)
+
+    @cached
+    def host(self) -> str:
+        """The host (and port, when not the scheme's default) the client asked for."""
+        host = self.headers.get("Host")
+        if not host:
+            server = self.server
+            if server is None:
+                return ""
+            host = server[0]
+            if server[1] is not None:
+                host = f"{host}:{server[1]}"
+        if self.scheme in ("http", "ws") and host.endswith(":80"):
+            host = host[:-3]
+        elif self.scheme in ("https", "wss") and host.endswith(":443"):
+            host = host[:-4]
+        if self.trusted_hosts is not None and not host_is_trusted(
+            host, self.trusted_hosts
+        ):
+            raise SecurityError(f"Host {host!r} is not trusted.")
+        return host
+
+    @property
+    def script_root(self) -> str:
+        """Alias of ``root_path``."""
+        return self.root_path
+
+    @cached
+    def full_path(self) -> str:
+        """Path and query string, e.g. ``/search?q=x`` (``?`` always present)."""
+        return f"{self.path}?{self.query_string.decode('latin-1')}"
+
+    def _url(self, path: str, query: bool) -> str:
+        url = f"{self.scheme}://{self.host}{quote(path, safe=_PATH_SAFE)}"
+        if query and self.query_string:
+            url = f"{url}?{self.query_string.decode('latin-1')}"
+        return url
+
+    @cached
+    def url(self) -> str:
+        """The full URL, with query string."""
+        return self._url(self.root_path + self.path, True)
+
+    @cached
+    def base_url(self) -> str:
+        """The full URL without the query string."""
+        return self._url(self.root_path + self.path, False)
+
+    @cached
+    def url_root(self) -> str:
+        """Scheme, host and root path, with a trailing slash."""
+        return self._url(self.root_path + "/", False)
+
+    @property
+    def root_url(self) -> str:
+        """Alias of ``url_root``."""
+        return self.url_root
+
+    @cached
+    def host_url(self) -> str:
+        """Scheme and host, with a trailing slash."""
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def is_secure(self) -> bool:
+        """Whether the request came over TLS."""
+        return self.scheme in ("https", "wss")
+
+    @cached
+    def access_route(self) -> list[str]:
+        """X-Forwarded-For addresses, else the remote address."""
+        forwarded = self.headers.get("X-Forwarded-For")
+        if forwarded:
+            return [part.strip() for part in forwarded.split(",") if part.strip()]
+        return [self.remote_addr] if self.remote_addr else []
+
+    # -- query and cookies ---------------------------------------------------
+
+    @cached
+    def args(self) -> ImmutableMultiDict[str, str]:
+        """The parsed query string."""
+        return self.parameter_storage_class(parse_qsl(self.query_string))
+
+    @cached
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        """The cookies the client sent."""
+        return self.parameter_storage_class(parse_cookie(self.headers.get("Cookie")))
+
+    # -- content metadata ----------------------------------------------------
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header."""
+        return self.headers.get("Content-Type")
+
+    @cached
+    def content_length(self) -> int | None:
+        """The Content-Length header as an int (None when absent or invalid)."""
+        return _content_length(self.headers.get("Content-Length"))
+
+    @cached
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        return parse_options_header(self.headers.get("Content-Type", ""))
+
+    @property
+    def mimetype(self) -> str:
+        """The lower-cased mimetype, without parameters."""
+        return self._parsed_content_type[0].lower()
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The Content-Type parameters, e.g. ``{"charset": "utf-8"}``."""
+        return self._parsed_content_type[1]
+
+    @property
+    def content_encoding(self) -> str | None:
+        """The Content-Encoding header."""
+        return self.headers.get("Content-Encoding")
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the mimetype is ``application/json`` or ``application/*+json``."""
+        mt = self.mimetype
+        return mt == "application/json" or (
+            mt.startswith("application/") and mt.endswith("+json")
+        )
+
+    # -- body ----------------------------------------------------------------
+
+    def _make_stream(self) -> t.Any:
+        if self.shallow:
+            raise RuntimeError(
+                "This request is shallow: reading its body is not allowed."
+            )
+        length = self.content_length
+        limit = self.max_content_length
+        if limit is not None and length is not None and length > limit:
+            raise RequestEntityTooLarge()
+        if self._scope is not None:
+            body = self._body
+            if limit is not None and getattr(body, "size", 0) > limit:
+                raise RequestEntityTooLarge()
+            return body
+        environ = self.environ
+        return LimitedStream(
+            environ["wsgi.input"],
+            length,
+            max_content_length=limit,
+            is_terminated=bool(environ.get("wsgi.input_terminated")),
+        )
+
+    @cached
+    def stream(self) -> t.Any:
+        """The body as a read-only binary stream."""
+        return self._make_stream()
+
+    @property
+    def input_stream(self) -> t.Any:
+        """The raw WSGI input (or the ASGI body)."""
+        if self._scope is not None:
+            return self._body
+        return self.environ.get("wsgi.input")
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> t.Any:
+        """Read the body (once; cached unless ``cache`` is false)."""
+        data: bytes | None = self.__dict__.get("_cached_data")
+        if data is None:
+            if parse_form_data:
+                self._load_form_data()
+            data = self.stream.read()
+            if cache:
+                self.__dict__["_cached_data"] = data
+        if as_text:
+            return data.decode(errors="replace")  # type: ignore[union-attr]
+        return data
+
+    @property
+    def data(self) -> bytes:
+        """The raw body, unless it was form data (then it is consumed: b"")."""
+        return t.cast(bytes, self.get_data(parse_form_data=True))
+
+    def _stream_for_parsing(self) -> t.Any:
+        cached_data = self.__dict__.get("_cached_data")
+        if cached_data is not None:
+            from io import BytesIO
+
+            return BytesIO(cached_data)
+        return self.stream
+
+    def _load_form_data(self) -> None:
+        """Parse the body as form data (once); fills ``form`` and ``files``."""
+        if "form" in self.__dict__:
+            return
+        mimetype, options = self._parsed_content_type
+        mimetype = mimetype.lower()
+        if self.shallow:
+            raise RuntimeError(
+                "A shallow request tried to consume form data. If you really want"
+                " to do that, set `shallow` to False."
+            )
+        if mimetype in (
+            "multipart/form-data",
+            "application/x-www-form-urlencoded",
+        ):
+            form, files = parse_form(
+                self._stream_for_parsing(),
+                mimetype,
+                options,
+                self.content_length,
+                max_form_memory_size=self.max_form_memory_size,
+                max_form_parts=self.max_form_parts,
+                max_content_length=self.max_content_length,
+            )
+        else:
+            form, files = MultiDict(), MultiDict()
+        self.__dict__["form"] = self.parameter_storage_class(form)
+        self.__dict__["files"] = self.parameter_storage_class(files)
+
+    @cached
+    def form(self) -> ImmutableMultiDict[str, str]:
+        """Form fields from a urlencoded or multipart body."""
+        self._load_form_data()
+        return t.cast(ImmutableMultiDict[str, str], self.__dict__["form"])
+
+    @cached
+    def files(self) -> ImmutableMultiDict[str, FileStorage]:
+        """Uploaded files from a multipart body."""
+        self._load_form_data()
+        return t.cast(ImmutableMultiDict[str, FileStorage], self.__dict__["files"])
+
+    @cached
+    def values(self) -> CombinedMultiDict[str, str]:
+        """``args`` and ``form`` combined (only ``args`` for GET)."""
+        if self.method == "GET":
+            return CombinedMultiDict([self.args])
+        return CombinedMultiDict([self.args, self.form])
+
+    # -- JSON ----------------------------------------------------------------
+
+    @property
+    def json(self) -> t.Any:
+        """The body parsed as JSON (415 when the mimetype is not JSON)."""
+        return self.get_json()
+
+    def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> t.Any:
+        """Parse the body as JSON.
+
+        Without ``force`` a non-JSON mimetype is an error (415); invalid JSON is a
+        400. ``silent`` returns None instead of raising.
+        """
+        cache_key = "_json_silent" if silent else "_json"
+        if cache and cache_key in self.__dict__:
+            return self.__dict__[cache_key]
+        if not (force or self.is_json):
+            if silent:
+                return None
+            return self.on_json_loading_failed(None)
+        data = self.get_data(cache=cache)
+        try:
+            rv = self.json_module.loads(data)
+        except ValueError as e:
+            if not silent:
+                return self.on_json_loading_failed(e)
+            rv = None
+            if cache:
+                self.__dict__["_json_silent"] = None
+        else:
+            if cache:
+                self.__dict__["_json"] = self.__dict__["_json_silent"] = rv
+        return rv
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """Called when JSON parsing fails: raise 415 or 400 (may be overridden)."""
+        if e is None:
+            raise UnsupportedMediaType(
+                "Did not attempt to load JSON data because the request"
+                " Content-Type was not 'application/json'."
+            )
+        raise BadRequest(f"Failed to decode JSON object: {e}")
+
+    # -- negotiation and conditionals ----------------------------------------
+
+    @cached
+    def accept_mimetypes(self) -> MIMEAccept:
+        """Parsed Accept header."""
+        return parse_accept_header(self.headers.get("Accept"), MIMEAccept)
+
+    @cached
+    def accept_charsets(self) -> CharsetAccept:
+        """Parsed Accept-Charset header."""
+        return parse_accept_header(self.headers.get("Accept-Charset"), CharsetAccept)
+
+    @cached
+    def accept_encodings(self) -> Accept:
+        """Parsed Accept-Encoding header."""
+        return parse_accept_header(self.headers.get("Accept-Encoding"))
+
+    @cached
+    def accept_languages(self) -> LanguageAccept:
+        """Parsed Accept-Language header."""
+        return parse_accept_header(self.headers.get("Accept-Language"), LanguageAccept)
+
+    @cached
+    def cache_control(self) -> RequestCacheControl:
+        """Parsed Cache-Control header."""
+        return parse_cache_control_header(
+            self.headers.get("Cache-Control"), None, RequestCacheControl
+        )
+
+    @cached
+    def authorization(self) -> Authorization | None:
+        """Parsed Authorization header (None when absent or malformed)."""
+        return parse_authorization_header(self.headers.get("Authorization"))
+
+    @cached
+    def if_match(self) -> ETags:
+        """Parsed If-Match header."""
+        return parse_etags(self.headers.get("If-Match"))
+
+    @cached
+    def if_none_match(self) -> ETags:
+        """Parsed If-None-Match header."""
+        return parse_etags(self.headers.get("If-None-Match"))
+
+    @cached
+    def if_modified_since(self) -> datetime | None:
+        """Parsed If-Modified-Since header."""
+        return parse_date(self.headers.get("If-Modified-Since"))
+
+    @cached
+    def if_unmodified_since(self) -> datetime | None:
+        """Parsed If-Unmodified-Since header."""
+        return parse_date(self.headers.get("If-Unmodified-Since"))
+
+    @cached
+    def if_range(self) -> IfRange:
+        """Parsed If-Range header."""
+        return parse_if_range_header(self.headers.get("If-Range"))
+
+    @cached
+    def range(self) -> Range | None:
+        """Parsed Range header (None when absent or invalid)."""
+        return parse_range_header(self.headers.get("Range"))
+
+    @cached
+    def date(self) -> datetime | None:
+        """Parsed Date header."""
+        return parse_date(self.headers.get("Date"))
+
+    @cached
+    def user_agent(self) -> UserAgent:
+        """The User-Agent header."""
+        return self.user_agent_class(self.headers.get("User-Agent", ""))
+
+    @property
+    def referrer(self) -> str | None:
+        """The Referer header."""
+        return self.headers.get("Referer")
+
+    @property
+    def origin(self) -> str | None:
+        """The Origin header."""
+        return self.headers.get("Origin")
+
+    @property
+    def pragma(self) -> str | None:
+        """The Pragma header."""
+        return self.headers.get("Pragma")
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def close(self) -> None:
+        """Close uploaded files and the body."""
+        files = self.__dict__.get("files")
+        if files:
+            for _key, value in files.items(multi=True):
+                value.close()
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        try:
+            url = self.url
+        except Exception:
+            url = "(invalid URL)"
+        return f"<{type(self).__name__} {url!r} [{self.method}]>"

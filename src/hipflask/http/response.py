@@ -1,0 +1,673 @@
+"""The response object: status, headers, body iterable, and their HTTP rules.
+
+A :class:`Response` is three plain pieces of state: a status (``_status_code``
+int plus ``_status`` line), a :class:`~hipflask.http.datastructures.Headers`
+and ``response``, the body iterable. A ``str`` or ``bytes`` body is stored as a
+one-element list of bytes with ``Content-Length`` set; any other iterable is
+kept as given and streamed. Everything else (typed header views, cookies,
+ETags, conditional requests) reads and writes those three pieces on demand.
+
+Construction is the hot path (``Response("hello")`` runs per request), so the
+common case builds the header list directly and adopts it without validation.
+
+Leaving for a server goes through one protocol-neutral step, :meth:`_prepare`,
+which returns ``(status_code, header_list, body_iterable)`` after the rules
+Werkzeug applies in ``get_wsgi_headers`` / ``get_app_iter``:
+
+* ``Location`` / ``Content-Location`` IRIs are encoded to URIs; ``Location`` is
+  made absolute only if :attr:`Response.autocorrect_location_header` is set;
+* 1xx and 204 drop ``Content-Length``; 304 drops the entity headers;
+* a list body without ``Content-Length`` gets one;
+* HEAD, 1xx, 204 and 304 send no body.
+
+The WSGI ``__call__`` and the adapters are built on it. Typed header attributes
+(cookies, dates, ``cache_control``...) come from
+:class:`~hipflask.http.response_headers.ResponseHeaderViews`; conditional
+requests and byte ranges (:meth:`Response.make_conditional`) from
+:mod:`hipflask.http.conditional`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from http import HTTPStatus
+from itertools import chain
+from types import TracebackType
+from urllib.parse import quote, urljoin
+
+from markupsafe import escape
+
+from .conditional import make_conditional as _make_conditional
+from .datastructures import Headers
+from .exceptions import HTTP_STATUS_CODES
+from .headers import generate_etag
+from .response_headers import ResponseHeaderViews, _content_types, get_content_type
+
+__all__ = ["Response", "get_content_type", "redirect"]
+
+WSGIEnvironment = dict[str, t.Any]
+
+
+class StartResponse(t.Protocol):
+    """The WSGI ``start_response`` callable."""
+
+    def __call__(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: t.Any = ...,
+        /,
+    ) -> Callable[[bytes], object]: ...
+
+
+WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
+
+# PERF: bound once; adopts a header list the framework built, unchecked.
+_trusted_headers = Headers._from_trusted_list
+
+# "200 OK"-style status lines for the known codes, as Werkzeug spells them.
+_STATUS_LINES: dict[int, str] = {
+    code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()
+}
+
+# Statuses whose responses never carry a body (RFC 9110 6.4.1).
+_NO_BODY_STATUSES = frozenset([*range(100, 200), 204, 304])
+
+# Entity headers a 304 must not repeat (Werkzeug's list minus Expires and
+# Content-Location, which RFC 9110 15.4.5 lets a 304 carry).
+_304_DROPPED = frozenset(
+    [
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "last-modified",
+    ]
+)
+
+# A Location value made of these characters only is already a URI that
+# ``iri_to_uri`` would leave alone (unreserved, sub-delims, ":/?#@%").
+_URI_SAFE = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,/:;=@?#]*").fullmatch
+
+
+def _clean_status(value: object) -> tuple[str, int]:
+    """Turn an int or a ``"404"`` / ``"404 Not Found"`` string into (line, code)."""
+    if isinstance(value, int):
+        code = int(value)
+    elif isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise ValueError("Empty status argument")
+        code_str, sep, _ = value.partition(" ")
+        try:
+            code = int(code_str)
+        except ValueError:
+            # A phrase without a code, kept as Werkzeug does.
+            return f"0 {value}", 0
+        if sep:
+            return value, code
+    else:
+        raise TypeError(
+            f"Invalid status argument {value!r}: expected an int or a string"
+            " like '404' or '404 Not Found'."
+        )
+    line = _STATUS_LINES.get(code)
+    return (line if line is not None else f"{code} UNKNOWN"), code
+
+
+def _iter_encoded(iterable: Iterable[str | bytes]) -> Iterator[bytes]:
+    for item in iterable:
+        yield item.encode() if isinstance(item, str) else item
+
+
+class Response(ResponseHeaderViews):
+    """An HTTP response: status, headers and a body iterable.
+
+    ``response`` may be a str (encoded UTF-8), bytes, or an iterable of either
+    (streamed). ``status`` is an int or a status line; ``headers`` a
+    :class:`Headers`, a list of pairs or a mapping. ``mimetype`` gets a UTF-8
+    charset when it is a text type; ``content_type`` is used verbatim.
+    """
+
+    #: Status used when none is given.
+    default_status = 200
+    #: Mimetype used when neither a mimetype nor a Content-Type is given.
+    default_mimetype: str | None = "text/html"
+    #: Make a relative ``Location`` absolute when sending (off, as in Flask).
+    autocorrect_location_header = False
+    #: Set ``Content-Length`` whenever the body length is known.
+    automatically_set_content_length = True
+    #: Let ``get_data()`` and friends buffer a streamed body into a list.
+    implicit_sequence_conversion = True
+    #: Send the body iterable untouched (no encoding, no buffering).
+    direct_passthrough = False
+    #: Module providing ``loads``/``dumps`` for :meth:`get_json`.
+    json_module: t.Any = json
+
+    headers: Headers
+    #: The body: a list of bytes for a fixed body, any other iterable to stream.
+    response: Iterable[bytes | str]
+    _status: str
+    _status_code: int
+    # Close callbacks; the class-level empty tuple spares a list per response.
+    _on_close: list[Callable[[], t.Any]] | tuple[()] = ()
+
+    def __init__(  # noqa: PLR0917 - Werkzeug's positional signature
+        self,
+        response: Iterable[bytes | str] | bytes | str | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: Headers
+        | Mapping[str, str | Iterable[str]]
+        | Iterable[tuple[str, str]]
+        | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        # PERF: with no headers given we build the list ourselves and let
+        # Headers adopt it unvalidated; only user-supplied headers are checked.
+        header_list: list[tuple[str, str]] | None
+        if headers is None:
+            if content_type is None:
+                if mimetype is None:
+                    mimetype = self.default_mimetype
+                if mimetype is not None:
+                    content_type = _content_types.get(mimetype) or get_content_type(
+                        mimetype
+                    )
+            header_list = (
+                [("Content-Type", content_type)] if content_type is not None else []
+            )
+            self.headers = _trusted_headers(header_list)
+        else:
+            header_list = None
+            self.headers = h = (
+                headers if isinstance(headers, Headers) else Headers(headers)
+            )
+            if content_type is None:
+                if mimetype is None and "content-type" not in h:
+                    mimetype = self.default_mimetype
+                if mimetype is not None:
+                    content_type = get_content_type(mimetype)
+            if content_type is not None:
+                h.set("Content-Type", content_type)
+
+        if status is None:
+            status = self.default_status
+        # PERF: exact ints with a known phrase skip _clean_status.
+        line = _STATUS_LINES.get(status) if type(status) is int else None
+        if line is not None:
+            self._status = line
+            self._status_code = status  # type: ignore[assignment]
+        else:
+            self._status, self._status_code = _clean_status(status)
+
+        if direct_passthrough:
+            self.direct_passthrough = True
+
+        if response is None:
+            self.response = []
+        elif isinstance(response, (str, bytes, bytearray)):
+            data = response.encode() if isinstance(response, str) else bytes(response)
+            self.response = [data]
+            if self.automatically_set_content_length:
+                if header_list is not None:
+                    header_list.append(("Content-Length", str(len(data))))
+                else:
+                    self.headers.set("Content-Length", str(len(data)))
+        else:
+            self.response = response
+
+    def __repr__(self) -> str:
+        if self.is_sequence:
+            body = f"{sum(map(len, self.iter_encoded()))} bytes"
+        else:
+            body = "streamed" if self.is_streamed else "likely-streamed"
+        return f"<{type(self).__name__} {body} [{self._status}]>"
+
+    # -- status ---------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The status line, e.g. ``"200 OK"``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: int | str | HTTPStatus) -> None:
+        self._status, self._status_code = _clean_status(value)
+
+    @property
+    def status_code(self) -> int:
+        """The status code as an int."""
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self._status, self._status_code = _clean_status(code)
+
+    # -- body -----------------------------------------------------------------
+
+    @t.overload
+    def get_data(self, as_text: t.Literal[False] = False) -> bytes: ...
+    @t.overload
+    def get_data(self, as_text: t.Literal[True]) -> str: ...
+    @t.overload
+    def get_data(self, as_text: bool) -> bytes | str: ...
+    def get_data(self, as_text: bool = False) -> bytes | str:
+        """The whole body as bytes (or str); buffers a streamed body first."""
+        self._ensure_sequence()
+        body = self.response
+        if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+            data: bytes = body[0]
+        else:
+            data = b"".join(self.iter_encoded())
+        return data.decode() if as_text else data
+
+    def set_data(self, value: bytes | str) -> None:
+        """Replace the body with ``value`` and set ``Content-Length``."""
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        self.response = [data]
+        if self.automatically_set_content_length:
+            self.headers.set("Content-Length", str(len(data)))
+
+    data = property(get_data, set_data, doc="The body, via get_data / set_data.")
+
+    def calculate_content_length(self) -> int | None:
+        """The body length, or None if the body cannot be buffered."""
+        try:
+            self._ensure_sequence()
+        except RuntimeError:
+            return None
+        return sum(len(chunk) for chunk in self.iter_encoded())
+
+    def _ensure_sequence(self, mutable: bool = False) -> None:
+        """Buffer a streamed body into a list, if that is allowed."""
+        if self.is_sequence:
+            if mutable and not isinstance(self.response, list):
+                self.response = list(t.cast("Iterable[bytes]", self.response))
+            return
+        if self.direct_passthrough:
+            raise RuntimeError(
+                "Attempted implicit sequence conversion but the response object"
+                " is in direct passthrough mode."
+            )
+        if not self.implicit_sequence_conversion:
+            raise RuntimeError(
+                "The response object required the iterable to be a sequence, but"
+                " the implicit conversion was disabled. Call make_sequence()"
+                " yourself."
+            )
+        self.make_sequence()
+
+    def make_sequence(self) -> None:
+        """Buffer the body iterable into a list of bytes (closing it later)."""
+        if not self.is_sequence:
+            close = getattr(self.response, "close", None)
+            self.response = list(self.iter_encoded())
+            if close is not None:
+                self.call_on_close(close)
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """Iterate over the body as bytes."""
+        return _iter_encoded(self.response)
+
+    @property
+    def is_streamed(self) -> bool:
+        """True if the body has no known length (e.g. a generator)."""
+        try:
+            len(self.response)  # type: ignore[arg-type]
+        except (TypeError, AttributeError):
+            return True
+        return False
+
+    @property
+    def is_sequence(self) -> bool:
+        """True if the body is buffered (a list or tuple)."""
+        return isinstance(self.response, (list, tuple))
+
+    def freeze(self) -> None:
+        """Buffer the body, set ``Content-Length`` and add an ETag (for caching)."""
+        self.response = body = list(self.iter_encoded())
+        self.headers.set("Content-Length", str(sum(map(len, body))))
+        self.add_etag()
+
+    def call_on_close(self, func: Callable[[], t.Any]) -> Callable[[], t.Any]:
+        """Run ``func`` when the response is closed; returns ``func``."""
+        if type(self._on_close) is tuple:
+            self._on_close = []
+        self._on_close.append(func)  # type: ignore[union-attr]
+        return func
+
+    def close(self) -> None:
+        """Close the body iterable (if it can be) and run the close callbacks."""
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+        for func in self._on_close:
+            func()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- JSON -----------------------------------------------------------------
+
+    @property
+    def is_json(self) -> bool:
+        """True for ``application/json`` and ``application/*+json``."""
+        mt = self.mimetype
+        return mt is not None and (
+            mt == "application/json"
+            or (mt.startswith("application/") and mt.endswith("+json"))
+        )
+
+    @property
+    def json(self) -> t.Any | None:
+        """The body parsed as JSON if the mimetype says JSON, else None."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> t.Any | None:
+        """Parse the body as JSON (None if not JSON, unless ``force``).
+
+        With ``silent``, a parse error gives None instead of raising.
+        """
+        if not (force or self.is_json):
+            return None
+        data = self.get_data()
+        try:
+            return self.json_module.loads(data)
+        except ValueError:
+            if not silent:
+                raise
+            return None
+
+    # -- constructing from elsewhere --------------------------------------------
+
+    @classmethod
+    def force_type(
+        cls, response: t.Any, environ: WSGIEnvironment | None = None
+    ) -> Response:
+        """Make ``response`` an instance of ``cls``.
+
+        A :class:`Response` is re-classed in place; any other WSGI callable is
+        run against ``environ`` and its output collected.
+        """
+        if isinstance(response, Response):
+            forced = response
+        elif environ is None:
+            raise TypeError(
+                "cannot convert WSGI application into response objects"
+                " without an environ"
+            )
+        else:
+            forced = Response(*_run_wsgi_app(response, environ))
+        forced.__class__ = cls
+        return forced
+
+    @classmethod
+    def from_app(
+        cls, app: WSGIApplication, environ: WSGIEnvironment, buffered: bool = False
+    ) -> Response:
+        """Run a WSGI application and wrap its output in a response."""
+        return cls(*_run_wsgi_app(app, environ, buffered))
+
+    # -- sending ----------------------------------------------------------------
+
+    def _prepare(
+        self, method: str, current_url: str | Callable[[], str] | None = None
+    ) -> tuple[int, list[tuple[str, str]], Iterable[bytes]]:
+        """Return ``(status_code, headers, body)`` ready to send for ``method``.
+
+        ``headers`` is the response's own header list when nothing needs fixing
+        (do not mutate it). ``current_url`` (or a callable giving it) is only
+        used when :attr:`autocorrect_location_header` is set. The caller must
+        call :meth:`close` once the body is sent.
+        """
+        code = self._status_code
+        header_list = self.headers._list
+        body = self.response
+        location: str | None = None
+        content_location: str | None = None
+        has_length = False
+        for name, value in header_list:
+            # PERF: compare lengths first; most names need no lower() at all.
+            size = len(name)
+            if size == 14:
+                if name.lower() == "content-length":
+                    has_length = True
+            elif size == 8:
+                if name.lower() == "location":
+                    location = value
+            elif size == 16 and name.lower() == "content-location":
+                content_location = value
+
+        no_body_status = code in _NO_BODY_STATUSES
+        if location is not None or content_location is not None or no_body_status:
+            header_list = self._fixed_headers(
+                header_list, code, location, content_location, current_url
+            )
+        if (
+            not has_length
+            and not no_body_status
+            and self.automatically_set_content_length
+            and (type(body) is list or isinstance(body, (list, tuple)))
+        ):
+            body = [x.encode() if isinstance(x, str) else x for x in body]
+            if header_list is self.headers._list:
+                header_list = header_list.copy()
+            header_list.append(("Content-Length", str(sum(map(len, body)))))
+
+        if no_body_status or method == "HEAD":
+            return code, header_list, ()
+        if self.direct_passthrough:
+            return code, header_list, body  # type: ignore[return-value]
+        if type(body) is list:
+            for item in body:
+                if type(item) is not bytes:
+                    return code, header_list, list(_iter_encoded(body))
+            return code, header_list, body
+        return code, header_list, _iter_encoded(body)
+
+    def _fixed_headers(
+        self,
+        header_list: list[tuple[str, str]],
+        code: int,
+        location: str | None,
+        content_location: str | None,
+        current_url: str | Callable[[], str] | None,
+    ) -> list[tuple[str, str]]:
+        """A copy of ``header_list`` with the sending rules applied."""
+        if location is not None:
+            location = _iri_to_uri(location)
+            if self.autocorrect_location_header and current_url is not None:
+                if callable(current_url):
+                    current_url = current_url()
+                location = urljoin(_iri_to_uri(current_url), location)
+        if content_location is not None:
+            content_location = _iri_to_uri(content_location)
+        drop: frozenset[str] | tuple[str, ...] = ()
+        if code == 304:
+            drop = _304_DROPPED
+        elif code in _NO_BODY_STATUSES:
+            drop = ("content-length",)
+        fixed: list[tuple[str, str]] = []
+        seen_location = False
+        for name, value in header_list:
+            lower = name.lower()
+            if lower in drop:
+                continue
+            if lower == "location":
+                if seen_location:
+                    continue
+                seen_location = True
+                value = location  # type: ignore[assignment]
+            elif lower == "content-location":
+                value = content_location  # type: ignore[assignment]
+            fixed.append((name, value))
+        return fixed
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Serve this response as a WSGI application."""
+        _, headers, body = self._prepare(
+            environ["REQUEST_METHOD"], lambda: _wsgi_current_url(environ)
+        )
+        # A copy: some servers (wsgiref) append to the list they are given.
+        start_response(self._status, headers.copy())
+        if self._on_close:
+            return _ClosingIterator(body, self.close)
+        if body is self.response:
+            # The server closes it (and may use its file for sendfile).
+            return body
+        if hasattr(self.response, "close"):
+            return _ClosingIterator(body, self.close)
+        return body
+
+    # -- ETags and conditional requests -----------------------------------------
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag from the SHA-1 of the body, unless one is set already."""
+        if overwrite or "etag" not in self.headers:
+            self.set_etag(generate_etag(self.get_data()), weak)
+
+    def make_conditional(
+        self,
+        request_or_environ: WSGIEnvironment | t.Any,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer If-* and Range headers of a GET/HEAD request; returns self.
+
+        May turn the response into a 304, 412 or 206, and raises
+        :class:`~hipflask.http.exceptions.RequestedRangeNotSatisfiable` for a
+        range it cannot serve. See :mod:`hipflask.http.conditional`.
+        """
+        _make_conditional(self, request_or_environ, accept_ranges, complete_length)
+        return self
+
+
+def redirect(
+    location: str, code: int = 302, Response: type[Response] | None = None
+) -> Response:
+    """A response redirecting to ``location`` with a short HTML body.
+
+    ``Response`` chooses the class (default :class:`Response`). Non-ASCII
+    locations are sent percent-encoded.
+    """
+    if Response is None:
+        Response = globals()["Response"]
+    html_location = escape(location)
+    response = Response(
+        "<!doctype html>\n"
+        "<html lang=en>\n"
+        "<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n"
+        "<p>You should be redirected automatically to the target URL: "
+        f'<a href="{html_location}">{html_location}</a>. If not, click the link.\n',
+        code,
+        mimetype="text/html",
+    )
+    response.headers.set("Location", location)
+    return response
+
+
+def _iri_to_uri(value: str) -> str:
+    if _URI_SAFE(value):
+        return value
+    from .urls import iri_to_uri
+
+    return iri_to_uri(value)
+
+
+def _wsgi_current_url(environ: WSGIEnvironment) -> str:
+    """The request URL without the query string, rebuilt from a WSGI environ."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = environ.get("SERVER_NAME", "localhost")
+        port = str(environ.get("SERVER_PORT", ""))
+        if port and (scheme, port) not in (("http", "80"), ("https", "443")):
+            host = f"{host}:{port}"
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    # PEP 3333 strings carry the raw bytes as latin-1.
+    path = quote(path.encode("latin-1", "replace"), safe="/:@!$&'()*+,;=%")
+    return f"{scheme}://{host}{path}"
+
+
+class _ClosingIterator:
+    """Iterate a WSGI body; ``close()`` runs the response's close."""
+
+    __slots__ = ("_close", "_iterator")
+
+    def __init__(self, iterable: Iterable[bytes], close: Callable[[], None]) -> None:
+        self._iterator = iter(iterable)
+        self._close = close
+
+    def __iter__(self) -> _ClosingIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        self._close()
+
+
+def _run_wsgi_app(
+    app: WSGIApplication, environ: WSGIEnvironment, buffered: bool = False
+) -> tuple[Iterable[bytes], str, Headers]:
+    """Call a WSGI app; return its body iterable, status line and headers."""
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+    written: list[bytes] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> Callable[[bytes], object]:
+        if exc_info is not None:
+            try:
+                raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        started[:] = [(status, headers)]
+        return written.append
+
+    app_rv = app(environ, start_response)
+    close = getattr(app_rv, "close", None)
+    body: Iterable[bytes] = iter(app_rv)
+    if buffered:
+        try:
+            items = list(body)
+            body = [*written, *items]
+        finally:
+            if close is not None:
+                close()
+    else:
+        # The app may start the response lazily, on its first item.
+        sentinel = object()
+        while not started:
+            item = next(body, sentinel)  # type: ignore[call-overload]
+            if item is sentinel:
+                break
+            written.append(item)
+        if written:
+            body = chain(written, body)
+        if close is not None and body is not app_rv:
+            body = _ClosingIterator(body, close)
+    if not started:
+        raise RuntimeError("The WSGI application did not call start_response.")
+    status, headers = started[0]
+    return body, status, Headers(headers)

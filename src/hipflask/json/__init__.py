@@ -1,0 +1,48 @@
+"""JSON helpers that use the current application's provider when there is one."""
+
+from __future__ import annotations
+
+import json as _json
+import typing as t
+
+from ..globals import current_app
+from .provider import _default
+
+if t.TYPE_CHECKING:
+    from ..wrappers import Response
+
+
+def dumps(obj: t.Any, **kwargs: t.Any) -> str:
+    """Serialise ``obj`` with ``current_app.json`` (or the standard library)."""
+    if current_app:
+        return current_app.json.dumps(obj, **kwargs)
+    kwargs.setdefault("default", _default)
+    return _json.dumps(obj, **kwargs)
+
+
+def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+    """Serialise ``obj`` into a file."""
+    if current_app:
+        current_app.json.dump(obj, fp, **kwargs)
+    else:
+        kwargs.setdefault("default", _default)
+        _json.dump(obj, fp, **kwargs)
+
+
+def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
+    """Parse JSON with ``current_app.json`` (or the standard library)."""
+    if current_app:
+        return current_app.json.loads(s, **kwargs)
+    return _json.loads(s, **kwargs)
+
+
+def load(fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+    """Parse JSON from a file."""
+    if current_app:
+        return current_app.json.load(fp, **kwargs)
+    return _json.load(fp, **kwargs)
+
+
+def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
+    """A JSON response: one argument as is, several as a list, keywords as a dict."""
+    return current_app.json.response(*args, **kwargs)

@@ -1,0 +1,107 @@
+"""JSON providers: how an application serialises and parses JSON.
+
+``app.json`` is an instance of ``app.json_provider_class``. The default provider
+uses the standard library with Flask's defaults: keys sorted, ASCII-only output,
+compact unless in debug mode, and conversions for dates, UUIDs, decimals,
+dataclasses and objects with ``__html__``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import typing as t
+import uuid
+import weakref
+from datetime import date
+
+from ..http.headers import http_date
+
+if t.TYPE_CHECKING:
+    from ..app import Flask
+    from ..wrappers import Response
+
+
+class JSONProvider:
+    """The interface an application uses for JSON; subclass to change it."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app: Flask = weakref.proxy(app)  # type: ignore[assignment]
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialise ``obj`` to a JSON string."""
+        raise NotImplementedError
+
+    def dump(self, obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+        """Serialise ``obj`` into a text file."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Parse a JSON string or bytes."""
+        raise NotImplementedError
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+        """Parse JSON from a file."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> t.Any:
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """A JSON response of the serialised arguments (as ``jsonify``)."""
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj), mimetype="application/json")
+
+
+def _default(o: t.Any) -> t.Any:
+    if isinstance(o, date):
+        return http_date(o)
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """The standard library's ``json`` with Flask's defaults."""
+
+    default: t.Callable[[t.Any], t.Any] = staticmethod(_default)
+    ensure_ascii = True
+    sort_keys = True
+    compact: bool | None = None
+    mimetype = "application/json"
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialise with the provider's ``default``, ``ensure_ascii``, ``sort_keys``."""
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Parse with the standard library."""
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """A JSON response, pretty-printed in debug mode unless ``compact``."""
+        obj = self._prepare_response_obj(args, kwargs)
+        dump_args: dict[str, t.Any] = {}
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            dump_args.setdefault("indent", 2)
+        else:
+            dump_args.setdefault("separators", (",", ":"))
+        return self._app.response_class(
+            f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype
+        )

@@ -1,0 +1,77 @@
+"""The WSGI adapter: environ in, ``start_response`` and a body iterable out.
+
+It builds the request context, matches the URL, drives the app's pipeline
+directly (it never suspends: see :mod:`hipflask.app`), starts the response and
+pops the context before the server iterates the body, as Flask does. A test
+client that wants the contexts kept puts a callback under
+``hipflask.preserve_context`` in the environ.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+
+from .concurrency import drive as _drive
+from .ctx import RequestContext
+from .globals import _cv_app, _cv_request
+
+if t.TYPE_CHECKING:
+    from .app import Flask
+
+
+class _ClosingBody:
+    """A body iterable whose ``close`` also closes the response."""
+
+    __slots__ = ("_body", "_close", "_iter")
+
+    def __init__(self, body: t.Iterable[bytes], close: t.Callable[[], None]) -> None:
+        self._body = body
+        self._close = close
+        self._iter = iter(body)
+
+    def __iter__(self) -> _ClosingBody:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._iter)
+
+    def close(self) -> None:
+        try:
+            body_close = getattr(self._body, "close", None)
+            if body_close is not None:
+                body_close()
+        finally:
+            self._close()
+
+
+def serve_wsgi(
+    app: Flask, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
+) -> t.Iterable[bytes]:
+    """Handle one WSGI request with ``app``."""
+    ctx = RequestContext(app, environ)
+    request = ctx.request
+    error: BaseException | None = None
+    try:
+        ctx.push()
+        app._match_request(request)
+        try:
+            response = _drive(app._handle(ctx, True))
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        _code, headers, body = response._prepare(request.method)
+        start_response(response.status, headers.copy())
+        if response._on_close or hasattr(response.response, "close"):
+            return _ClosingBody(body, response.close)
+        return body
+    finally:
+        preserve = environ.get("hipflask.preserve_context")
+        if preserve is not None:
+            preserve(_cv_app.get())
+            preserve(_cv_request.get())
+        if error is None:
+            error = ctx._exception
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)

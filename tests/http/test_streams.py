@@ -1,0 +1,458 @@
+from __future__ import annotations
+
+import io
+import typing as t
+
+import pytest
+from werkzeug.test import create_environ
+from werkzeug.wsgi import get_input_stream
+
+from hipflask.http.exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    RequestEntityTooLarge,
+)
+from hipflask.http.streams import (
+    CHUNK_SIZE,
+    EMPTY_STREAM,
+    LimitedStream,
+    SpooledBody,
+)
+
+
+class RecordingStream:
+    """A wsgi.input that records every call and can fail on demand."""
+
+    def __init__(self, data: bytes, *, fail_after: int | None = None) -> None:
+        self._inner = io.BytesIO(data)
+        self.calls: list[tuple[str, int]] = []
+        self._fail_after = fail_after
+
+    def _check(self) -> None:
+        if self._fail_after is not None and self._inner.tell() >= self._fail_after:
+            raise OSError("connection reset by peer")
+
+    def read(self, size: int = -1, /) -> bytes:
+        self.calls.append(("read", size))
+        self._check()
+        return self._inner.read(size)
+
+    def readline(self, size: int = -1, /) -> bytes:
+        self.calls.append(("readline", size))
+        self._check()
+        return self._inner.readline(size)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+
+class ReadOnlyStream:
+    """A stream with ``read`` and nothing else (no ``readline``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._inner.read(size)
+
+
+class UntouchableStream:
+    def read(self, size: int = -1, /) -> bytes:
+        raise AssertionError("the input must not be read")
+
+    def readline(self, size: int = -1, /) -> bytes:
+        raise AssertionError("the input must not be read")
+
+
+# -- LimitedStream with a Content-Length -----------------------------------------------
+
+
+def test_reads_exactly_content_length() -> None:
+    source = RecordingStream(b"hello world, and then the next request")
+    stream = LimitedStream(source, 11)
+    assert stream.read() == b"hello world"
+    assert source.tell() == 11
+    assert stream.is_exhausted
+    assert stream.exhausted
+    assert stream.tell() == 11
+    assert stream.read() == b""
+    assert stream.read(10) == b""
+    assert stream.readline() == b""
+
+
+def test_read_in_pieces() -> None:
+    stream = LimitedStream(io.BytesIO(b"abcdefghij-extra"), 10)
+    assert stream.read(3) == b"abc"
+    assert not stream.is_exhausted
+    assert stream.read(0) == b""
+    assert stream.read(100) == b"defghij"
+    assert stream.read(1) == b""
+
+
+def test_read_zero_does_not_touch_input() -> None:
+    source = RecordingStream(b"abc")
+    stream = LimitedStream(source, 3)
+    assert stream.read(0) == b""
+    assert source.calls == []
+
+
+def test_zero_content_length_reads_nothing() -> None:
+    stream = LimitedStream(UntouchableStream(), 0)
+    assert stream.is_exhausted
+    assert stream.read() == b""
+    assert stream.readline() == b""
+    assert list(stream) == []
+    assert stream.exhaust() == 0
+
+
+def test_readline_within_limit() -> None:
+    stream = LimitedStream(io.BytesIO(b"abc\ndef\nghi"), 6)
+    assert stream.readline() == b"abc\n"
+    assert stream.readline() == b"de"
+    assert stream.readline() == b""
+
+
+def test_readline_with_size() -> None:
+    stream = LimitedStream(io.BytesIO(b"abcdef\nxyz\n"), 11)
+    assert stream.readline(4) == b"abcd"
+    assert stream.readline() == b"ef\n"
+    assert stream.readlines() == [b"xyz\n"]
+
+
+def test_readline_without_readline_on_input() -> None:
+    stream = LimitedStream(ReadOnlyStream(b"a\nb\nc-beyond"), 5)
+    assert list(stream) == [b"a\n", b"b\n", b"c"]
+
+
+class NoSizeReadline(ReadOnlyStream):
+    """A wsgi.input whose readline() takes no size (PEP 3333 allows that)."""
+
+    def readline(self) -> bytes:
+        return self._inner.readline()
+
+
+def test_readline_that_refuses_a_size() -> None:
+    stream = LimitedStream(NoSizeReadline(b"ab\ncd\nef-beyond"), 7)
+    assert stream.readline() == b"ab\n"
+    assert list(stream) == [b"cd\n", b"e"]
+
+
+def test_iteration_and_readlines() -> None:
+    stream = LimitedStream(io.BytesIO(b"1\n2\n3\n4"), 7)
+    assert next(iter(stream)) == b"1\n"
+    assert stream.readlines() == [b"2\n", b"3\n", b"4"]
+
+
+def test_readinto() -> None:
+    stream = LimitedStream(io.BytesIO(b"abcdefgh"), 5)
+    buffer = bytearray(3)
+    assert stream.readinto(buffer) == 3
+    assert buffer == b"abc"
+    view = memoryview(bytearray(10))
+    assert stream.readinto(view) == 2
+    assert view[:2].tobytes() == b"de"
+    assert stream.readinto(bytearray(4)) == 0
+
+
+def test_works_under_buffered_and_text_wrappers() -> None:
+    raw = LimitedStream(io.BytesIO("héllo\nwörld\n-extra".encode()), 14)
+    text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8")
+    assert text.read() == "héllo\nwörld\n"
+
+
+def test_large_body_read_in_bounded_chunks() -> None:
+    body = b"x" * (3 * CHUNK_SIZE + 17)
+    source = RecordingStream(body)
+    stream = LimitedStream(source, len(body))
+    assert stream.read() == body
+    assert all(size <= CHUNK_SIZE for _, size in source.calls)
+
+
+def test_matches_werkzeug_limited_stream() -> None:
+    body = b"line one\nline two\n" * 1000
+    environ = create_environ("/", method="POST", input_stream=io.BytesIO(body))
+    environ["CONTENT_LENGTH"] = str(len(body) - 5)
+    theirs = get_input_stream(environ).read()
+    ours = LimitedStream(io.BytesIO(body), len(body) - 5).read()
+    assert ours == theirs
+
+
+# -- short bodies and broken inputs ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "read"),
+    [
+        (b"12345", 10, lambda s: s.read()),
+        (b"", 1, lambda s: s.read()),
+        (b"12345", 10, lambda s: s.read(100) + s.read(100)),
+        (b"12345", 10, lambda s: s.readlines()),
+        (b"12345", 10, lambda s: s.readinto(bytearray(20)) + s.readinto(bytearray(9))),
+    ],
+)
+def test_short_body_raises_client_disconnected(
+    body: bytes, limit: int, read: t.Callable[[LimitedStream], object]
+) -> None:
+    stream = LimitedStream(io.BytesIO(body), limit)
+    with pytest.raises(ClientDisconnected) as info:
+        read(stream)
+    assert isinstance(info.value, BadRequest)
+    assert f"sent {len(body)} of the {limit} bytes" in str(info.value.description)
+    # After the disconnect the stream reads nothing more.
+    assert stream.read() == b""
+
+
+@pytest.mark.parametrize("method", ["read", "readline"])
+def test_input_error_raises_client_disconnected(method: str) -> None:
+    stream = LimitedStream(RecordingStream(b"abcdef", fail_after=0), 6)
+    with pytest.raises(ClientDisconnected, match="connection reset"):
+        getattr(stream, method)()
+
+
+def test_input_error_on_terminated_input() -> None:
+    stream = LimitedStream(
+        RecordingStream(b"abcdef", fail_after=0), None, is_terminated=True
+    )
+    with pytest.raises(ClientDisconnected):
+        stream.read(3)
+
+
+# -- maximum content length ------------------------------------------------------------
+
+
+def test_content_length_over_max_is_rejected_before_reading() -> None:
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
+        LimitedStream(UntouchableStream(), 11, max_content_length=10)
+
+
+def test_content_length_at_max_is_fine() -> None:
+    stream = LimitedStream(io.BytesIO(b"x" * 10), 10, max_content_length=10)
+    assert stream.read() == b"x" * 10
+
+
+def test_negative_limit_is_rejected() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        LimitedStream(io.BytesIO(), -1)
+
+
+# -- without a Content-Length ----------------------------------------------------------
+
+
+def test_no_length_and_not_terminated_reads_nothing() -> None:
+    stream = LimitedStream(UntouchableStream(), None)
+    assert stream.is_exhausted
+    assert stream.read() == b""
+    assert stream.read(10) == b""
+    assert stream.readline() == b""
+    assert stream.exhaust() == 0
+
+
+def test_terminated_input_without_max_reads_to_the_end() -> None:
+    body = b"chunked\n" * 20_000
+    stream = LimitedStream(io.BytesIO(body), None, is_terminated=True)
+    assert not stream.is_exhausted
+    assert stream.readline() == b"chunked\n"
+    assert stream.read() == body[8:]
+    assert stream.is_exhausted
+    assert stream.read() == b""
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100])
+def test_terminated_input_at_or_under_max(size: int) -> None:
+    stream = LimitedStream(
+        io.BytesIO(b"y" * size), None, max_content_length=100, is_terminated=True
+    )
+    assert stream.read() == b"y" * size
+    assert stream.read() == b""
+
+
+@pytest.mark.parametrize(
+    ("size", "read"),
+    [
+        (101, lambda s: s.read()),
+        (10_000, lambda s: s.read()),
+        (101, lambda s: [s.read(60), s.read(60)]),
+        (10_000, lambda s: s.readlines()),
+        (101, lambda s: s.readline()),
+        (150, lambda s: [s.readinto(bytearray(70)) for _ in range(3)]),
+    ],
+)
+def test_terminated_input_over_max(
+    size: int, read: t.Callable[[LimitedStream], object]
+) -> None:
+    source = RecordingStream(b"z" * size)
+    stream = LimitedStream(source, None, max_content_length=100, is_terminated=True)
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 100 bytes"):
+        read(stream)
+    # It reads at most one byte past the maximum.
+    assert source.tell() <= 101
+
+
+# -- exhaust ---------------------------------------------------------------------------
+
+
+def test_exhaust_discards_the_rest() -> None:
+    source = RecordingStream(b"a" * 200_000 + b"next request")
+    stream = LimitedStream(source, 200_000)
+    stream.read(10)
+    assert stream.exhaust() == 199_990
+    assert source.tell() == 200_000
+    assert all(size <= CHUNK_SIZE for _, size in source.calls)
+    assert stream.exhaust() == 0
+
+
+def test_exhaust_survives_a_short_body() -> None:
+    stream = LimitedStream(io.BytesIO(b"abc"), 10)
+    assert stream.exhaust() == 3
+    assert stream.is_exhausted
+
+
+def test_exhaust_stops_past_the_maximum() -> None:
+    source = RecordingStream(b"b" * 1_000_000)
+    stream = LimitedStream(source, None, max_content_length=1000, is_terminated=True)
+    stream.exhaust()
+    assert source.tell() <= 1001
+
+
+def test_limited_stream_is_a_readable_raw_io() -> None:
+    stream = LimitedStream(io.BytesIO(b""), 0)
+    assert isinstance(stream, io.RawIOBase)
+    assert stream.readable()
+    assert not stream.seekable()
+    assert not stream.writable()
+
+
+# -- SpooledBody -----------------------------------------------------------------------
+
+
+def test_spooled_body_empty() -> None:
+    body = SpooledBody()
+    body.finish()
+    assert body.size == 0
+    assert body.read() == b""
+    assert body.readline() == b""
+    assert list(body) == []
+    assert not body.rolled_to_disk
+
+
+def test_spooled_body_single_chunk() -> None:
+    body = SpooledBody()
+    assert body.write(b"hello\nworld") == 11
+    assert body.tell() == 11
+    body.finish()
+    assert body.size == 11
+    assert body.readline() == b"hello\n"
+    assert body.read() == b"world"
+    body.seek(0)
+    assert body.read(5) == b"hello"
+    assert body.tell() == 5
+
+
+def test_spooled_body_many_chunks() -> None:
+    body = SpooledBody()
+    for part in (b"a\n", b"", b"bb\n", b"ccc"):
+        body.write(part)
+    body.finish()
+    assert body.size == 8
+    assert list(body) == [b"a\n", b"bb\n", b"ccc"]
+    body.seek(0)
+    assert body.readlines() == [b"a\n", b"bb\n", b"ccc"]
+    body.seek(2)
+    buffer = bytearray(10)
+    assert body.readinto(buffer) == 6
+    assert buffer[:6] == b"bb\nccc"
+    body.close()
+
+
+def test_spooled_body_stays_in_memory_under_threshold() -> None:
+    body = SpooledBody(spool_threshold=1000)
+    body.write(b"x" * 600)
+    body.write(b"x" * 400)
+    body.finish()
+    assert not body.rolled_to_disk
+    assert body.read() == b"x" * 1000
+    body.close()
+
+
+@pytest.mark.parametrize("chunks", [[b"x" * 700, b"y" * 700], [b"z" * 5000]])
+def test_spooled_body_moves_to_disk_past_threshold(chunks: list[bytes]) -> None:
+    body = SpooledBody(spool_threshold=1000)
+    for chunk in chunks:
+        body.write(chunk)
+    body.finish()
+    assert body.rolled_to_disk
+    assert body.read() == b"".join(chunks)
+    body.close()
+    assert body.closed
+
+
+def test_spooled_body_limit() -> None:
+    body = SpooledBody(max_content_length=10)
+    body.write(b"12345")
+    body.write(b"67890")
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
+        body.write(b"!")
+    assert body.size == 10
+    body.close()
+    with pytest.raises(RequestEntityTooLarge):
+        SpooledBody(max_content_length=3).write(b"1234")
+
+
+def test_spooled_body_phases() -> None:
+    body = SpooledBody()
+    body.write(b"abc")
+    assert body.writable()
+    with pytest.raises(ValueError, match="finish"):
+        body.read()
+    body.finish()
+    body.finish()  # finishing twice is harmless
+    assert not body.writable()
+    with pytest.raises(ValueError, match="no longer be written"):
+        body.write(b"more")
+    assert body.read() == b"abc"
+
+
+def test_spooled_body_close() -> None:
+    with SpooledBody() as body:
+        body.write(b"abc")
+        body.finish()
+    assert body.closed
+    with pytest.raises(ValueError):
+        body.read()
+
+
+def test_spooled_body_close_without_data() -> None:
+    body = SpooledBody()
+    body.close()
+    assert body.closed
+    with pytest.raises(ValueError):
+        body.read()
+
+
+def test_spooled_body_accepts_bytes_like() -> None:
+    body = SpooledBody()
+    body.write(bytearray(b"ab"))
+    body.write(memoryview(b"cd"))
+    body.finish()
+    assert body.read() == b"abcd"
+    body.close()
+
+
+# -- EMPTY_STREAM ----------------------------------------------------------------------
+
+
+def test_empty_stream() -> None:
+    assert EMPTY_STREAM.read() == b""
+    assert EMPTY_STREAM.read(10) == b""
+    assert EMPTY_STREAM.readline() == b""
+    assert EMPTY_STREAM.readlines() == []
+    assert EMPTY_STREAM.readinto(bytearray(4)) == 0
+    assert list(EMPTY_STREAM) == []
+    assert EMPTY_STREAM.seek(0) == 0
+    assert EMPTY_STREAM.tell() == 0
+    EMPTY_STREAM.close()
+    assert not EMPTY_STREAM.closed
+    assert EMPTY_STREAM.read() == b""
+    with EMPTY_STREAM as stream:
+        assert stream.read() == b""
+    assert not EMPTY_STREAM.closed
