@@ -427,8 +427,9 @@ class Lifespan:
         inbox.put_nowait({"type": "lifespan.startup"})
         task = loop.create_task(self._guarded(self.app(scope, inbox.get, send)))
         self._task = task
+        waiting: set[asyncio.Future[Any]] = {started, task}
         done, _ = await asyncio.wait(
-            {started, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
         if started in done:
             message = started.result()

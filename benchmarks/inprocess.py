@@ -34,7 +34,7 @@ from typing import Any
 
 from benchmarks import drivers
 from benchmarks.frameworks import FRAMEWORKS, Framework
-from benchmarks.scenarios import SCENARIOS, Scenario
+from benchmarks.scenarios import SCENARIOS, Response, Scenario
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Settings:
 
 
 MODES = {
-    "smoke": Settings(rounds=0, round_seconds=0.0, warmup_seconds=0.0, time_limit=60.0),
+    "smoke": Settings(rounds=0, round_seconds=0.0, warmup_seconds=0.0, time_limit=20.0),
     "quick": Settings(rounds=3, round_seconds=0.05, warmup_seconds=0.05),
     "full": Settings(rounds=7, round_seconds=0.15, warmup_seconds=0.2),
 }
@@ -117,7 +117,7 @@ def _measure(run: Callable[[int], float], settings: Settings) -> dict[str, Any]:
     }
 
 
-def _check(scenario: Scenario, response: drivers.Response) -> None:
+def _check(scenario: Scenario, response: Response) -> None:
     problem = scenario.verify(response)
     if problem is not None:
         raise ScenarioError(problem)

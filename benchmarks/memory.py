@@ -174,6 +174,7 @@ def probe_upload(framework_name: str, size: int = UPLOAD_BYTES) -> dict[str, Any
 
     app = framework.build("upload_save")
     results = []
+    previous_dir = os.environ.get("BENCH_UPLOAD_DIR")
     with tempfile.TemporaryDirectory(prefix="hipflask-bench-upload-") as folder:
         os.environ["BENCH_UPLOAD_DIR"] = folder
         loop = asyncio.new_event_loop() if framework.protocol == "asgi" else None
@@ -202,6 +203,10 @@ def probe_upload(framework_name: str, size: int = UPLOAD_BYTES) -> dict[str, Any
                 saved = os.path.getsize(common.upload_path())
                 results.append((response, saved, length))
         finally:
+            if previous_dir is None:
+                os.environ.pop("BENCH_UPLOAD_DIR", None)
+            else:
+                os.environ["BENCH_UPLOAD_DIR"] = previous_dir
             if loop is not None:
                 loop.run_until_complete(lifespan.shutdown())
                 loop.close()

@@ -189,16 +189,15 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     )
     for protocol in ("wsgi", "asgi"):
         mine, floor = HIPFLASK[protocol], RAW[protocol]
-        parts, verdicts = [], []
+        parts: list[str] = []
+        verdicts: list[bool | None] = []
         for scenario in ("hello", "json_param"):
-            own, raw = (
-                _server(results, mine, scenario),
-                _server(results, floor, scenario),
-            )
-            if own is None or raw is None:
+            served = _server(results, mine, scenario)
+            floor_served = _server(results, floor, scenario)
+            if served is None or floor_served is None:
                 verdicts.append(None)
                 continue
-            value = own["requests_per_second"] / raw["requests_per_second"]
+            value = served["requests_per_second"] / floor_served["requests_per_second"]
             parts.append(f"{scenario} {value:.2f}x")
             verdicts.append(value >= 0.9)
         label = f"granian: {_label(mine)} ≥ 0.9x {_label(floor)} req/s"
@@ -298,6 +297,8 @@ def render_markdown(results: dict[str, Any], chart_name: str | None = None) -> s
             value = micros(results, name, scenario)
             if value is not None:
                 row.append(_fmt_us(value))
+            elif result.get("status") == "ok":  # a smoke run: checked, not timed
+                row.append("ok")
             else:
                 row.append(notes.mark(result.get("status", "?"), result.get("reason")))
         rows.append(row)
@@ -503,31 +504,43 @@ def render_chart(results: dict[str, Any], path: Path) -> None:
             floor = micros(results, RAW[FRAMEWORKS[name].protocol], scenario)
             return own / floor if own is not None and floor else None
 
-    height = max(4.0, 0.9 * len(scenarios) + 1.5)
-    figure, axis = plt.subplots(figsize=(11, height), dpi=110)
-    band = 0.8 / max(1, len(shown))
-    colors = plt.get_cmap("tab20").colors
-    for index, name in enumerate(shown):
-        ys, xs = [], []
-        for row, scenario in enumerate(scenarios):
-            value = value_of(name, scenario)
-            if value is not None:
-                ys.append(row - 0.4 + band * (index + 0.5))
-                xs.append(value)
-        axis.barh(
-            ys, xs, height=band, label=_label(name), color=colors[index % len(colors)]
-        )
+    series = []
+    for name in shown:
+        values = [value_of(name, scenario) for scenario in scenarios]
+        if any(value is not None for value in values):
+            series.append((name, values))
+    height = max(4.0, 0.25 * len(scenarios) * max(1, len(series)) + 1.5)
+    figure, axis = plt.subplots(figsize=(12, height), dpi=100)
+    band = 0.84 / max(1, len(series))
+    # One fixed colour per framework, so charts of different runs compare.
+    cmap = plt.get_cmap("tab20")
+    palette = {
+        name: cmap((2 * index) % 20 + (2 * index) // 20)
+        for index, name in enumerate(FRAMEWORKS)
+    }
+    for index, (name, values) in enumerate(series):
+        ys = [
+            row - 0.42 + band * (index + 0.5)
+            for row, value in enumerate(values)
+            if value is not None
+        ]
+        xs = [value for value in values if value is not None]
+        axis.barh(ys, xs, height=band, label=_label(name), color=palette[name])
+    if not series:
+        axis.text(0.5, 0.5, "no ratios to show", ha="center", transform=axis.transAxes)
     axis.set_xscale("log")
     axis.axvline(1.0, color="black", linewidth=1)
     axis.set_yticks(range(len(scenarios)))
     axis.set_yticklabels(scenarios)
-    axis.invert_yaxis()
+    axis.set_ylim(len(scenarios) - 0.5, -0.5)
     axis.set_title(title, fontsize=10)
     env = results.get("environment", {})
     axis.set_xlabel(
-        f"{env.get('date', '')} · {env.get('cpu', '')} · {env.get('python', '')}"
+        f"{env.get('date', '')} · {env.get('cpu', '')} ({env.get('cores', '?')} cores)"
+        f" · {env.get('python', '')} · {results.get('mode', 'full')} run"
     )
-    axis.legend(fontsize=8, loc="lower right")
+    if series:
+        axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axis.grid(axis="x", which="both", alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)

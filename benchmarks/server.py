@@ -90,7 +90,9 @@ def parse_wrk(output: str) -> dict[str, Any]:
     if rps is None:
         raise ValueError(f"no 'Requests/sec' in wrk output: {output[-300:]!r}")
     latencies = {
-        f"p{match.group(1)}_ms": float(match.group(2)) * _UNIT_MS[match.group(3)]
+        f"p{match.group(1)}_ms": round(
+            float(match.group(2)) * _UNIT_MS[match.group(3)], 4
+        )
         for match in _LATENCY.finditer(output)
     }
     socket_errors = _SOCKET_ERRORS.search(output)

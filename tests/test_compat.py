@@ -165,24 +165,25 @@ def test_wrappers_stand_in_is_built_from_top_level_names(
 
     monkeypatch.setitem(
         modules.FLASK_MODULES,
-        "flask.wrappers",
+        "flask.no_such_wrappers",
         modules.Alias(("hipflask.no_such_module",), names=("Request", "Response")),
     )
-    built = modules.resolve("flask.wrappers")
+    built = modules.resolve("flask.no_such_wrappers")
     assert built is not None
-    assert built.__name__ == "flask.wrappers"
+    assert built.__name__ == "flask.no_such_wrappers"
     assert built.Request is hipflask.Request
     assert built.Response is hipflask.Response
-    assert "flask.wrappers" not in sys.modules
+    assert built.__hipflask_stand_in__ is True
+    assert "flask.no_such_wrappers" not in sys.modules
 
 
 def test_stand_in_needs_every_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(
         modules.FLASK_MODULES,
-        "flask.wrappers",
+        "flask.no_such_wrappers",
         modules.Alias(("hipflask.no_such_module",), names=("Request", "NoSuchName")),
     )
-    assert modules.resolve("flask.wrappers") is None
+    assert modules.resolve("flask.no_such_wrappers") is None
 
 
 def test_name_outside_table_maps_to_same_name() -> None:
@@ -493,7 +494,8 @@ class ListConverter(BaseConverter):
     def to_python(self, value):
         return value.split(",")
     def to_url(self, value):
-        return ",".join(super().to_url(x) for x in value)
+        base_to_url = super().to_url
+        return ",".join(base_to_url(x) for x in value)
 
 class Upper(Genuine):  # a subclass of Werkzeug's own class
     regex = "[a-z]+"

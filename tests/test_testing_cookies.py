@@ -31,7 +31,9 @@ def test_parse_matches_werkzeug(header: str) -> None:
     )
     assert ours is not None
     fields = [f for f in theirs.__dataclass_fields__ if f != "domain"]
-    assert {f: getattr(ours, f) for f in fields} == {f: getattr(theirs, f) for f in fields}
+    assert {f: getattr(ours, f) for f in fields} == {
+        f: getattr(theirs, f) for f in fields
+    }
     assert ours.domain == theirs.domain.lstrip(".").lower()
 
 
@@ -71,7 +73,9 @@ def test_unusable_headers(header: str) -> None:
         ("example.com", False, "com", False),
     ],
 )
-def test_domain_matching(domain: str, origin_only: bool, host: str, matches: bool) -> None:
+def test_domain_matching(
+    domain: str, origin_only: bool, host: str, matches: bool
+) -> None:
     cookie = Cookie._from_response_header(domain, "/", "k=v")
     assert cookie is not None
     cookie.origin_only = origin_only
@@ -153,10 +157,16 @@ def test_jar_store_send_and_expire() -> None:
 
 def test_jar_set_and_delete() -> None:
     jar = CookieJar()
-    jar.set("k", "v v", domain="example.com", origin_only=False, path="/p", httponly=True)
+    jar.set(
+        "k", "v v", domain="example.com", origin_only=False, path="/p", httponly=True
+    )
     cookie = jar.get("k", "example.com", "/p")
     assert cookie is not None
-    assert (cookie.value, cookie.decoded_value, cookie.http_only) == ('"v v"', "v v", True)
+    assert (cookie.value, cookie.decoded_value, cookie.http_only) == (
+        '"v v"',
+        "v v",
+        True,
+    )
     assert jar.request_header("www.example.com", "/p/x", secure=False) == 'k="v v"'
     jar.set("k", "", domain="example.com", path="/p", max_age=0)
     assert jar.get("k", "example.com", "/p") is None

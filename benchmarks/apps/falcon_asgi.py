@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import falcon
 import falcon.asgi
@@ -21,6 +21,8 @@ from benchmarks.apps.raw_common import SESSION_SERIALIZER, load_template
 
 Request = falcon.asgi.Request
 Response = falcon.asgi.Response
+if TYPE_CHECKING:
+    App = falcon.asgi.App[Request, Response]
 
 
 class Hello:
@@ -144,8 +146,8 @@ class Echo:
             await ws.send_text(message)
 
 
-def _single(path: str, resource: Callable[[], object]) -> Callable[[], falcon.asgi.App]:
-    def build_one() -> falcon.asgi.App:
+def _single(path: str, resource: Callable[[], object]) -> Callable[[], App]:
+    def build_one() -> App:
         app = falcon.asgi.App()
         app.add_route(path, resource())
         return app
@@ -153,15 +155,15 @@ def _single(path: str, resource: Callable[[], object]) -> Callable[[], falcon.as
     return build_one
 
 
-def session() -> falcon.asgi.App:
+def session() -> App:
     app = falcon.asgi.App()
     app.add_route("/login", Login())
     app.add_route("/session", Session())
     return app
 
 
-def _routes(total: int) -> Callable[[], falcon.asgi.App]:
-    def build_routes() -> falcon.asgi.App:
+def _routes(total: int) -> Callable[[], App]:
+    def build_routes() -> App:
         app = falcon.asgi.App()
         filler = Filler()
         rules = {
@@ -177,13 +179,13 @@ def _routes(total: int) -> Callable[[], falcon.asgi.App]:
     return build_routes
 
 
-def middleware_hooks() -> falcon.asgi.App:
+def middleware_hooks() -> App:
     app = falcon.asgi.App(middleware=[Hook(position) for position in range(3)])
     app.add_route("/hooks", Hooks())
     return app
 
 
-BUILDERS: dict[str, Callable[[], falcon.asgi.App]] = {
+BUILDERS: dict[str, Callable[[], App]] = {
     "hello": _single("/", Hello),
     "json_param": _single("/user/{user_id:int}", User),
     "query": _single("/search", Search),
@@ -200,7 +202,7 @@ BUILDERS: dict[str, Callable[[], falcon.asgi.App]] = {
 }
 
 
-def build(scenario: str) -> falcon.asgi.App:
+def build(scenario: str) -> App:
     """The Falcon ASGI app for ``scenario``."""
     builder = BUILDERS.get(scenario)
     if builder is None:

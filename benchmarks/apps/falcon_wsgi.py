@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import falcon
 from itsdangerous import BadSignature
 
 from benchmarks.apps import common
 from benchmarks.apps.raw_common import SESSION_SERIALIZER, load_template
+
+if TYPE_CHECKING:
+    App = falcon.App[falcon.Request, falcon.Response]
 
 
 class Hello:
@@ -133,8 +136,8 @@ class Hooks:
         resp.text = ",".join(req.context.trace)
 
 
-def _single(path: str, resource: Callable[[], object]) -> Callable[[], falcon.App]:
-    def build_one() -> falcon.App:
+def _single(path: str, resource: Callable[[], object]) -> Callable[[], App]:
+    def build_one() -> App:
         app = falcon.App()
         app.add_route(path, resource())
         return app
@@ -142,15 +145,15 @@ def _single(path: str, resource: Callable[[], object]) -> Callable[[], falcon.Ap
     return build_one
 
 
-def session() -> falcon.App:
+def session() -> App:
     app = falcon.App()
     app.add_route("/login", Login())
     app.add_route("/session", Session())
     return app
 
 
-def _routes(total: int) -> Callable[[], falcon.App]:
-    def build_routes() -> falcon.App:
+def _routes(total: int) -> Callable[[], App]:
+    def build_routes() -> App:
         app = falcon.App()
         filler = Filler()
         rules = {
@@ -166,13 +169,13 @@ def _routes(total: int) -> Callable[[], falcon.App]:
     return build_routes
 
 
-def middleware_hooks() -> falcon.App:
+def middleware_hooks() -> App:
     app = falcon.App(middleware=[Hook(position) for position in range(3)])
     app.add_route("/hooks", Hooks())
     return app
 
 
-BUILDERS: dict[str, Callable[[], falcon.App]] = {
+BUILDERS: dict[str, Callable[[], App]] = {
     "hello": _single("/", Hello),
     "json_param": _single("/user/{user_id:int}", User),
     "query": _single("/search", Search),
@@ -188,7 +191,7 @@ BUILDERS: dict[str, Callable[[], falcon.App]] = {
 }
 
 
-def build(scenario: str) -> falcon.App:
+def build(scenario: str) -> App:
     """The Falcon WSGI app for ``scenario``."""
     builder = BUILDERS.get(scenario)
     if builder is None:

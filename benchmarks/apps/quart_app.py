@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from quart import Quart, g, render_template, request, session, websocket
@@ -80,7 +81,7 @@ def upload_save() -> Quart:
     async def save_file() -> dict[str, Any]:
         path = common.upload_path()
         files = await request.files
-        await files["file"].save(path)
+        await files["file"].save(Path(path))
         return {"size": os.path.getsize(path)}
 
     return app

@@ -35,6 +35,8 @@ import logging
 import os
 import sys
 import typing as t
+import warnings
+import weakref
 from collections.abc import Iterator
 from datetime import timedelta
 from itertools import chain
@@ -203,11 +205,13 @@ class Flask(Scaffold):
                 raise ValueError(
                     "Invalid static_host/host_matching combination"
                 )
+            # A weak reference, so the view does not keep the app alive.
+            self_ref = weakref.ref(self)
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=self.send_static_file,
+                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
             )
 
     # -- names and settings ---------------------------------------------------
@@ -420,6 +424,11 @@ class Flask(Scaffold):
             return ""
         if host.endswith("." + server_name):
             return host[: -len(server_name) - 1]
+        warnings.warn(
+            f"Current server name {host!r} doesn't match configured"
+            f" server name {server_name!r}",
+            stacklevel=2,
+        )
         return "<invalid>"
 
     # -- routing ------------------------------------------------------------------
@@ -439,6 +448,10 @@ class Flask(Scaffold):
         """Match the URL; store the rule and args, or the routing exception."""
         url_map = self.url_map
         try:
+            trusted = self.config["TRUSTED_HOSTS"]
+            if trusted is not None:
+                request.trusted_hosts = trusted
+                request.host  # noqa: B018 (raises SecurityError when untrusted)
             if url_map.host_matching or self.subdomain_matching:
                 host = self._routing_host(request)
             else:
@@ -454,12 +467,24 @@ class Flask(Scaffold):
             request.routing_exception = e
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
-        """Raise the routing exception stored on the request."""
+        """Raise the routing exception stored on the request.
+
+        In debug mode a 301/302 redirect of a request with a body raises
+        FormDataRoutingRedirect instead, because browsers drop form data there.
+        """
         exc = request.routing_exception
-        if isinstance(exc, RoutingException) and not isinstance(exc, HTTPException):
-            raise exc
-        if isinstance(exc, RequestRedirect) and exc.new_url.startswith("/"):
-            raise RequestRedirect(self._absolute_redirect(request, exc.new_url))
+        if isinstance(exc, RequestRedirect):
+            if exc.new_url.startswith("/"):
+                exc = RequestRedirect(self._absolute_redirect(request, exc.new_url))
+                request.routing_exception = exc
+            if (
+                self.debug
+                and exc.code not in (307, 308)
+                and request.method not in ("GET", "HEAD", "OPTIONS")
+            ):
+                from .debughelpers import FormDataRoutingRedirect
+
+                raise FormDataRoutingRedirect(request)
         raise exc  # type: ignore[misc]
 
     @staticmethod
@@ -591,7 +616,7 @@ class Flask(Scaffold):
                 response = await self._call(direct, func, response)
             for func in chain_.after:
                 response = await self._call(direct, func, response)
-            session = ctx._session
+            session = ctx._opened_session
             if session is not None:
                 interface = self.session_interface
                 if not interface.is_null_session(session):
@@ -728,10 +753,9 @@ class Flask(Scaffold):
             response = self.ensure_sync(func)(response)
         for func in chain_.after:
             response = self.ensure_sync(func)(response)
-        if ctx._session is not None and not self.session_interface.is_null_session(
-            ctx._session
-        ):
-            self.session_interface.save_session(self, ctx._session, response)
+        session = ctx._opened_session
+        if session is not None and not self.session_interface.is_null_session(session):
+            self.session_interface.save_session(self, session, response)
         return response
 
     def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
@@ -1060,11 +1084,19 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
     except (ImportError, ValueError):
         package_path = os.getcwd()
     else:
-        if root_spec.submodule_search_locations:
+        locations = root_spec.submodule_search_locations
+        if locations:
             if root_spec.origin is None or root_spec.origin == "namespace":
-                package_path = os.path.dirname(
-                    next(iter(root_spec.submodule_search_locations))
-                )
+                # A namespace package: the location holding this submodule.
+                search_location = locations[0]
+                spec = importlib.util.find_spec(import_name)
+                if spec is not None and spec.submodule_search_locations:
+                    common = os.path.commonpath(spec.submodule_search_locations)
+                    for location in locations:
+                        if os.path.commonpath([common, location]) == location:
+                            search_location = location
+                            break
+                package_path = os.path.dirname(search_location)
             else:
                 package_path = os.path.dirname(os.path.dirname(root_spec.origin))
         elif root_spec.origin:
@@ -1072,12 +1104,22 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
         else:
             package_path = os.getcwd()
     py_prefix = os.path.abspath(sys.prefix)
-    if os.path.commonpath([package_path, py_prefix]) == py_prefix and (
-        os.path.basename(package_path) == "site-packages"
-        or "site-packages" in package_path.split(os.sep)
-    ):
-        return py_prefix, package_path
-    return None, package_path
+    # Installed into the interpreter's prefix.
+    try:
+        if os.path.commonpath([package_path, py_prefix]) == py_prefix:
+            return py_prefix, package_path
+    except ValueError:  # different drives
+        pass
+    site_parent, site_folder = os.path.split(package_path)
+    if site_folder.lower() != "site-packages":
+        return None, package_path
+    # Installed into a virtualenv: climb out of lib/ (or lib/pythonX.Y/).
+    parent, folder = os.path.split(site_parent)
+    if folder.lower() == "lib":
+        return parent, package_path
+    if os.path.basename(parent).lower() == "lib":
+        return os.path.dirname(parent), package_path
+    return site_parent, package_path
 
 
 # The adapters import the contexts, which import nothing from here at load time;

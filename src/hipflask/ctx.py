@@ -10,7 +10,8 @@ pushes an application context for its app when none for that app is active, and
 pops it again when it is popped itself.
 
 The session is opened lazily: a request that never touches ``session`` never
-loads, verifies or saves a cookie.
+loads, verifies or saves a cookie. ``_session`` (read by Flask's own tests and
+some extensions after a request) opens it on demand without marking it accessed.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ class RequestContext:
         self.request: Request = request
         self._url_adapter: MapAdapter | None | object = _sentinel
         self.flashes: list[tuple[str, str]] | None = None
-        self._session: SessionMixin | None = session
+        # The session once opened; None while the request has not touched it.
+        self._opened_session: SessionMixin | None = session
         #: The unhandled exception a 500 response was made for (for teardown).
         self._exception: BaseException | None = None
         self._after_request_functions: list[t.Callable[[Response], Response]] = []
@@ -208,21 +210,35 @@ class RequestContext:
     def url_adapter(self, value: MapAdapter | None) -> None:
         self._url_adapter = value
 
-    @property
-    def session(self) -> SessionMixin:
-        """The session, opened through the app's session interface on first use."""
-        session = self._session
+    def _open_session(self) -> SessionMixin:
+        session = self._opened_session
         if session is None:
             interface = self.app.session_interface
             session = interface.open_session(self.app, self.request)
             if session is None:
                 session = interface.make_null_session(self.app)
-            self._session = session
+            self._opened_session = session
+        return session
+
+    @property
+    def _session(self) -> SessionMixin:
+        """The session, opened if needed, without marking it accessed."""
+        return self._open_session()
+
+    @_session.setter
+    def _session(self, value: SessionMixin | None) -> None:
+        self._opened_session = value
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session (opened on first use); every access marks it accessed."""
+        session = self._open_session()
+        session.accessed = True
         return session
 
     @session.setter
     def session(self, value: SessionMixin) -> None:
-        self._session = value
+        self._opened_session = value
 
     def copy(self) -> RequestContext:
         """A new context for the same request, sharing request and session."""
@@ -230,7 +246,7 @@ class RequestContext:
             self.app,
             environ=self.request.environ,
             request=self.request,
-            session=self._session,
+            session=self._opened_session,
         )
 
     def match_request(self) -> None:
@@ -246,6 +262,11 @@ class RequestContext:
         else:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
+        request = self.request
+        # The adapters match before pushing; contexts pushed by hand (tests,
+        # test_request_context) are matched here, as Flask does.
+        if request.url_rule is None and request.routing_exception is None:
+            self.app._match_request(request)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Pop this context, running teardown_request functions."""

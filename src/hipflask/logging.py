@@ -6,32 +6,30 @@ import logging
 import sys
 import typing as t
 
-from .globals import request
+from .globals import LocalProxy, _cv_request
 
 if t.TYPE_CHECKING:
     from .app import Flask
 
 
-@t.no_type_check
 def _wsgi_errors_stream() -> t.TextIO:
-    try:
-        environ = request.environ
-    except RuntimeError:
+    """The current request's ``wsgi.errors`` stream, else stderr."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
         return sys.stderr
-    return environ.get("wsgi.errors", sys.stderr)
+    request = ctx.request
+    if request._scope is not None and "environ" not in request.__dict__:
+        return sys.stderr
+    return request.environ.get("wsgi.errors", sys.stderr)  # type: ignore[no-any-return]
 
 
-class _ErrorsStream:
-    """A stream that writes to the request's ``wsgi.errors`` (or stderr)."""
-
-    def write(self, data: str) -> int:
-        return _wsgi_errors_stream().write(data)
-
-    def flush(self) -> None:
-        _wsgi_errors_stream().flush()
+class _StreamGetter:
+    def __call__(self) -> t.TextIO:
+        return _wsgi_errors_stream()
 
 
-wsgi_errors_stream: t.TextIO = t.cast(t.TextIO, _ErrorsStream())
+#: Where the default handler writes: the request's ``wsgi.errors`` or stderr.
+wsgi_errors_stream: t.TextIO = LocalProxy(_StreamGetter(), "")  # type: ignore[assignment]
 
 default_handler = logging.StreamHandler(wsgi_errors_stream)
 default_handler.setFormatter(

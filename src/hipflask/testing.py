@@ -308,7 +308,7 @@ class FlaskClient:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.application!r}>"
 
-    # -- cookies ----------------------------------------------------------------------
+    # -- cookies -------------------------------------------------------------------
 
     def _jar(self) -> CookieJar:
         if self._cookies is None:
@@ -348,7 +348,7 @@ class FlaskClient:
         """Remove the cookie stored for ``(domain, path, key)``, if any."""
         self._jar().delete(key, domain, path)
 
-    # -- building requests --------------------------------------------------------
+    # -- building requests ---------------------------------------------------------
 
     def _secure(self, environ: Mapping[str, t.Any]) -> bool:
         """Whether a request may carry ``Secure`` cookies."""
@@ -381,7 +381,7 @@ class FlaskClient:
         finally:
             builder.close()
 
-    # -- sending ----------------------------------------------------------------------
+    # -- sending -------------------------------------------------------------------
 
     def open(
         self,
@@ -574,7 +574,7 @@ class FlaskClient:
         kwargs["method"] = "TRACE"
         return self.open(*args, **kwargs)
 
-    # -- sessions and contexts ---------------------------------------------------
+    # -- sessions and contexts -----------------------------------------------------
 
     @contextmanager
     def session_transaction(self, *args: t.Any, **kwargs: t.Any) -> Iterator[t.Any]:

@@ -425,7 +425,7 @@ class EnvironBuilder:
             return t.cast(str, dumps(obj, **kwargs))
         return _json.dumps(obj, **kwargs)
 
-    # -- headers reflected into attributes -------------------------------------
+    # -- headers reflected into attributes -----------------------------------------
 
     @property
     def content_type(self) -> str | None:
@@ -467,7 +467,7 @@ class EnvironBuilder:
         else:
             self.headers.set("Content-Length", str(value))
 
-    # -- body ---------------------------------------------------------------------
+    # -- body ----------------------------------------------------------------------
 
     @property
     def input_stream(self) -> t.IO[bytes] | None:
@@ -508,7 +508,7 @@ class EnvironBuilder:
         self._input_stream = None
         self._files = value
 
-    # -- URL --------------------------------------------------------------------------
+    # -- URL -----------------------------------------------------------------------
 
     @property
     def query_string(self) -> str:
@@ -552,7 +552,7 @@ class EnvironBuilder:
             return int(port)
         return 443 if self.url_scheme == "https" else 80
 
-    # -- output -----------------------------------------------------------------------
+    # -- output --------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the files given in ``data``."""

@@ -63,6 +63,20 @@ class Request(_HTTPRequest):
     def max_form_parts(self, value: int | None) -> None:
         self._max_form_parts = value
 
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        # In debug mode, explain a files[] lookup on a non-multipart form.
+        app_ctx = _cv_app.get(None)
+        if (
+            app_ctx is not None
+            and app_ctx.app.debug
+            and self.mimetype != "multipart/form-data"
+            and not self.files
+        ):
+            from .debughelpers import attach_enctype_error_multidict
+
+            attach_enctype_error_multidict(self)
+
     @property
     def endpoint(self) -> str | None:
         """The matched endpoint, if any."""
@@ -93,9 +107,7 @@ class Request(_HTTPRequest):
             app_ctx = _cv_app.get(None)
             if e is None or (app_ctx is not None and app_ctx.app.debug):
                 raise
-            raise BadRequest(
-                "Failed to decode JSON object: the request body is not valid JSON."
-            ) from ebr
+            raise BadRequest("The request body is not valid JSON.") from ebr
 
 
 class Response(_HTTPResponse):

@@ -8,8 +8,8 @@ it goes so that a run killed by the time limit still leaves what it saw:
 - ``{"event": "collect_error", "id": ..., "message": ...}`` for a file that could
   not be collected (its tests then never appear);
 - ``{"event": "start", "id": ...}`` when a test starts;
-- ``{"event": "report", "id", "when", "outcome", "xfail", "message"}`` for each of
-  a test's setup/call/teardown phases;
+- ``{"event": "report", "id", "when", "outcome", "xfail", "duration", "message"}``
+  for each of a test's setup/call/teardown phases;
 - ``{"event": "finish", "exitstatus": ...}`` at the end of the session.
 """
 
@@ -77,6 +77,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             "when": report.when,
             "outcome": report.outcome,
             "xfail": hasattr(report, "wasxfail"),
+            "duration": round(report.duration, 4),
             "message": "" if report.passed else _message(report),
         }
     )

@@ -132,6 +132,12 @@ def check_werkzeug() -> str:
 # --- running pytest -----------------------------------------------------------
 
 
+#: pytest's exit status when it stopped on an internal error.
+INTERNAL_ERROR = 3
+#: How many times a run stopped by an internal error is resumed.
+MAX_RESUMES = 5
+
+
 def run_pytest(
     sdist: Path,
     asgiref: Path,
@@ -142,17 +148,18 @@ def run_pytest(
 ) -> tuple[list[dict[str, object]], int | None, str]:
     """Run the suite; return the recorder's events, the exit status and the log.
 
-    ``protocol=None`` runs Flask itself (from the sdist), without hipflask.
+    ``protocol=None`` runs Flask itself (from the sdist), without hipflask. A run
+    that pytest stops with an internal error (for instance an exception escaping
+    a garbage-collected generator, turned into an error by Flask's
+    ``filterwarnings = error``) is resumed with the tests it had not started.
     """
     label = "collect" if collect_only else (protocol or "baseline")
     record = CACHE / f"record-{label}.jsonl"
     log = CACHE / f"pytest-{label}.log"
     record.unlink(missing_ok=True)
+    log.unlink(missing_ok=True)
     paths = [str(HERE), str(sdist / "examples" / "tutorial"), str(asgiref)]
-    if protocol is None:
-        paths.insert(0, str(sdist / "src"))
-    else:
-        paths.insert(0, str(REPO / "src"))
+    paths.insert(0, str(sdist / "src" if protocol is None else REPO / "src"))
     env = {
         key: value
         for key, value in os.environ.items()
@@ -165,7 +172,7 @@ def run_pytest(
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
     command += ["-p", "conformance_recorder", "--rootdir", str(sdist)]
-    command += ["-o", "faulthandler_timeout=120", "-rA", "--tb=short"]
+    command += ["-o", "faulthandler_timeout=120", "-ra", "--tb=short"]
     if protocol is not None:
         command += ["-p", "hipflask.compat.pytest_plugin"]
         command += ["--hipflask-protocol", protocol]
@@ -176,12 +183,38 @@ def run_pytest(
             command += ["--deselect", test_id]
     if collect_only:
         command.append("--collect-only")
-    command += TEST_PATHS
-    status: int | None
-    with log.open("w", encoding="utf-8") as out:
+    deadline = time.monotonic() + timeout
+    selection: list[str] = list(TEST_PATHS)
+    status: int | None = None
+    events: list[dict[str, object]] = []
+    for _ in range(MAX_RESUMES + 1):
+        status = invoke([*command, *selection], sdist, env, log, deadline)
+        events = read_events(record)
+        if status != INTERNAL_ERROR or collect_only:
+            break
+        started = {e["id"] for e in events if e["event"] == "start"}
+        selection = list(
+            dict.fromkeys(
+                str(e["id"])
+                for e in events
+                if e["event"] == "collected" and e["id"] not in started
+            )
+        )
+        if not selection:
+            break
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"\n=== run.py: resuming with {len(selection)} tests ===\n")
+    return events, status, log.read_text(encoding="utf-8", errors="replace")
+
+
+def invoke(
+    command: list[str], cwd: Path, env: dict[str, str], log: Path, deadline: float
+) -> int | None:
+    """Run one pytest process, output appended to ``log``; None if out of time."""
+    with log.open("a", encoding="utf-8") as out:
         process = subprocess.Popen(
             command,
-            cwd=sdist,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -189,16 +222,28 @@ def run_pytest(
             start_new_session=True,
         )
         try:
-            status = process.wait(timeout=timeout)
+            return process.wait(timeout=max(deadline - time.monotonic(), 1))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            status = None
-    events = []
-    if record.is_file():
-        with record.open(encoding="utf-8") as lines:
-            events = [json.loads(line) for line in lines if line.strip()]
-    return events, status, log.read_text(encoding="utf-8", errors="replace")
+            return None
+
+
+def read_events(record: Path) -> list[dict[str, object]]:
+    if not record.is_file():
+        return []
+    with record.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def internal_error(log: str) -> str | None:
+    """The exception line of pytest's last internal error in ``log``, if any."""
+    lines = [line for line in log.splitlines() if line.startswith("INTERNALERROR>")]
+    for line in reversed(lines):
+        text = line.removeprefix("INTERNALERROR>").strip()
+        if text and not text.startswith(("File ", "^", "raise", "return")):
+            return text[:300]
+    return None
 
 
 def startup_error(log: str) -> str:
@@ -248,24 +293,27 @@ def outcomes(
             started.add(test_id)
         elif kind == "report":
             fold(results, test_id, event)
-    finished = any(event["event"] == "finish" for event in events)
+    collected = {str(event["id"]) for event in events if event["event"] == "collected"}
     if not events:
-        default = f"pytest did not start: {startup_error(log)}"
-    elif status is None:
-        default = f"not run: the run was stopped after {timeout:.0f} s"
+        missing = f"pytest did not start: {startup_error(log)}"
     else:
-        default = "not collected on hipflask"
+        missing = "not collected on hipflask"
+    if status is None:
+        not_run = f"not run: the run was stopped after {timeout:.0f} s"
+    else:
+        not_run = "not run: pytest stopped before reaching it"
     for test_id in order:
         if test_id in results:
             continue
         if test_id in DESELECTED:
             results[test_id] = Result("error", f"deselected: {DESELECTED[test_id]}")
-        elif test_id in started and not finished:
+        elif test_id in started:
             results[test_id] = Result("error", "the run stopped during this test")
+        elif test_id in collected:
+            results[test_id] = Result("error", not_run)
         else:
             path = test_id.split("::", 1)[0]
-            message = collect_errors.get(path, default)
-            results[test_id] = Result("error", message)
+            results[test_id] = Result("error", collect_errors.get(path, missing))
     return {test_id: results[test_id] for test_id in order}
 
 
@@ -439,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{summary(results, protocol)} in {time.monotonic() - start:.1f} s")
         if not events:
             print(f"  pytest did not start: {startup_error(log)}")
+        crash = internal_error(log)
+        if crash:
+            print(f"  pytest stopped with an internal error, resumed: {crash}")
         write_results(results_file(protocol), results, protocol)
 
         listed = read_ids(passing_file(protocol))

@@ -145,19 +145,74 @@ def test_tests_that_never_ran_are_errors(monkeypatch: pytest.MonkeyPatch) -> Non
     ]
 
 
-def test_a_killed_run_marks_the_running_and_the_rest() -> None:
-    ids = ["a", "b", "c"]
+@pytest.mark.parametrize(
+    ("status", "not_run"),
+    [
+        (None, "not run: the run was stopped after 60 s"),
+        (3, "not run: pytest stopped before reaching it"),
+    ],
+)
+def test_a_stopped_run_marks_the_running_and_the_rest(
+    status: int | None, not_run: str
+) -> None:
+    ids = ["a", "b", "c", "d"]
     events = [
         *passed("a"),
         {"event": "collected", "id": "b"},
+        {"event": "collected", "id": "c"},
         {"event": "start", "id": "b"},
     ]
-    results = run.outcomes(ids, events, None, "", 60)
+    results = run.outcomes(ids, events, status, "", 60)
     assert [(r.outcome, r.message) for r in results.values()] == [
         ("passed", ""),
         ("error", "the run stopped during this test"),
-        ("error", "not run: the run was stopped after 60 s"),
+        ("error", not_run),
+        ("error", "not collected on hipflask"),
     ]
+
+
+def test_internal_error_is_resumed_with_the_tests_not_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run, "CACHE", tmp_path)
+    record = tmp_path / "record-wsgi.jsonl"
+    c_starts = [{"event": "collected", "id": "c"}, {"event": "start", "id": "c"}]
+    batches = [
+        # a passes, b and c are collected, then pytest stops on an internal error.
+        [
+            *passed("a"),
+            {"event": "collected", "id": "b"},
+            {"event": "collected", "id": "c"},
+        ],
+        # Resumed with b and c: b passes, c starts and stops pytest again.
+        [*passed("b"), *c_starts],
+    ]
+    commands: list[list[str]] = []
+
+    def invoke(
+        command: list[str], cwd: Path, env: dict[str, str], log: Path, deadline: float
+    ) -> int:
+        with record.open("a") as out:
+            out.writelines(run.json.dumps(e) + "\n" for e in batches[len(commands)])
+        commands.append(command)
+        with log.open("a") as out:
+            out.write("INTERNALERROR> pytest.PytestUnraisableExceptionWarning: boom\n")
+        return run.INTERNAL_ERROR
+
+    monkeypatch.setattr(run, "invoke", invoke)
+    events, status, log = run.run_pytest(
+        tmp_path, tmp_path, protocol="wsgi", timeout=60
+    )
+    # The second process runs exactly the tests the first did not start; then
+    # nothing is left unstarted, so there is no third.
+    assert [command[-2:] for command in commands] == [list(run.TEST_PATHS), ["b", "c"]]
+    results = run.outcomes(["a", "b", "c"], events, status, log, 60)
+    assert [(r.outcome, r.message) for r in results.values()] == [
+        ("passed", ""),
+        ("passed", ""),
+        ("error", "the run stopped during this test"),
+    ]
+    assert run.internal_error(log) == "pytest.PytestUnraisableExceptionWarning: boom"
 
 
 def test_a_run_that_never_started_says_why() -> None:

@@ -714,3 +714,22 @@ def test_environ_headers_memos_stay_bounded() -> None:
         assert headers[f"X-{i}"] == "v"
     assert len(header_structures._ENVIRON_KEYS) <= limit
     assert len(header_structures._FIELD_NAMES) <= limit
+
+
+def test_werkzeug_structures_are_accepted() -> None:
+    theirs = wz.MultiDict([("X-Tag", "1"), ("X-Tag", "2")])
+    h = Headers(FIELDS)
+    h.update(theirs)
+    assert h.getlist("x-tag") == ["1", "2"]
+    assert fields(Headers(wz.Headers([("A", "1"), ("A", "2")]))) == [
+        ("A", "1"),
+        ("A", "2"),
+    ]
+    h = Headers(FIELDS)
+    h.update(wz.Headers([("x-tag", "w")]))
+    assert fields(h) == [("Content-Type", "text/html"), ("x-tag", "w")]
+
+
+def test_slots() -> None:
+    assert not hasattr(Headers(), "__dict__")
+    assert not hasattr(EnvironHeaders({}), "__dict__")

@@ -599,3 +599,12 @@ def test_combined_matches_werkzeug() -> None:
     assert list(ours.items(multi=True)) == list(theirs.items(multi=True))
     assert dict(ours.lists()) == dict(theirs.lists())
     assert ours.to_dict() == theirs.to_dict()
+
+
+def test_werkzeug_multidicts_keep_all_values() -> None:
+    theirs = wz.MultiDict([("a", "1"), ("a", "2"), ("b", "3")])
+    assert multi(MultiDict(theirs)) == [("a", "1"), ("a", "2"), ("b", "3")]
+    assert list(iter_multi_items(theirs)) == [("a", "1"), ("a", "2"), ("b", "3")]
+    ours: MultiDict[str, str] = MultiDict()
+    ours.update(theirs)
+    assert ours.getlist("a") == ["1", "2"]

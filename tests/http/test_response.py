@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import typing as t
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
@@ -1413,3 +1414,58 @@ def test_range_over_closable_passthrough_body() -> None:
     assert body == b"bcde"
     assert ("Content-Range", "bytes 1-4/6") in headers
     assert source.closed
+
+
+def test_prepare_passes_async_iterable_through() -> None:
+    class AsyncBody:
+        def __aiter__(self) -> AsyncBody:
+            return self
+
+        async def __anext__(self) -> bytes:
+            raise StopAsyncIteration
+
+    body = AsyncBody()
+    response = Response(body)  # type: ignore[arg-type]
+    _, headers, prepared = response._prepare("GET")
+    assert prepared is t.cast(t.Any, body)
+    assert "content-length" not in [name.lower() for name, _ in headers]
+
+
+def test_location_that_cannot_be_converted_is_still_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hipflask.http.urls
+
+    def broken(value: str) -> str:
+        raise ValueError("bad authority")
+
+    monkeypatch.setattr(hipflask.http.urls, "iri_to_uri", broken)
+    _, headers, _ = redirect("http://host:99999/ä b")._prepare("GET")
+    assert ("Location", "http://host:99999/%C3%A4%20b") in headers
+
+
+@pytest.mark.parametrize(
+    "location", ["HTTP://Example.COM/x", "http://host:/a", "/a/b?c=d&e=f#g"]
+)
+def test_uri_safe_location_sent_unchanged(location: str) -> None:
+    _, headers, _ = redirect(location)._prepare("GET")
+    assert ("Location", location) in headers
+
+
+def test_prepare_repeated_location_fields_collapse_like_werkzeug() -> None:
+    fields = [
+        ("Location", "/first"),
+        ("Content-Location", "/c1"),
+        ("X-Other", "1"),
+        ("Location", "/ä"),
+        ("Content-Location", "/c2"),
+    ]
+    ours = Response("x", 302, headers=fields)
+    theirs = WerkzeugResponse("x", 302, headers=fields, mimetype="text/html")
+    _, headers, _ = ours._prepare("GET")
+    assert headers == theirs.get_wsgi_headers({}).to_wsgi_list()
+    assert headers[:3] == [
+        ("Location", "/%C3%A4"),
+        ("Content-Location", "/c2"),
+        ("X-Other", "1"),
+    ]

@@ -386,16 +386,35 @@ def test_spooled_body_moves_to_disk_past_threshold(chunks: list[bytes]) -> None:
     assert body.closed
 
 
-def test_spooled_body_limit() -> None:
+def test_spooled_body_at_limit() -> None:
     body = SpooledBody(max_content_length=10)
     body.write(b"12345")
     body.write(b"67890")
-    with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
-        body.write(b"!")
-    assert body.size == 10
+    body.finish()
+    assert not body.too_large
+    assert body.read() == b"1234567890"
     body.close()
-    with pytest.raises(RequestEntityTooLarge):
-        SpooledBody(max_content_length=3).write(b"1234")
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [[b"12345", b"67890", b"!"], [b"1234567890!"], [b"x" * 6, b"y" * 6, b"z"]],
+)
+@pytest.mark.parametrize("threshold", [4, 1000])
+def test_spooled_body_over_limit(chunks: list[bytes], threshold: int) -> None:
+    body = SpooledBody(max_content_length=10, spool_threshold=threshold)
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
+        for chunk in chunks:
+            body.write(chunk)
+    assert body.too_large
+    # The size counts what was received, so it shows the overflow.
+    assert body.size > 10
+    body.finish()
+    # A body cut short is never readable as if it were whole.
+    for read in (body.read, body.readline, lambda: body.readinto(bytearray(3))):
+        with pytest.raises(RequestEntityTooLarge):
+            read()
+    body.close()
 
 
 def test_spooled_body_phases() -> None:

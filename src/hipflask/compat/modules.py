@@ -78,6 +78,10 @@ FLASK_MODULES: dict[str, Alias] = {
 }
 
 
+#: Marks a module built by :func:`_build_module`.
+_STAND_IN = "__hipflask_stand_in__"
+
+
 def _module_exists(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
@@ -96,6 +100,7 @@ def _build_module(name: str, names: Sequence[str]) -> types.ModuleType | None:
     for attr in names:
         setattr(module, attr, getattr(hipflask, attr))
     module.__all__ = list(names)  # type: ignore[attr-defined]
+    vars(module)[_STAND_IN] = True
     return module
 
 
@@ -153,11 +158,11 @@ class FlaskAliasFinder(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_loader(fullname, _AliasLoader(module))
 
 
-def _is_alias(name: str, module: object) -> bool:
-    """Whether ``sys.modules[name]`` already is hipflask's stand-in."""
+def _is_alias(module: object) -> bool:
+    """Whether a module in ``sys.modules`` under a Flask name is hipflask's."""
     module_name = getattr(module, "__name__", "")
-    return isinstance(module_name, str) and (
-        module_name.startswith("hipflask") or module_name == name
+    return (isinstance(module_name, str) and module_name.startswith("hipflask")) or (
+        getattr(module, _STAND_IN, False) is True
     )
 
 
@@ -173,7 +178,7 @@ def install_module_aliases() -> dict[str, str]:
         for name, module in list(sys.modules.items())
         if (name == "flask" or name.startswith("flask."))
         and module is not None
-        and not _is_alias(name, module)
+        and not _is_alias(module)
     )
     if real:
         raise RuntimeError(

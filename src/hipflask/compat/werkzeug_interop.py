@@ -5,15 +5,18 @@ NotFound``, ``from werkzeug.routing import BaseConverter``, ``from
 werkzeug.datastructures import FileStorage``. Two mechanisms make that code work on
 hipflask; :func:`install` sets up both, and only if Werkzeug is importable.
 
-1. Adoption. After Werkzeug is fully imported, the public names of the modules in
-   :data:`WERKZEUG_MODULES` that hipflask also defines are rebound to hipflask's
-   objects: ``werkzeug.exceptions.NotFound is hipflask.http.exceptions.NotFound``.
-   A name is adopted only where hipflask's object is of the same kind (class for
-   class, function for function, dict for dict). Werkzeug's own modules imported
-   their names before the rebinding, so Werkzeug itself keeps working on its own
-   classes; code importing these names afterwards gets hipflask's, so ``raise
-   NotFound()``, ``errorhandler(Forbidden)``, ``isinstance(f, FileStorage)`` and
-   ``class C(BaseConverter)`` all meet hipflask's classes.
+1. Adoption. Each module of :data:`WERKZEUG_MODULES` is imported, then replaced,
+   in ``sys.modules`` and as its parent package's attribute, by a copy whose
+   public names that hipflask also defines are hipflask's objects:
+   ``werkzeug.exceptions.NotFound is hipflask.http.exceptions.NotFound``. A name
+   is adopted only where hipflask's object is of the same kind (class for class,
+   function for function, dict for dict). The original module objects stay as
+   they were, and Werkzeug's own functions keep reading their globals from them,
+   so Werkzeug itself keeps working on its own classes (``Map.bind`` still makes
+   Werkzeug's ``MapAdapter``); code importing these names afterwards gets
+   hipflask's, so ``raise NotFound()``, ``errorhandler(Forbidden)``,
+   ``isinstance(f, FileStorage)`` and ``class C(BaseConverter)`` all meet
+   hipflask's classes.
 2. Genuine objects. Werkzeug objects made from references taken before adoption
    (or by Werkzeug itself) still reach hipflask:
 
@@ -38,6 +41,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import sys
 import types
 import typing as t
 
@@ -77,8 +81,9 @@ WERKZEUG_MODULES: dict[str, tuple[str, ...]] = {
 #: handling treats as HTTP exceptions. Werkzeug's ``HTTPException`` joins it.
 HTTP_EXCEPTION_HOOK = ("hipflask.scaffold", "Scaffold", "_http_exception_types")
 
-_originals: dict[tuple[str, str], object] = {}
+_originals: dict[str, types.ModuleType] = {}
 _adopted: dict[str, list[str]] = {}
+_missing = object()
 _installed = False
 
 
@@ -121,24 +126,31 @@ def _same_kind(ours: object, theirs: object) -> bool:
 
 
 def _adopt(werkzeug_name: str, sources: tuple[str, ...]) -> None:
-    target = _import_if_exists(werkzeug_name)
-    if target is None:
+    """Put a copy of ``werkzeug_name`` with hipflask's objects in its place."""
+    current = _import_if_exists(werkzeug_name)
+    if current is None or werkzeug_name in _originals:
         return
-    names = _adopted.setdefault(werkzeug_name, [])
-    for source_name in sources:
-        source = _import_if_exists(source_name)
-        if source is None:
-            continue
+    replacements: dict[str, object] = {}
+    for source in filter(None, map(_import_if_exists, sources)):
         for name in _public_names(source):
-            if name in names or not hasattr(target, name):
-                continue
+            theirs = getattr(current, name, _missing)
             ours = getattr(source, name)
-            theirs = getattr(target, name)
-            if ours is theirs or not _same_kind(ours, theirs):
-                continue
-            _originals[werkzeug_name, name] = theirs
-            setattr(target, name, ours)
-            names.append(name)
+            if (
+                name not in replacements
+                and theirs is not _missing
+                and _same_kind(ours, theirs)
+            ):
+                replacements[name] = ours
+    if not replacements:
+        return
+    copy = types.ModuleType(werkzeug_name, current.__doc__)
+    vars(copy).update(vars(current))
+    vars(copy).update(replacements)
+    _originals[werkzeug_name] = current
+    _adopted[werkzeug_name] = sorted(replacements)
+    sys.modules[werkzeug_name] = copy
+    parent, _, child = werkzeug_name.rpartition(".")
+    setattr(sys.modules[parent], child, copy)
 
 
 def _register_http_exception(cls: type[BaseException]) -> bool:
@@ -201,10 +213,10 @@ def install() -> bool:
 
 def original(module: str, name: str) -> t.Any:
     """Werkzeug's own object for ``module.name``, adopted or not."""
-    try:
-        return _originals[module, name]
-    except KeyError:
-        return getattr(importlib.import_module(module), name)
+    found = _originals.get(module)
+    if found is None:
+        found = importlib.import_module(module)
+    return getattr(found, name)
 
 
 def adopted() -> dict[str, list[str]]:

@@ -220,6 +220,9 @@ def _split_mime(value: str) -> list[str]:
     The same pieces as Werkzeug's ``/|[ \\t]*;[ \\t]*`` split, without a
     regex that backtracks over runs of blanks.
     """
+    if ";" not in value:
+        # PERF: most media ranges have no parameters.
+        return value.split("/")
     pieces = value.split(";")
     last = len(pieces) - 1
     result: list[str] = []
@@ -279,7 +282,7 @@ class MIMEAccept(Accept):
         self._parsed: list[_MimeParts | None] | None = None
 
     def _specificity(self, value: str) -> tuple[bool, ...]:
-        return tuple(piece != "*" for piece in _split_mime(value))
+        return tuple([piece != "*" for piece in _split_mime(value)])
 
     def _value_matches(self, value: str, item: str) -> bool:
         if "/" not in item:

@@ -57,7 +57,6 @@ class _Validators:
         "if_match",
         "if_modified_since",
         "if_none_match",
-        "if_range",
         "if_unmodified_since",
         "method",
         "source",

@@ -26,6 +26,7 @@ the way Werkzeug does (octal escapes, as :mod:`http.cookies`).
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from datetime import date, datetime, timedelta, timezone
@@ -35,8 +36,11 @@ from .dates import http_date
 
 __all__ = ["dump_cookie", "parse_cookie"]
 
-# A whole ";"-separated piece, for headers without any quote.
-_simple_pair_re = re.compile(r'[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*([^ \t";]*))?[ \t]*')
+# One whole ";"-separated pair, in a header without any quote. A piece that
+# does not match is skipped, as the match can only start at a ";".
+_simple_pairs_re = re.compile(
+    r'(?:\A|;)[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*([^ \t";]*))?[ \t]*(?=;|\Z)'
+)
 # The name and the blanks after it, at the start of a pair.
 _name_re = re.compile(r'[ \t]*([^ \t=";]+)[ \t]*')
 _blanks_re = re.compile(r"[ \t]*")
@@ -126,15 +130,8 @@ def parse_cookie(header: str | None) -> list[tuple[str, str]]:
         return []
     if '"' in header:
         return _parse_quoted(header)
-    # PERF: the usual header has no quotes; one C-level match per pair.
-    cookies = []
-    fullmatch = _simple_pair_re.fullmatch
-    for piece in header.split(";"):
-        match = fullmatch(piece)
-        if match is not None:
-            name, value = match.groups()
-            cookies.append((name, value or ""))
-    return cookies
+    # PERF: the usual header has no quotes: one C-level scan finds all pairs.
+    return _simple_pairs_re.findall(header)
 
 
 # Value characters that need no quoting (Werkzeug's set: no space, DQUOTE,
@@ -151,6 +148,12 @@ _BYTE_ESCAPES[ord('"')] = '\\"'
 _BYTE_ESCAPES[ord("\\")] = "\\\\"
 del _byte
 _SAMESITE = frozenset({"Strict", "Lax", "None"})
+
+
+@functools.lru_cache(maxsize=64)
+def _quote_path(path: str) -> str:
+    # PERF: applications use a handful of cookie paths; quote each once.
+    return quote(path, safe="%!$&'()*+,/:=@")
 
 
 def _reject_newlines(name: str, value: str) -> None:
@@ -185,7 +188,7 @@ def dump_cookie(  # noqa: PLR0917 (Werkzeug's positional signature)
     _reject_newlines("key", key)
     _reject_newlines("value", value)
     if path is not None:
-        path = quote(path, safe="%!$&'()*+,/:=@")
+        path = _quote_path(path)
     if domain:
         _reject_newlines("domain", domain)
         domain = domain.partition(":")[0].lstrip(".").encode("idna").decode("ascii")

@@ -21,6 +21,7 @@ or not ASCII is rejected first.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from calendar import timegm
 from collections.abc import Sequence
@@ -100,33 +101,31 @@ def http_date(
     return _format(time.gmtime(value))
 
 
-def _parse_fixdate(value: str) -> datetime | None:
-    """Parse the 29-character IMF-fixdate, or return None to try other forms.
+_fixdate_re = re.compile(
+    r"[A-Za-z]{3}, (\d\d) ([A-Za-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT", re.ASCII
+)
 
-    Raises ValueError for a well-shaped but impossible date (31 Feb).
+
+def _parse_fixdate(value: str) -> datetime | None:
+    """Parse an IMF-fixdate, or return None to try the other forms.
+
+    Raises ValueError for a well-formed but impossible date (31 Feb).
     """
-    if not (
-        len(value) == 29
-        and value[3:5] == ", "
-        and value[25:] == " GMT"
-        and value[7] == value[11] == value[16] == " "
-        and value[19] == value[22] == ":"
-        and value[:3].isalpha()
-    ):
+    match = _fixdate_re.fullmatch(value)
+    if match is None:
         return None
-    month = _MONTH_NUMBERS.get(value[8:11].lower())
-    digits = value[5:7] + value[12:16] + value[17:19] + value[20:22] + value[23:25]
-    year = value[12:16]
-    if month is None or not digits.isdigit() or year < "0100":
+    day, month_name, year, hour, minute, second = match.groups()
+    month = _MONTH_NUMBERS.get(month_name.lower())
+    if month is None or year < "0100":
         # Two-digit years get email.utils' century rule.
         return None
     return datetime(
         int(year),
         month,
-        int(value[5:7]),
-        int(value[17:19]),
-        int(value[20:22]),
-        int(value[23:25]),
+        int(day),
+        int(hour),
+        int(minute),
+        int(second),
         tzinfo=timezone.utc,
     )
 

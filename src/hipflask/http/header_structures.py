@@ -44,6 +44,7 @@ if t.TYPE_CHECKING:
 __all__ = ["EnvironHeaders", "Headers"]
 
 T = t.TypeVar("T")
+D = t.TypeVar("D")
 
 _MISSING: t.Any = object()
 
@@ -216,7 +217,7 @@ class Headers:
     @t.overload
     def get(self, key: str, *, type: Callable[[str], T]) -> T | None: ...
     @t.overload
-    def get(self, key: str, default: T, type: Callable[[str], T]) -> T: ...
+    def get(self, key: str, default: D, type: Callable[[str], T]) -> T | D: ...
 
     def get(
         self,
@@ -430,9 +431,12 @@ class Headers:
         """
         plan: list[tuple[str, Iterable[t.Any]]] = []
         if arg is not None:
-            if isinstance(arg, (Headers, MultiDict)):
+            if isinstance(arg, (Headers, MultiDict)) or callable(
+                getattr(arg, "getlist", None)  # Werkzeug's MultiDict and Headers
+            ):
+                multi: t.Any = arg
                 plan.extend(
-                    (key, arg.getlist(key)) for key in dict.fromkeys(arg.keys())
+                    (key, multi.getlist(key)) for key in dict.fromkeys(multi.keys())
                 )
             elif isinstance(arg, Mapping):
                 plan.extend(_as_lists(arg))

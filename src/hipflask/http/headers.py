@@ -143,10 +143,28 @@ def parse_accept_header(value: str | None, cls: type[Accept] = Accept) -> Accept
         return cls(None)
     result: list[tuple[str, float]] = []
     for item in split_list(value, MAX_ACCEPT_ITEMS):
-        name, options = parse_options_header(item)
+        name, _, parameters = item.partition(";")
+        parameters = parameters.strip(_WS)
+        if not parameters:
+            # PERF: most items are bare or carry only a token q; those two
+            # shapes skip the general parameter parser (same result).
+            result.append((name.strip(_WS), 1))
+            continue
+        name = name.strip(_WS)
+        q_text: str | None = parameters[2:]
+        if (
+            name
+            and q_text
+            and parameters[:2] == "q="
+            and TOKEN_CHARS.issuperset(q_text)
+        ):
+            options = {}
+        else:
+            name, options = parse_options_header(item)
+            q_text = options.pop("q", None)
         quality: float = 1
-        if "q" in options:
-            q_text = options.pop("q").strip(_WS)
+        if q_text is not None:
+            q_text = q_text.strip(_WS)
             if not _is_q_value(q_text):
                 continue
             quality = float(q_text)
@@ -184,38 +202,10 @@ def parse_cache_control_header(
 # Entity tags and conditional requests
 
 
-_blanks_re = re.compile(r"[ \t]*")
-_bare_etag_re = re.compile(r'[^" \t,]+')
-
-
-def _scan_etag(value: str, pos: int) -> tuple[str, int] | None:
-    """Read a quoted or bare tag at ``pos``, then blanks and ``,`` or the end.
-
-    Returns the tag and the position after the comma, or None if malformed.
-    """
-    if value.startswith('"', pos):
-        close = value.find('"', pos + 1)
-        if close == -1:
-            return None
-        tag = value[pos + 1 : close]
-        end = close + 1
-    else:
-        bare = _bare_etag_re.match(value, pos)
-        if bare is None:
-            return None
-        tag = bare.group()
-        end = bare.end()
-    end = _skip_blanks(value, end)
-    if end == len(value):
-        return tag, end
-    if value[end] == ",":
-        return tag, end + 1
-    return None
-
-
-def _skip_blanks(value: str, pos: int) -> int:
-    match = _blanks_re.match(value, pos)
-    return pos if match is None else match.end()
+# One If-Match / If-None-Match item: an optional weak marker, then a quoted
+# tag or (leniently, as Werkzeug) a bare one, then a comma or the end. If the
+# item does not fit after "W/", the engine retries it as a bare "W/..." tag.
+_etag_item_re = re.compile(r'[ \t]*([Ww]/)?(?:"([^"]*)"|([^" \t,]+))[ \t]*(?:,|\Z)')
 
 
 def parse_etags(value: str | None) -> ETags:
@@ -230,28 +220,21 @@ def parse_etags(value: str | None) -> ETags:
         return ETags(star_tag=True)
     strong: list[str] = []
     weak: list[str] = []
+    match_item = _etag_item_re.match
     length = len(value)
     pos = 0
     for _item in range(MAX_ETAGS):
         if pos >= length:
             break
-        start = pos
-        pos = _skip_blanks(value, pos)
-        found = None
-        if value.startswith(("W/", "w/"), pos):
-            found = _scan_etag(value, pos + 2)
-            if found is not None:
-                weak.append(found[0])
-        if found is None:
-            found = _scan_etag(value, pos)
-            if found is not None:
-                strong.append(found[0])
-        if found is None:
-            pos = value.find(",", start) + 1
+        match = match_item(value, pos)
+        if match is None:
+            pos = value.find(",", pos) + 1
             if pos == 0:
                 break
-        else:
-            pos = found[1]
+            continue
+        is_weak, quoted, bare = match.groups()
+        (weak if is_weak else strong).append(bare if quoted is None else quoted)
+        pos = match.end()
     return ETags(strong, weak)
 
 

@@ -48,13 +48,14 @@ __all__ = [
 K = t.TypeVar("K")
 V = t.TypeVar("V")
 T = t.TypeVar("T")
+D = t.TypeVar("D")
 
 #: Marks "no default given" where ``None`` is a legitimate default.
 _MISSING: t.Any = object()
 
-# PERF: unbound ``dict`` methods bound to module globals. They skip the overridden
-# first-value methods of the subclasses (and a ``super()`` call) and reach the
-# stored lists directly. They are typed ``Any`` because the stored value type
+# PERF: module-level aliases of the plain ``dict`` methods. Calling them skips the
+# subclasses' first-value overrides (and a ``super()`` call) and reaches the stored
+# lists directly. They are typed ``Any`` because the stored value type
 # (``list[V]``) differs from the public one (``V``).
 _dict_get: t.Any = dict.get
 _dict_getitem: t.Any = dict.__getitem__
@@ -73,13 +74,20 @@ MultiSource: t.TypeAlias = (
 )
 
 
+def _is_foreign_multi(mapping: object) -> bool:
+    """Tell whether ``mapping`` is another library's multi dict (Werkzeug's)."""
+    return isinstance(mapping, Mapping) and callable(getattr(mapping, "getlist", None))
+
+
 def iter_multi_items(mapping: MultiSource[K, V]) -> Iterator[tuple[K, V]]:
     """Yield every ``(key, value)`` pair of a multi dict, mapping or pair iterable.
 
-    A plain mapping's list, tuple or set values count as several values.
+    A plain mapping's list, tuple or set values count as several values. A foreign
+    multi dict (one with ``getlist``, such as Werkzeug's) gives all its values.
     """
-    if isinstance(mapping, MultiDict):
-        yield from mapping.items(multi=True)
+    if isinstance(mapping, MultiDict) or _is_foreign_multi(mapping):
+        multi: t.Any = mapping
+        yield from multi.items(multi=True)
     elif isinstance(mapping, Mapping):
         for key, value in mapping.items():
             if isinstance(value, (list, tuple, set)):
@@ -104,7 +112,7 @@ class MultiDict(dict[K, V]):
     def __init__(self, mapping: MultiSource[K, V] | None = None) -> None:
         if mapping is None:
             return
-        if type(mapping) is list or not (isinstance(mapping, (dict, Mapping))):
+        if type(mapping) is list or not isinstance(mapping, (dict, Mapping)):
             # PERF: the form and query parsers build multi dicts from pair lists.
             # Collecting into a plain dict (bound methods, no subclass dispatch)
             # and adopting it in one update is about a third faster; a list is
@@ -119,6 +127,12 @@ class MultiDict(dict[K, V]):
         elif isinstance(mapping, MultiDict):
             for key, values in mapping.lists():
                 _dict_setitem(self, key, values)
+        elif _is_foreign_multi(mapping):
+            foreign: t.Any = mapping
+            for key in foreign:
+                values = list(foreign.getlist(key))
+                if values:
+                    _dict_setitem(self, key, values)
         else:
             for key, value in mapping.items():
                 if isinstance(value, (list, tuple, set)):
@@ -188,7 +202,7 @@ class MultiDict(dict[K, V]):
     @t.overload
     def get(self, key: K, *, type: Callable[[V], T]) -> T | None: ...
     @t.overload
-    def get(self, key: K, default: T, type: Callable[[V], T]) -> T: ...
+    def get(self, key: K, default: D, type: Callable[[V], T]) -> T | D: ...
 
     def get(
         self,

@@ -91,8 +91,9 @@ _304_DROPPED = frozenset(
     ]
 )
 
-# A Location value made of these characters only is already a URI that
-# ``iri_to_uri`` would leave alone (unreserved, sub-delims, ":/?#@%").
+# A Location made of these characters only (unreserved, sub-delims, ":/?#@%")
+# is already a URI and is sent as given. (Werkzeug would still lowercase its
+# scheme and host, which mean the same to a client.)
 _URI_SAFE = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,/:;=@?#]*").fullmatch
 
 
@@ -479,6 +480,9 @@ class Response(ResponseHeaderViews):
                 if type(item) is not bytes:
                     return code, header_list, list(_iter_encoded(body))
             return code, header_list, body
+        if hasattr(body, "__aiter__"):
+            # An async iterable body is for the ASGI adapter to drain as is.
+            return code, header_list, body  # type: ignore[return-value]
         return code, header_list, _iter_encoded(body)
 
     def _fixed_headers(
@@ -503,19 +507,19 @@ class Response(ResponseHeaderViews):
             drop = _304_DROPPED
         elif code in _NO_BODY_STATUSES:
             drop = ("content-length",)
+        # The (last) value replaces the first field of that name; repeats go.
+        replace = {"location": location, "content-location": content_location}
         fixed: list[tuple[str, str]] = []
-        seen_location = False
         for name, value in header_list:
             lower = name.lower()
             if lower in drop:
                 continue
-            if lower == "location":
-                if seen_location:
+            if lower in replace:
+                new_value = replace[lower]
+                if new_value is None:
                     continue
-                seen_location = True
-                value = location  # type: ignore[assignment]
-            elif lower == "content-location":
-                value = content_location  # type: ignore[assignment]
+                replace[lower] = None
+                value = new_value
             fixed.append((name, value))
         return fixed
 
@@ -590,7 +594,12 @@ def _iri_to_uri(value: str) -> str:
         return value
     from .urls import iri_to_uri
 
-    return iri_to_uri(value)
+    try:
+        return iri_to_uri(value)
+    except ValueError:
+        # An unusable authority (bad port, bad IDNA label): sending must not
+        # fail, so only percent-encode what cannot appear in a URI.
+        return quote(value, safe="%!$&'()*+,/:;=?@#[]~")
 
 
 def _wsgi_current_url(environ: WSGIEnvironment) -> str:

@@ -21,10 +21,12 @@ from datetime import datetime, timedelta, timezone
 from .datastructures import CallbackDict, Headers
 from .header_types import ContentRange, ResponseCacheControl, WWWAuthenticate
 from .headers import (
+    dump_age,
     dump_cookie,
     dump_header,
     dump_options_header,
     http_date,
+    parse_age,
     parse_cache_control_header,
     parse_content_range_header,
     parse_date,
@@ -75,26 +77,6 @@ def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
     return value
 
 
-def _parse_age(value: str) -> timedelta | None:
-    try:
-        seconds = int(value)
-    except ValueError:
-        return None
-    if seconds < 0:
-        return None
-    try:
-        return timedelta(seconds=seconds)
-    except OverflowError:
-        return None
-
-
-def _dump_age(value: timedelta | int) -> str:
-    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
-    if seconds < 0:
-        raise ValueError(f"Age must be non-negative, got {seconds}.")
-    return str(seconds)
-
-
 def _dump_date(value: datetime | int | float | str) -> str:
     return value if isinstance(value, str) else http_date(value)
 
@@ -110,7 +92,7 @@ class _HeaderProperty(t.Generic[_T]):
         self,
         name: str,
         load: Callable[[str], _T | None] | None = None,
-        dump: Callable[[t.Any], str] | None = None,
+        dump: Callable[[t.Any], str | None] | None = None,
         doc: str | None = None,
     ) -> None:
         self.name = name
@@ -138,12 +120,12 @@ class _HeaderProperty(t.Generic[_T]):
             return None
 
     def __set__(self, obj: ResponseHeaderViews, value: t.Any) -> None:
+        if value is not None and self.dump is not None:
+            value = self.dump(value)
         if value is None:
             self.__delete__(obj)
         else:
-            obj.headers.set(
-                self.name, self.dump(value) if self.dump is not None else value
-            )
+            obj.headers.set(self.name, value)
 
     def __delete__(self, obj: ResponseHeaderViews) -> None:
         if self.name in obj.headers:
@@ -275,7 +257,7 @@ class ResponseHeaderViews:
         "Accept-Ranges", doc='The range unit accepted: ``"bytes"`` or ``"none"``.'
     )
     age = _HeaderProperty[timedelta](
-        "Age", _parse_age, _dump_age, doc="Time the response spent in caches."
+        "Age", parse_age, dump_age, doc="Time the response spent in caches."
     )
     date = _HeaderProperty[datetime](
         "Date", parse_date, _dump_date, doc="When the response was generated."

@@ -234,13 +234,24 @@ class LimitedStream(io.RawIOBase):
 class SpooledBody:
     """A request body received in chunks, then read like a file.
 
-    Write phase: :meth:`write` appends a chunk (413 once the total passes
-    ``max_content_length``). :meth:`finish` ends it and rewinds. Read phase: the
-    usual file methods, seekable. Bodies stay in memory up to
-    ``spool_threshold`` bytes, beyond that in a temporary file.
+    Write phase: :meth:`write` appends a chunk. :meth:`finish` ends it and
+    rewinds. Read phase: the usual file methods, seekable. Bodies stay in memory
+    up to ``spool_threshold`` bytes, beyond that in a temporary file.
+
+    A write that takes the total past ``max_content_length`` raises 413; the
+    data is then dropped, :attr:`too_large` is set and every later read raises
+    the same 413, so a body cut short can never be read as if it were whole.
     """
 
-    __slots__ = ("_file", "_finished", "_first", "_max", "_size", "_threshold")
+    __slots__ = (
+        "_file",
+        "_finished",
+        "_first",
+        "_max",
+        "_size",
+        "_threshold",
+        "too_large",
+    )
 
     def __init__(
         self,
@@ -256,10 +267,12 @@ class SpooledBody:
         # that bytes object; the spooled file is only made for a second chunk.
         self._first = b""
         self._file: t.IO[bytes] | None = None
+        #: Whether more than ``max_content_length`` bytes were offered.
+        self.too_large = False
 
     @property
     def size(self) -> int:
-        """How many bytes were written."""
+        """How many bytes were received (those refused for size included)."""
         return self._size
 
     @property
@@ -281,10 +294,10 @@ class SpooledBody:
         length = len(chunk)
         if not length:
             return 0
-        size = self._size + length
+        size = self._size = self._size + length
         if self._max is not None and size > self._max:
+            self._overflow()
             raise _too_large(self._max)
-        self._size = size
         if self._file is None:
             if not self._first and length <= self._threshold:
                 self._first = bytes(chunk)
@@ -298,6 +311,14 @@ class SpooledBody:
         self._file.write(chunk)
         return length
 
+    def _overflow(self) -> None:
+        """Drop what was stored: the body is unusable past its maximum."""
+        self.too_large = True
+        self._first = b""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     def finish(self) -> None:
         """End the write phase and rewind for reading."""
         if self._finished:
@@ -310,6 +331,8 @@ class SpooledBody:
             self._file.seek(0)
 
     def _reader(self) -> t.IO[bytes]:
+        if self.too_large:
+            raise _too_large(t.cast(int, self._max))
         file = self._file
         if not self._finished or file is None:
             raise ValueError("The body is still being received; call finish() first.")

@@ -83,7 +83,7 @@ class Map:
         self._lock = self.lock_class()
         self._dirty = True
         self._matcher: Matcher | None = None
-        self._find: Finder | None = None
+        self._find: Finder = _not_compiled
         self._static_http: StaticTable = {}
         self._static_websocket: StaticTable = {}
         self._build_cache: dict[t.Any, tuple[tuple[Rule, ...], ...]] = {}
@@ -197,12 +197,22 @@ class Map:
                 rule = methods.get(method)
                 if rule is not None:
                     return rule, dict(rule.defaults) if rule.defaults else {}
-        rule, values = self._match_tree(host, path, method, websocket)
+        # PERF: _match_tree inlined.
+        if path[:1] != "/" or path[:2] == "//":
+            path = f"/{path.lstrip('/')}" if path else ""
+        misses: list[t.Any] = []
+        try:
+            found = self._find(host, path, method, websocket, misses)
+        except SlashRequired:
+            raise RedirectRequired(quote_path(f"{path}/"), f"{path}/") from None
+        if found is None:
+            self._no_match(host, path, method, websocket, misses)
+        rule = found[0]
         if rule._match_special:
-            target = self._rule_redirect(rule, values, method)
+            target = self._rule_redirect(rule, found[1], method)
             if target is not None:
                 raise RedirectRequired(target)
-        return rule, values
+        return found
 
     def _match_rule(
         self, host: str, path: str, method: str, websocket: bool
@@ -217,27 +227,25 @@ class Map:
                 rule = methods.get(method)
                 if rule is not None:
                     return rule, dict(rule.defaults) if rule.defaults else {}
-        return self._match_tree(host, path, method, websocket)
-
-    def _match_tree(
-        self, host: str, path: str, method: str, websocket: bool
-    ) -> tuple[Rule, dict[str, t.Any]]:
         if path[:1] != "/" or path[:2] == "//":
             path = f"/{path.lstrip('/')}" if path else ""
-        find = self._find
-        if find is None:  # only if update() failed half-way
-            raise RuntimeError("the URL map is not compiled")
         misses: list[t.Any] = []
         try:
-            found = find(host, path, method, websocket, misses)
+            found = self._find(host, path, method, websocket, misses)
         except SlashRequired:
             raise RedirectRequired(quote_path(f"{path}/"), f"{path}/") from None
-        if found is not None:
-            return found
+        if found is None:
+            self._no_match(host, path, method, websocket, misses)
+        return found
+
+    def _no_match(
+        self, host: str, path: str, method: str, websocket: bool, misses: list[t.Any]
+    ) -> t.NoReturn:
+        """After a failed walk: redirect if merging slashes helps, else raise."""
         if self.merge_slashes and "//" in path:
             merged = _MULTIPLE_SLASHES.sub("/", path)
             try:
-                found = find(host, merged, method, websocket, misses)
+                found = self._find(host, merged, method, websocket, misses)
             except SlashRequired:
                 raise RedirectRequired(quote_path(f"{merged}/"), f"{merged}/") from None
             if found is not None and found[0].merge_slashes is not False:
@@ -435,6 +443,10 @@ class Map:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({pformat(list(self.iter_rules()))})"
+
+
+def _not_compiled(*args: t.Any) -> t.NoReturn:
+    raise RuntimeError("the URL map is not compiled (a rule failed to compile)")
 
 
 def _clean_values(values: Mapping[str, t.Any] | None) -> Mapping[str, t.Any]:

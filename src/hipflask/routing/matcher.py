@@ -124,6 +124,11 @@ class _Position:
 
 _PARAMETERS = "domain, path, parts, n, method, websocket, misses"
 
+# A part made of one placeholder, and regexes with an equivalent string test.
+_WHOLE_SEGMENT = re.compile(r"\(\?P<_hf0>(.*)\)\\Z", re.DOTALL)
+_LENGTH = re.compile(r"\[\^/\]\{(\d+)(,(\d*))?\}")
+_WORDS = re.compile(r"\(\?:(\w+(?:\|\w+)*)\)", re.ASCII)
+
 
 class _Generator:
     def __init__(self) -> None:
@@ -254,6 +259,22 @@ class _Generator:
             ]
 
         for part, child in node.dynamic:
+            quick = None
+            if position.index != 0 and not part.final:
+                quick = self.segment_test(part.content, segment)
+            if quick is not None:
+                # The value is the whole segment; reuse its variable if it has one.
+                if segment.isidentifier():
+                    names = [segment]
+                    lines.append(f"{pad}if {quick}:")
+                else:
+                    names = [f"v{self.variables}"]
+                    self.variables += 1
+                    lines += [f"{pad}if {quick}:", f"{pad}    {names[0]} = {segment}"]
+                inner = [*variables, *names]
+                body = self.node(child, after, inner, indent + 1)
+                lines += body or [f"{pad}    pass"]
+                continue
             match, compiled = self.regex(part.content)
             target = position.rest() if part.final else segment
             groups = sorted(
@@ -297,6 +318,36 @@ class _Generator:
         if lines and assignment:
             lines.insert(0, assignment)
         return lines
+
+    def segment_test(self, content: str, segment: str) -> str | None:
+        """A string test equal to matching ``content`` on one path segment.
+
+        Covers a part that is exactly one placeholder with a common regex;
+        ``None`` for anything else. A path segment never contains ``/``, so
+        ``[^/]`` is any character there; and ``\\d`` is the Unicode category
+        Nd, which is exactly what ``str.isdecimal()`` tests.
+        """
+        whole = _WHOLE_SEGMENT.fullmatch(content)
+        if whole is None or "(?P<_hf1>" in content:
+            return None
+        regex = whole.group(1)
+        if regex == r"\d+":
+            return f"{segment}.isdecimal()"
+        if regex == "[^/]+":
+            return segment
+        length = _LENGTH.fullmatch(regex)
+        if length is not None:
+            low = int(length.group(1))
+            if length.group(2) is None:
+                return f"len({segment}) == {low}"
+            if length.group(3):
+                return f"{low} <= len({segment}) <= {int(length.group(3))}"
+            return segment if low == 1 else f"len({segment}) >= {low}"
+        words = _WORDS.fullmatch(regex)
+        if words is not None:
+            choices = frozenset(words.group(1).split("|"))
+            return f"{segment} in {self.constant('choices', choices)}"
+        return None
 
     def accept(self, rule: Rule, variables: list[str], indent: int) -> list[str]:
         """Code returning ``rule`` if method and protocol fit, else noting why not."""

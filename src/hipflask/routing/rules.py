@@ -465,6 +465,14 @@ class Rule(RuleFactory):
                 -len(argument_weights),
                 tuple(argument_weights),
             )
+            if not static:
+                try:
+                    re.compile(content)
+                except re.error as error:
+                    raise ValueError(
+                        f"url rule {self.rule!r} gives the invalid regular expression"
+                        f" {content!r}: {error}"
+                    ) from None
             return RulePart(content, final, static, suffixed, weight)
 
         for token in _tokenize(text):

@@ -1,0 +1,205 @@
+"""The whole run behind ``python -m benchmarks``: every part, then the results.
+
+Parts, in order: in-process timings (one subprocess per framework and
+scenario; in ``--smoke`` mode one per framework, checks only), the server
+runs (granian + wrk), start-up and memory. Then ``benchmarks/results/`` gets
+``<stem>.json`` (raw numbers), ``<stem>.md`` (tables) and ``<stem>.png``
+(ratio chart); a full run of every framework also refreshes the results
+block of ``benchmarks/README.md``. The stem is ``latest`` for full runs and
+``quick`` for ``--quick`` ones.
+
+Timing runs go one at a time (never in parallel) so they do not compete for
+the CPU; only the smoke checks run side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from benchmarks import memory, report, server
+from benchmarks.frameworks import FRAMEWORKS
+from benchmarks.scenarios import SCENARIOS, TIMED
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _inprocess_command(framework: str, scenario: str, mode: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "benchmarks.inprocess",
+        "--framework",
+        framework,
+        "--scenario",
+        scenario,
+        "--mode",
+        mode,
+        "--json",
+    ]
+
+
+def run_inprocess_subprocess(
+    framework: str, scenario: str, mode: str, timeout: float
+) -> dict[str, dict[str, Any]]:
+    """Run ``benchmarks.inprocess`` in a fresh interpreter; {scenario: result}."""
+    names = list(SCENARIOS) if scenario == "all" else scenario.split(",")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    try:
+        done = subprocess.run(
+            _inprocess_command(framework, scenario, mode),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        reason = f"the subprocess ran past {timeout:.0f} s"
+        return {name: {"status": "error", "reason": reason} for name in names}
+    try:
+        results: dict[str, dict[str, Any]] = json.loads(done.stdout)["results"]
+    except (ValueError, KeyError):
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        reason = f"the subprocess failed (exit {done.returncode}): " + (
+            lines[-1][:300] if lines else "no output"
+        )
+        return {name: {"status": "error", "reason": reason} for name in names}
+    return results
+
+
+def run_inprocess(
+    frameworks: list[str], scenarios: list[str], mode: str, log: Any = sys.stderr
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{framework: {scenario: result}} for the in-process part."""
+    if mode == "smoke":
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            futures = {
+                name: pool.submit(
+                    run_inprocess_subprocess, name, ",".join(scenarios), "smoke", 120
+                )
+                for name in frameworks
+            }
+            return {name: future.result() for name, future in futures.items()}
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in frameworks:
+        results[name] = {}
+        for scenario in scenarios:
+            print(f"  inproc  {name:14} {scenario}", file=log, flush=True)
+            results[name].update(run_inprocess_subprocess(name, scenario, mode, 300))
+    return results
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment() -> dict[str, Any]:
+    """Where and when this run happened, and what it ran."""
+    cpu = "unknown"
+    memory_total = None
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemTotal:"):
+                    memory_total = int(line.split()[1]) // 1024
+                    break
+    except OSError:
+        pass
+    versions = {name: framework.version() for name, framework in FRAMEWORKS.items()}
+    for extra in ("granian", "jinja2", "itsdangerous", "python-multipart"):
+        versions[extra] = _version(extra)
+    wrk = shutil.which("wrk")
+    if wrk:
+        done = subprocess.run([wrk, "-v"], capture_output=True, text=True, timeout=10)
+        first_line = (done.stdout or done.stderr).split("\n", 1)[0]
+        versions["wrk"] = first_line.split(" Copyright", 1)[0].strip()
+    else:
+        versions["wrk"] = "not installed"
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_mb": memory_total,
+        "platform": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "load_average": [round(value, 2) for value in os.getloadavg()],
+        "versions": versions,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see ``--help``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--quick", action="store_true", help="short rounds, short wrk runs"
+    )
+    modes.add_argument("--smoke", action="store_true", help="checks only, no timing")
+    parser.add_argument("--frameworks", help="comma-separated (default: all)")
+    parser.add_argument(
+        "--scenarios", help="comma-separated (default: all; timed ones unless --smoke)"
+    )
+    parser.add_argument("--skip-server", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--out", type=Path, help=f"output folder (default {RESULTS})")
+    args = parser.parse_args(argv)
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    frameworks = args.frameworks.split(",") if args.frameworks else list(FRAMEWORKS)
+    if args.scenarios:
+        scenarios = args.scenarios.split(",")
+    else:  # the smoke checks also cover the untimed upload_save
+        scenarios = list(SCENARIOS) if mode == "smoke" else list(TIMED)
+    unknown = [name for name in frameworks if name not in FRAMEWORKS] + [
+        name for name in scenarios if name not in SCENARIOS
+    ]
+    if unknown:
+        parser.error(f"unknown framework(s)/scenario(s): {unknown}")
+
+    results: dict[str, Any] = {"mode": mode, "environment": environment()}
+    print(f"hipflask benchmarks ({mode}): in-process", file=sys.stderr, flush=True)
+    results["inprocess"] = run_inprocess(frameworks, scenarios, mode)
+    if mode != "smoke" and not args.skip_server:
+        print("behind granian + wrk", file=sys.stderr, flush=True)
+        results["server"] = server.run(frameworks, mode)
+    if mode != "smoke" and not args.skip_memory:
+        print("start-up and memory", file=sys.stderr, flush=True)
+        results["memory"] = memory.measure(frameworks, mode)
+
+    print(report.summary(results))
+    if mode == "smoke" and args.out is None:
+        return 0
+    out = args.out or RESULTS
+    stem = "latest" if mode == "full" else mode
+    written = report.write(results, out, stem)
+    complete = args.frameworks is None and args.scenarios is None
+    if mode == "full" and complete and out == RESULTS:
+        report.update_readme(results, Path(__file__).resolve().parent / "README.md")
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
