@@ -25,7 +25,10 @@ def user(user_id: int) -> dict[str, object]:
 
 @app.get("/search")
 def search() -> dict[str, object]:
-    return {"q": request.args.get("q", ""), "page": request.args.get("page", 1, type=int)}
+    return {
+        "q": request.args.get("q", ""),
+        "page": request.args.get("page", 1, type=int),
+    }
 
 
 @app.post("/echo")

@@ -101,7 +101,7 @@ def test_404_page(client: FlaskClient) -> None:
     assert b"<h1>Not Found</h1>" in rv.data
 
 
-# -- response conversion --------------------------------------------------------
+# -- response conversion -------------------------------------------------------
 
 RETURNS: list[tuple[str, t.Any, int, bytes, str]] = [
     ("str", "text", 200, b"text", "text/html; charset=utf-8"),
@@ -189,7 +189,7 @@ def test_jsonify(app: Flask, client: FlaskClient) -> None:
     assert client.get("/").data == b'{"a":1,"b":2}\n'
 
 
-# -- sync and async views -----------------------------------------------------------
+# -- sync and async views ------------------------------------------------------
 
 
 def test_async_view(app: Flask, client: FlaskClient) -> None:
@@ -255,7 +255,7 @@ def test_asgi_sync_inline_option(app: Flask) -> None:
     assert seen == [main]
 
 
-# -- hooks and errors -------------------------------------------------------------------
+# -- hooks and errors ----------------------------------------------------------
 
 
 def test_before_request_short_circuits(app: Flask, client: FlaskClient) -> None:
@@ -346,7 +346,9 @@ def test_unhandled_exception_is_500_without_traceback(
     assert b"Traceback" not in rv.data
 
 
-def test_error_in_500_handler_ends_in_plain_500(app: Flask, client: FlaskClient) -> None:
+def test_error_in_500_handler_ends_in_plain_500(
+    app: Flask, client: FlaskClient
+) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.errorhandler(500)
@@ -370,7 +372,7 @@ def test_propagate_in_testing(app: Flask, client: FlaskClient) -> None:
         client.get("/")
 
 
-# -- registration errors --------------------------------------------------------------
+# -- registration errors -------------------------------------------------------
 
 
 def test_endpoint_overwrite_is_assertion_error(app: Flask) -> None:
@@ -391,7 +393,7 @@ def test_unknown_error_code_handler(app: Flask) -> None:
         app.register_error_handler(999, lambda e: "x")
 
 
-# -- bad input --------------------------------------------------------------------------
+# -- bad input -----------------------------------------------------------------
 
 
 def test_malformed_json_is_400(app: Flask, client: FlaskClient) -> None:
@@ -483,12 +485,13 @@ def test_header_injection_from_view_is_value_error(
         client.get("/")
 
 
-# -- app object basics -------------------------------------------------------------------
+# -- app object basics ---------------------------------------------------------
 
 
 def test_call_dispatches_on_arity(app: Flask) -> None:
     app.route("/")(lambda: "x")
-    assert asyncio.iscoroutine(coro := app({"type": "lifespan"}, None, None))
+    coro = app({"type": "lifespan"}, None, None)
+    assert asyncio.iscoroutine(coro)
     coro.close()
 
 

@@ -54,7 +54,6 @@ from .http.exceptions import (
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
-    MethodNotAllowed,
     NotFound,
     RequestRedirect,
     RoutingException,
@@ -75,7 +74,7 @@ _sentinel = object()
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+def _make_timedelta(value: t.Any) -> t.Any:
     if value is None or isinstance(value, timedelta):
         return value
     return timedelta(seconds=value)
@@ -202,9 +201,7 @@ class Flask(Scaffold):
         self._chains: dict[str | None, _Chain] = {}
         if self.has_static_folder:
             if bool(static_host) != host_matching:
-                raise ValueError(
-                    "Invalid static_host/host_matching combination"
-                )
+                raise ValueError("Invalid static_host/host_matching combination")
             # A weak reference, so the view does not keep the app alive.
             self_ref = weakref.ref(self)
             self.add_url_rule(
@@ -234,7 +231,10 @@ class Flask(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
-        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+        if (
+            self.config["TEMPLATES_AUTO_RELOAD"] is None
+            and "jinja_env" in self.__dict__
+        ):
             self.jinja_env.auto_reload = value
 
     @property
@@ -261,7 +261,7 @@ class Flask(Scaffold):
 
     def open_instance_resource(self, resource: str, mode: str = "rb") -> t.IO[t.Any]:
         """Open a file relative to the instance folder."""
-        return open(os.path.join(self.instance_path, resource), mode)  # noqa: SIM115
+        return open(os.path.join(self.instance_path, resource), mode)
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = None
@@ -271,8 +271,8 @@ class Flask(Scaffold):
             raise ValueError("Resources can only be opened for reading.")
         path = os.path.join(self.root_path, resource)
         if mode == "rb":
-            return open(path, mode)  # noqa: SIM115
-        return open(path, mode, encoding=encoding)  # noqa: SIM115
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     def _check_setup_finished(self, f_name: str) -> None:
         if self._got_first_request:
@@ -379,7 +379,7 @@ class Flask(Scaffold):
         """A client that sends requests to this app without a server."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import FlaskClient as cls  # type: ignore[assignment]
+            from .testing import FlaskClient as cls
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)  # type: ignore[misc]
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
@@ -508,9 +508,11 @@ class Flask(Scaffold):
         if chain_ is not None:
             return chain_
         self._got_first_request = True
-        blueprints = _split_blueprint_path(endpoint.rpartition(".")[0]) if (
-            endpoint and "." in endpoint
-        ) else []
+        blueprints = (
+            _split_blueprint_path(endpoint.rpartition(".")[0])
+            if (endpoint and "." in endpoint)
+            else []
+        )
         names: list[str | None] = [None, *reversed(blueprints)]
         preprocessors = [
             f for name in names for f in self.url_value_preprocessors.get(name, ())
@@ -549,7 +551,9 @@ class Flask(Scaffold):
     async def _handle(self, ctx: RequestContext, direct: bool) -> Response:
         """Turn the pushed request context into a response. Never raises Exception."""
         request = ctx.request
-        chain_ = self._chain_for(request.url_rule.endpoint if request.url_rule else None)
+        chain_ = self._chain_for(
+            request.url_rule.endpoint if request.url_rule else None
+        )
         try:
             try:
                 if signals.request_started.receivers:
@@ -557,7 +561,9 @@ class Flask(Scaffold):
                 rv = None
                 if chain_.preprocessors:
                     for func in chain_.preprocessors:
-                        await self._call(direct, func, request.endpoint, request.view_args)
+                        await self._call(
+                            direct, func, request.endpoint, request.view_args
+                        )
                 for func in chain_.before:
                     rv = await self._call(direct, func)
                     if rv is not None:
@@ -580,7 +586,7 @@ class Flask(Scaffold):
             rule, "provide_automatic_options", False
         ):
             return self.make_default_options_response()
-        view = self.view_functions[rule.endpoint]  # type: ignore[index]
+        view = self.view_functions[rule.endpoint]
         return await self._call(direct, view, **request.view_args)  # type: ignore[arg-type]
 
     async def _handle_user_exception(
@@ -875,11 +881,11 @@ class Flask(Scaffold):
                 " None or ended without a return statement."
             )
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
+            if isinstance(rv, (str, bytes, bytearray, Iterator)):
                 rv = response_class(
-                    rv,
+                    t.cast(t.Any, rv),
                     status=status,
-                    headers=headers,  # type: ignore[arg-type]
+                    headers=headers,
                 )
                 status = headers = None
             elif isinstance(rv, (dict, list)):
@@ -888,7 +894,7 @@ class Flask(Scaffold):
                 rv = rv.get_response()
             elif isinstance(rv, Response) or callable(rv):
                 try:
-                    rv = response_class.force_type(rv, _current_environ())  # type: ignore[arg-type]
+                    rv = response_class.force_type(rv, _current_environ())
                 except TypeError as e:
                     raise TypeError(
                         f"{e}\nThe view function did not return a valid"
@@ -918,7 +924,9 @@ class Flask(Scaffold):
         """A redirect response using this app's response class."""
         from .http.response import redirect as _redirect
 
-        return _redirect(location, code=code, Response=self.response_class)
+        return t.cast(
+            Response, _redirect(location, code=code, Response=self.response_class)
+        )
 
     # -- URL building ------------------------------------------------------------------
 
@@ -946,8 +954,6 @@ class Flask(Scaffold):
             else:
                 if rv is not None:
                     return rv
-        if error is sys.exc_info()[1]:
-            raise
         raise error
 
     def url_for(
@@ -1010,7 +1016,7 @@ class Flask(Scaffold):
             rv = f"{rv}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
         return rv
 
-    # -- static files (issue #6 fills send_file) ----------------------------------------
+    # -- static files ------------------------------------------------------------
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Max age for static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""

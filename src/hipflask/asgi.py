@@ -173,7 +173,7 @@ async def _send_response(
         await send({"type": "http.response.body", "body": data})
         return
     if hasattr(body, "__aiter__"):
-        async for chunk in body:  # type: ignore[attr-defined]
+        async for chunk in body:
             if chunk:
                 await send(
                     {"type": "http.response.body", "body": chunk, "more_body": True}

@@ -328,9 +328,7 @@ class Blueprint(Scaffold):
         self.record_once(register_template)
 
     def _app_hook(self, table: str, f: t.Any) -> None:
-        self.record_once(
-            lambda s: getattr(s.app, table).setdefault(None, []).append(f)
-        )
+        self.record_once(lambda s: getattr(s.app, table).setdefault(None, []).append(f))
 
     @setupmethod
     def before_app_request(self, f: F) -> F:
@@ -357,9 +355,7 @@ class Blueprint(Scaffold):
         return f
 
     @setupmethod
-    def app_errorhandler(
-        self, code: type[Exception] | int
-    ) -> t.Callable[[F], F]:
+    def app_errorhandler(self, code: type[Exception] | int) -> t.Callable[[F], F]:
         """Like ``errorhandler``, for errors anywhere in the app."""
 
         def decorator(f: F) -> F:

@@ -18,6 +18,7 @@ import contextvars
 import functools
 import inspect
 import threading
+import typing as t
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -66,7 +67,7 @@ def run_coroutine(awaitable: Awaitable[T]) -> T:
         )
     loop = thread_loop()
     if inspect.iscoroutine(awaitable):
-        return loop.run_until_complete(awaitable)
+        return t.cast(T, loop.run_until_complete(awaitable))
     return loop.run_until_complete(_await(awaitable))
 
 
@@ -116,7 +117,7 @@ async def iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
 def sync_to_coroutine(
     func: Callable[..., Coroutine[Any, Any, T]],
 ) -> Callable[..., T]:
-    """Wrap a coroutine function so sync callers get its result (Flask's async_to_sync)."""
+    """Wrap a coroutine function so sync callers get its result."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> T:

@@ -133,7 +133,9 @@ class AppContext:
         """Make this the current application context."""
         self._cv_tokens.append(_cv_app.set(self))
         if signals.appcontext_pushed.receivers:
-            signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+            signals.appcontext_pushed.send(
+                self.app, _async_wrapper=self.app.ensure_sync
+            )
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Pop this context, running teardown_appcontext functions."""
@@ -155,7 +157,9 @@ class AppContext:
                 f"Popped wrong app context. ({ctx!r} instead of {self!r})"
             )
         if signals.appcontext_popped.receivers:
-            signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+            signals.appcontext_popped.send(
+                self.app, _async_wrapper=self.app.ensure_sync
+            )
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -189,7 +193,7 @@ class RequestContext:
                 raise TypeError("RequestContext needs an environ or a request.")
             request = app.request_class(environ)
         self.request: Request = request
-        self._url_adapter: MapAdapter | None | object = _sentinel
+        self._url_adapter: MapAdapter | object | None = _sentinel
         self.flashes: list[tuple[str, str]] | None = None
         # The session once opened; None while the request has not touched it.
         self._opened_session: SessionMixin | None = session

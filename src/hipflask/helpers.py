@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import typing as t
-from functools import lru_cache
+from functools import cache
 
 from .globals import _cv_app, _cv_request, current_app, request, session
 from .signals import message_flashed
@@ -27,7 +27,7 @@ def get_load_dotenv(default: bool = True) -> bool:
     return val.lower() in ("0", "false", "no")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _split_blueprint_path(name: str) -> list[str]:
     """``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``."""
     out: list[str] = [name]
@@ -159,14 +159,14 @@ def send_file(*args: t.Any, **kwargs: t.Any) -> Response:
     """Send a file to the client (see :mod:`hipflask.sending`)."""
     from .sending import send_file as _send_file
 
-    return _send_file(*args, **kwargs)
+    return t.cast("Response", _send_file(*args, **kwargs))
 
 
 def send_from_directory(*args: t.Any, **kwargs: t.Any) -> Response:
     """Send a file from inside a directory, refusing paths that leave it."""
     from .sending import send_from_directory as _send_from_directory
 
-    return _send_from_directory(*args, **kwargs)
+    return t.cast("Response", _send_from_directory(*args, **kwargs))
 
 
 __all__ = [

@@ -20,7 +20,7 @@ def _wsgi_errors_stream() -> t.TextIO:
     request = ctx.request
     if request._scope is not None and "environ" not in request.__dict__:
         return sys.stderr
-    return request.environ.get("wsgi.errors", sys.stderr)  # type: ignore[no-any-return]
+    return t.cast(t.TextIO, request.environ.get("wsgi.errors", sys.stderr))
 
 
 class _StreamGetter:

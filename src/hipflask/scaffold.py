@@ -69,13 +69,13 @@ def get_root_path(import_name: str) -> str:
                 " In this case the root path needs to be explicitly"
                 " provided."
             )
-    return os.path.dirname(os.path.abspath(filepath))
+    return os.path.dirname(os.path.abspath(str(filepath)))
 
 
 def _endpoint_from_view_func(view_func: t.Callable[..., t.Any]) -> str:
     if view_func is None:
         raise TypeError("expected view func if endpoint is not provided.")
-    return view_func.__name__
+    return str(view_func.__name__)
 
 
 class Scaffold:
@@ -110,18 +110,18 @@ class Scaffold:
         self.after_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = (
             defaultdict(list)
         )
-        self.teardown_request_funcs: dict[
-            str | None, list[t.Callable[..., t.Any]]
-        ] = defaultdict(list)
+        self.teardown_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = (
+            defaultdict(list)
+        )
         self.template_context_processors: dict[
             str | None, list[t.Callable[..., t.Any]]
         ] = defaultdict(list)
-        self.url_value_preprocessors: dict[
-            str | None, list[t.Callable[..., t.Any]]
-        ] = defaultdict(list)
-        self.url_default_functions: dict[
-            str | None, list[t.Callable[..., t.Any]]
-        ] = defaultdict(list)
+        self.url_value_preprocessors: dict[str | None, list[t.Callable[..., t.Any]]] = (
+            defaultdict(list)
+        )
+        self.url_default_functions: dict[str | None, list[t.Callable[..., t.Any]]] = (
+            defaultdict(list)
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -273,7 +273,9 @@ class Scaffold:
     # -- error handlers --------------------------------------------------------
 
     @setupmethod
-    def errorhandler(self, code_or_exception: type[Exception] | int) -> t.Callable[[F], F]:
+    def errorhandler(
+        self, code_or_exception: type[Exception] | int
+    ) -> t.Callable[[F], F]:
         """Register the decorated function for a status code or exception class."""
 
         def decorator(f: F) -> F:

@@ -43,7 +43,7 @@ class SessionMixin(MutableMapping[str, t.Any]):
     accessed = True
 
 
-class SecureCookieSession(CallbackDict, SessionMixin):  # type: ignore[misc]
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     """A dict that tracks reads (``accessed``) and writes (``modified``)."""
 
     modified = False
@@ -91,7 +91,7 @@ class NullSession(SecureCookieSession):
             "application to something unique and secret."
         )
 
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
 
 
 class SessionInterface:
@@ -152,7 +152,9 @@ class SessionInterface:
         """Load the session for a request (None: use a null session)."""
         raise NotImplementedError
 
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: Response
+    ) -> None:
         """Persist the session on the response."""
         raise NotImplementedError
 
@@ -210,7 +212,9 @@ class SecureCookieSessionInterface(SessionInterface):
             # Signed by us but unreadable (e.g. tags changed): start afresh.
             return self.session_class()
 
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: Response
+    ) -> None:
         """Write (or delete) the cookie, and vary on Cookie when it was read."""
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)

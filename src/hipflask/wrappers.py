@@ -21,7 +21,7 @@ class Request(_HTTPRequest):
     _max_form_memory_size: int | None = None
     _max_form_parts: int | None = None
 
-    @property  # type: ignore[override]
+    @property
     def max_content_length(self) -> int | None:
         """Body size limit: this request's own, else ``MAX_CONTENT_LENGTH``."""
         if self._max_content_length is not None:
@@ -35,7 +35,7 @@ class Request(_HTTPRequest):
     def max_content_length(self, value: int | None) -> None:
         self._max_content_length = value
 
-    @property  # type: ignore[override]
+    @property
     def max_form_memory_size(self) -> int | None:
         """Limit for a non-file form field: this request's, else the config's."""
         if self._max_form_memory_size is not None:
@@ -49,7 +49,7 @@ class Request(_HTTPRequest):
     def max_form_memory_size(self, value: int | None) -> None:
         self._max_form_memory_size = value
 
-    @property  # type: ignore[override]
+    @property
     def max_form_parts(self) -> int | None:
         """Limit on form parts: this request's, else ``MAX_FORM_PARTS``."""
         if self._max_form_parts is not None:
@@ -117,10 +117,18 @@ class Response(_HTTPResponse):
     json_module: t.Any = _json_module
     autocorrect_location_header = False
 
-    @property  # type: ignore[override]
+    _max_cookie_size: int | None = None
+
+    @property
     def max_cookie_size(self) -> int:
         """``MAX_COOKIE_SIZE`` of the current app (4093 outside one)."""
+        if self._max_cookie_size is not None:
+            return self._max_cookie_size
         app_ctx = _cv_app.get(None)
         if app_ctx is not None:
-            return app_ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+            return int(app_ctx.app.config["MAX_COOKIE_SIZE"])
         return 4093
+
+    @max_cookie_size.setter
+    def max_cookie_size(self, value: int) -> None:
+        self._max_cookie_size = value

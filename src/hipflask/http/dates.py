@@ -55,10 +55,15 @@ _now_cache: tuple[int, str] = (-1, "")
 
 def _format(fields: Sequence[int]) -> str:
     """Format (year, month, day, hour, minute, second, weekday), Monday 0."""
-    year, month, day, hour, minute, second, weekday = fields[:7]
-    return (
-        f"{_DAY_NAMES[weekday]}, {day:02d} {_MONTH_NAMES[month]} {year:04d} "
-        f"{hour:02d}:{minute:02d}:{second:02d} GMT"
+    # PERF: %-formatting is faster here than an f-string with format specs.
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (  # noqa: UP031
+        _DAY_NAMES[fields[6]],
+        fields[2],
+        _MONTH_NAMES[fields[1]],
+        fields[0],
+        fields[3],
+        fields[4],
+        fields[5],
     )
 
 

@@ -158,7 +158,7 @@ def parse_accept_header(value: str | None, cls: type[Accept] = Accept) -> Accept
             and parameters[:2] == "q="
             and TOKEN_CHARS.issuperset(q_text)
         ):
-            options = {}
+            options: dict[str, str] = {}
         else:
             name, options = parse_options_header(item)
             q_text = options.pop("q", None)

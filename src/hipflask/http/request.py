@@ -239,7 +239,9 @@ class Request:
             environ["werkzeug.request"] = self
 
     @classmethod
-    def from_asgi(cls: type[_Self], scope: dict[str, t.Any], body: t.Any = EMPTY_STREAM) -> _Self:
+    def from_asgi(
+        cls: type[_Self], scope: dict[str, t.Any], body: t.Any = EMPTY_STREAM
+    ) -> _Self:
         """Build a request from an ASGI http/websocket scope and its body stream."""
         self = cls.__new__(cls)
         self._scope = scope
@@ -263,7 +265,7 @@ class Request:
     # -- connection ---------------------------------------------------------
 
     @cached
-    def environ(self) -> dict[str, t.Any]:  # type: ignore[no-redef]
+    def environ(self) -> dict[str, t.Any]:
         """The WSGI environ (built from the ASGI scope when served over ASGI)."""
         if self._scope is None:
             raise RuntimeError("The request has no environ.")
@@ -464,7 +466,7 @@ class Request:
             if cache:
                 self.__dict__["_cached_data"] = data
         if as_text:
-            return data.decode(errors="replace")  # type: ignore[union-attr]
+            return data.decode(errors="replace")
         return data
 
     @property
@@ -668,8 +670,9 @@ class Request:
         """Close uploaded files and the body."""
         files = self.__dict__.get("files")
         if files:
-            for _key, value in files.items(multi=True):
-                value.close()
+            for values in files.listvalues():
+                for value in values:
+                    value.close()
 
     def __enter__(self: _Self) -> _Self:
         return self

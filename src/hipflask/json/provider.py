@@ -84,7 +84,7 @@ class DefaultJSONProvider(JSONProvider):
     mimetype = "application/json"
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
-        """Serialise with the provider's ``default``, ``ensure_ascii``, ``sort_keys``."""
+        """Serialise with the provider's defaults (sorted keys, ASCII only)."""
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
