@@ -427,6 +427,8 @@ def _memory_section(results: dict[str, Any], notes: Notes) -> list[str]:
         "Import time: sum of `-X importtime` self times beyond a bare interpreter",
         "(median). RSS in MiB; a bare interpreter is "
         f"{_mb(memory.get('python_rss_kb', 0))} MiB.",
+        "The probes that serve requests also hold the benchmark harness (drivers,",
+        "asyncio; about the same for everyone), so compare their growth columns.",
         "The upload column is the peak RSS growth while one 100 MiB multipart upload",
         "is received and saved to disk.",
         "",
@@ -487,7 +489,8 @@ def render_chart(results: dict[str, Any], path: Path) -> None:
     if have_hipflask:
         shown = peers
         title = (
-            "Peer time / hipflask time per request (in-process; >1: hipflask faster)"
+            "Peer time / hipflask time per request, in-process (>1: hipflask faster)\n"
+            "WSGI peers / hipflask (WSGI), ASGI peers / hipflask (ASGI)"
         )
 
         def value_of(name: str, scenario: str) -> float | None:
@@ -504,12 +507,18 @@ def render_chart(results: dict[str, Any], path: Path) -> None:
             floor = micros(results, RAW[FRAMEWORKS[name].protocol], scenario)
             return own / floor if own is not None and floor else None
 
+    # Only scenarios and frameworks with at least one number take space.
+    scenarios = [
+        scenario
+        for scenario in scenarios
+        if any(value_of(name, scenario) is not None for name in shown)
+    ]
     series = []
     for name in shown:
         values = [value_of(name, scenario) for scenario in scenarios]
         if any(value is not None for value in values):
             series.append((name, values))
-    height = max(4.0, 0.25 * len(scenarios) * max(1, len(series)) + 1.5)
+    height = max(4.0, 0.13 * len(scenarios) * max(1, len(series)) + 1.5)
     figure, axis = plt.subplots(figsize=(12, height), dpi=100)
     band = 0.84 / max(1, len(series))
     # One fixed colour per framework, so charts of different runs compare.

@@ -193,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS
     stem = "latest" if mode == "full" else mode
     written = report.write(results, out, stem)
-    complete = args.frameworks is None and args.scenarios is None
+    complete = not (
+        args.frameworks or args.scenarios or args.skip_server or args.skip_memory
+    )
     if mode == "full" and complete and out == RESULTS:
         report.update_readme(results, Path(__file__).resolve().parent / "README.md")
     for path in written:

@@ -50,13 +50,7 @@ class PendingFeature(Exception):
 
 # (framework, scenario) -> (why it cannot pass yet, text its error must contain).
 # An entry failing any other way is a real failure; one that passes XPASSes.
-_NO_TEMPLATES = (
-    "hipflask has no render_template yet (templating is not merged)",
-    "has no attribute 'render_template'",
-)
 HIPFLASK_PENDING: dict[tuple[str, str], tuple[str, str]] = {
-    ("hipflask-wsgi", "template"): _NO_TEMPLATES,
-    ("hipflask-asgi", "template"): _NO_TEMPLATES,
     ("hipflask-asgi", "websocket"): (
         "hipflask has no websocket support yet (no hipflask.websocket global, "
         "no Flask.websocket decorator)",

@@ -25,7 +25,12 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh interpreter with warnings as errors."""
-    environ = {**os.environ, **env}
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FLASK_", "HIPFLASK_", "WERKZEUG_"))
+    }
+    environ.update(env)
     environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(SRC), os.environ.get("PYTHONPATH")])
     )
@@ -253,6 +258,22 @@ def test_refuses_when_real_flask_already_imported() -> None:
     assert done.returncode == 1
     message = "RuntimeError: hipflask.compat.install() must run before Flask"
     assert message in done.stderr
+
+
+def test_importing_compat_changes_nothing() -> None:
+    result = run_ok(
+        """
+        import json, sys
+        import hipflask.compat
+        import hipflask.compat.modules, hipflask.compat.patching
+        import hipflask.compat.werkzeug_interop, hipflask.compat.werkzeug_run
+        print(json.dumps([
+            hipflask.compat.installed(),
+            sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "werkzeug")),
+        ]))
+        """
+    )
+    assert result == [False, []]
 
 
 def test_hipflask_does_not_import_compat_or_werkzeug() -> None:
@@ -639,7 +660,7 @@ def test_plugin_rejects_unknown_protocol(
 
 
 def test_force_asgi_clients_needs_an_asgi_argument() -> None:
-    from hipflask.compat.pytest_plugin import force_asgi_clients
+    from hipflask.compat.patching import force_asgi_clients
 
     class NoAsgi:
         def __init__(self, app: object) -> None:
@@ -650,7 +671,7 @@ def test_force_asgi_clients_needs_an_asgi_argument() -> None:
 
 
 def test_force_asgi_clients_sets_the_default_once() -> None:
-    from hipflask.compat.pytest_plugin import force_asgi_clients
+    from hipflask.compat.patching import force_asgi_clients
 
     class Client:
         def __init__(self, app: object, *, asgi: bool = False) -> None:
@@ -667,3 +688,66 @@ def test_force_asgi_clients_sets_the_default_once() -> None:
     assert Client(None).asgi is True
     assert Custom(None).asgi is True
     assert Client(None, asgi=False).asgi is False
+
+
+# --- app.run on Werkzeug's server -----------------------------------------------------
+
+RUN_APP = """
+import json, os
+import hipflask.compat
+hipflask.compat.install()
+import werkzeug.serving
+from flask import Flask
+
+calls = []
+werkzeug.serving.run_simple = lambda *args, **kwargs: calls.append(
+    [args[0], args[1], args[2].name, sorted(kwargs.items())]
+)
+app = Flask("served")
+app.config["SERVER_NAME"] = os.environ.get("SERVER_NAME_FOR_TEST") or None
+app.run(*json.loads(os.environ["RUN_ARGS"]), **json.loads(os.environ["RUN_KWARGS"]))
+print(json.dumps([calls, app.debug]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "server_name", "expected"),
+    [
+        ((), {}, "", ["127.0.0.1", 5000, False, False]),
+        (("localhost", 8000), {"debug": True}, "", ["localhost", 8000, True, True]),
+        ((None, None), {}, "pocoo.org:8080", ["pocoo.org", 8080, False, False]),
+        (("localhost", 0), {}, "localhost:8080", ["localhost", 0, False, False]),
+        ((None, "81"), {}, "pocoo.org", ["pocoo.org", 81, False, False]),
+        (
+            (),
+            {"use_reloader": False, "debug": True},
+            "",
+            ["127.0.0.1", 5000, True, False],
+        ),
+    ],
+)
+def test_app_run_hands_the_app_to_werkzeug(
+    args: tuple[t.Any, ...],
+    kwargs: dict[str, t.Any],
+    server_name: str,
+    expected: list[t.Any],
+) -> None:
+    host, port, debug, reloader = expected
+    result = run_ok(
+        RUN_APP,
+        RUN_ARGS=json.dumps(args),
+        RUN_KWARGS=json.dumps(kwargs),
+        SERVER_NAME_FOR_TEST=server_name,
+        FLASK_SKIP_DOTENV="1",
+    )
+    options = [["threaded", True], ["use_debugger", debug], ["use_reloader", reloader]]
+    assert result == [[[host, port, "served", options]], debug]
+
+
+def test_app_run_inside_flask_run_does_nothing() -> None:
+    done = run_python(
+        RUN_APP, RUN_ARGS="[]", RUN_KWARGS="{}", FLASK_RUN_FROM_CLI="true"
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[], False]
+    assert "app.run() ignored" in done.stderr

@@ -63,6 +63,7 @@ from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
+from .templating import TemplatingMixin
 from .wrappers import Request, Response
 
 if t.TYPE_CHECKING:
@@ -100,7 +101,7 @@ class _Chain:
         self.all_sync = all_sync
 
 
-class Flask(Scaffold):
+class Flask(TemplatingMixin, Scaffold):
     """The application: register views and hooks, then serve it as WSGI or ASGI."""
 
     request_class: type[Request] = Request
@@ -199,9 +200,11 @@ class Flask(Scaffold):
         # Per-callable and per-endpoint decisions, made once (see module doc).
         self._async_flags: dict[t.Any, bool] = {}
         self._chains: dict[str | None, _Chain] = {}
+        self._init_templating()
         if self.has_static_folder:
             if bool(static_host) != host_matching:
-                raise ValueError("Invalid static_host/host_matching combination")
+                # AssertionError, as Flask raises (and its tests expect).
+                raise AssertionError("Invalid static_host/host_matching combination")
             # A weak reference, so the view does not keep the app alive.
             self_ref = weakref.ref(self)
             self.add_url_rule(

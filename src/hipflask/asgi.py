@@ -14,18 +14,24 @@ For an http request it
      async callables and sending sync ones to worker threads;
 3. sends the response: a buffered body in one message, a streamed one chunk by
    chunk (sync iterators are advanced in a worker thread, async ones awaited).
+   A whole-file body (:class:`~hipflask.sending.FileBody`) is sent with
+   ``http.response.pathsend`` when the server offers that extension.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import typing as t
+from collections.abc import AsyncIterator, Iterator
 
 from .concurrency import drive as _drive
-from .concurrency import iterate_in_thread, run_in_thread
+from .concurrency import run_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
 from .http.exceptions import RequestEntityTooLarge
 from .http.streams import EMPTY_STREAM, SpooledBody
+from .sending import FileBody
 
 if t.TYPE_CHECKING:
     from .app import Flask
@@ -143,23 +149,37 @@ async def _serve_http(
     app._match_request(request)
     rule = request.url_rule
     chain_ = app._chain_for(rule.endpoint if rule is not None else None)
+    context: contextvars.Context | None = None
     if chain_.all_sync:
         if app.config["ASGI_SYNC_INLINE"]:
             response = _run_direct(app, ctx, preserve)
         else:
-            response = await run_in_thread(_run_direct, app, ctx, preserve)
+            # The view and the body's iteration share one Context, as under
+            # WSGI: stream_with_context pushes in one and pops in the other.
+            context = contextvars.copy_context()
+            response = await asyncio.get_running_loop().run_in_executor(
+                None, context.run, _run_direct, app, ctx, preserve
+            )
     else:
         response = await _run_async(app, ctx, preserve)
     try:
-        await _send_response(app, response, request.method, send)
+        await _send_response(
+            app, response, request.method, send, scope.get("extensions"), context
+        )
     finally:
         response.close()
-        if body is not EMPTY_STREAM:
+        # A preserved context (test client) may still read the body later.
+        if body is not EMPTY_STREAM and preserve is None:
             body.close()
 
 
 async def _send_response(
-    app: Flask, response: Response, method: str, send: Send
+    app: Flask,
+    response: Response,
+    method: str,
+    send: Send,
+    extensions: dict[str, t.Any] | None = None,
+    context: contextvars.Context | None = None,
 ) -> None:
     code, headers, body = response._prepare(method)
     # PERF: ASGI wants lower-case byte names; encode in one pass.
@@ -171,6 +191,15 @@ async def _send_response(
     if type(body) is list or type(body) is tuple:
         data = body[0] if len(body) == 1 else b"".join(body)
         await send({"type": "http.response.body", "body": data})
+        return
+    if (
+        type(body) is FileBody
+        and body.offset is None
+        and body.path is not None
+        and extensions
+        and "http.response.pathsend" in extensions
+    ):
+        await send({"type": "http.response.pathsend", "path": body.path})
         return
     if hasattr(body, "__aiter__"):
         async for chunk in body:
@@ -185,12 +214,35 @@ async def _send_response(
                     {"type": "http.response.body", "body": chunk, "more_body": True}
                 )
     else:
-        async for chunk in iterate_in_thread(iter(body)):
+        async for chunk in _iterate_in_thread(iter(body), context):
             if chunk:
                 await send(
                     {"type": "http.response.body", "body": chunk, "more_body": True}
                 )
     await send({"type": "http.response.body", "body": b""})
+
+
+def _next_chunk(body: Iterator[bytes]) -> bytes | None:
+    return next(body, None)
+
+
+async def _iterate_in_thread(
+    body: Iterator[bytes], context: contextvars.Context | None
+) -> AsyncIterator[bytes]:
+    """Advance a sync body in worker threads, every step in one Context.
+
+    A generator that pushes a context var on one step pops it on a later one,
+    which contextvars allow only in the same Context: ``context`` (the view's,
+    when it ran in a worker thread) or a copy of the current one.
+    """
+    loop = asyncio.get_running_loop()
+    if context is None:
+        context = contextvars.copy_context()
+    while True:
+        chunk = await loop.run_in_executor(None, context.run, _next_chunk, body)
+        if chunk is None:
+            return
+        yield chunk
 
 
 async def _serve_lifespan(app: Flask, receive: Receive, send: Send) -> None:

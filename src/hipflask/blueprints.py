@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import typing as t
 from collections import defaultdict
+from datetime import timedelta
 
 from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
 
@@ -379,14 +380,25 @@ class Blueprint(Scaffold):
         self._app_hook("url_default_functions", f)
         return f
 
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Max age for this blueprint's static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
+        from .globals import current_app
+
+        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
     def send_static_file(self, filename: str) -> t.Any:
         """Serve a file from this blueprint's static folder."""
         if not self.has_static_folder:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
-        from .globals import current_app
-        from .helpers import send_from_directory
+        from .sending import send_from_directory
 
-        max_age = current_app.get_send_file_max_age(filename)
+        # send_file only asks the app for a max age; ask the blueprint here.
+        max_age = self.get_send_file_max_age(filename)
         return send_from_directory(
             t.cast(str, self.static_folder), filename, max_age=max_age
         )

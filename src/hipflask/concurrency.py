@@ -106,9 +106,16 @@ def _next_or_stop(iterator: Iterator[T]) -> T | object:
 
 
 async def iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
-    """Drive a blocking iterator from async code, one item per worker-thread call."""
+    """Drive a blocking iterator from async code, one item per worker-thread call.
+
+    Every step runs in the same copy of the caller's context, so a generator
+    that pushes a context in one step and pops it in a later one (as
+    ``stream_with_context`` does) sees one consistent Context.
+    """
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
     while True:
-        item = await run_in_thread(_next_or_stop, iterator)
+        item = await loop.run_in_executor(None, context.run, _next_or_stop, iterator)
         if item is _STOP:
             return
         yield item  # type: ignore[misc]

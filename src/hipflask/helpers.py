@@ -7,6 +7,7 @@ import typing as t
 from functools import cache
 
 from .globals import _cv_app, _cv_request, current_app, request, session
+from .sending import send_file, send_from_directory
 from .signals import message_flashed
 
 if t.TYPE_CHECKING:
@@ -153,20 +154,6 @@ def stream_with_context(
     wrapped = generator()
     next(wrapped)
     return wrapped  # type: ignore[return-value]
-
-
-def send_file(*args: t.Any, **kwargs: t.Any) -> Response:
-    """Send a file to the client (see :mod:`hipflask.sending`)."""
-    from .sending import send_file as _send_file
-
-    return t.cast("Response", _send_file(*args, **kwargs))
-
-
-def send_from_directory(*args: t.Any, **kwargs: t.Any) -> Response:
-    """Send a file from inside a directory, refusing paths that leave it."""
-    from .sending import send_from_directory as _send_from_directory
-
-    return t.cast("Response", _send_from_directory(*args, **kwargs))
 
 
 __all__ = [

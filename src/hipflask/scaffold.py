@@ -13,11 +13,13 @@ import os
 import sys
 import typing as t
 from collections import defaultdict
-from functools import update_wrapper
+from functools import cached_property, update_wrapper
 
 from .http.exceptions import HTTPException, default_exceptions
 
 if t.TYPE_CHECKING:
+    from jinja2 import BaseLoader
+
     from .wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -164,6 +166,15 @@ class Scaffold:
         if value is not None:
             value = value.rstrip("/")
         self._static_url_path = value
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """A loader for the template folder, if there is one (see templating)."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
     # -- routes ----------------------------------------------------------------
 

@@ -1,29 +1,33 @@
 """The test client: requests to an application without a server.
 
-:class:`EnvironBuilder` turns Flask-style arguments (path, query, form data, files,
-JSON, headers, auth) into a complete PEP 3333 environ. :class:`FlaskClient` sends
-that environ to the application through one of the two standard protocols:
+:class:`FlaskClient` builds each request as a PEP 3333 environ with
+:class:`~hipflask.testing_environ.EnvironBuilder` and sends it through one of the
+two standard protocols:
 
 - WSGI: ``app(environ, start_response)``; the returned iterable is read to the end
-  and its ``close()`` called, as a server would.
-- ASGI (``asgi=True``): :func:`environ_to_asgi` turns the environ into an http
-  scope plus body; the body goes out in ``http.request`` messages, the
-  ``http.response.*`` messages are collected, and ``receive`` answers
-  ``http.disconnect`` once the response is complete. The coroutine runs on the
-  calling thread's reused event loop (:func:`hipflask.concurrency.run_coroutine`).
+  and its ``close()`` called, as a server would. The app gets its own copy of the
+  environ.
+- ASGI (``asgi=True``): :func:`~hipflask.testing_environ.environ_to_asgi` turns
+  the environ into an http scope plus body; the body goes out in ``http.request``
+  messages of at most 64 KiB, the ``http.response.*`` messages are collected, and
+  ``receive`` answers ``http.disconnect`` once the response is complete. The
+  coroutine runs on the calling thread's reused event loop
+  (:func:`hipflask.concurrency.run_coroutine`).
 
 Either way the whole body is read before :meth:`FlaskClient.open` returns (the
-``buffered`` flag is accepted for compatibility and changes nothing), so a
-streamed body runs to completion, and its ``close()`` is called, during the
-request. The result is a :class:`TestResponse`.
+``buffered`` flag is accepted for compatibility and changes nothing): a streamed
+body runs to completion, and its ``close()`` is called, during the request.
+Protocol violations by the app (no status, a body before the status, non-bytes
+chunks) raise at once. The result is a :class:`TestResponse`.
 
-Around each request the client keeps a cookie jar (:mod:`hipflask.testing_cookies`),
-follows redirects on request, and implements Flask's ``with client:`` protocol:
-while the block is open each environ carries a callable under
-``"hipflask.preserve_context"`` (under ASGI inside
-``scope["extensions"]["hipflask.environ"]``); the application calls it with each
-context it wants kept, and after the response the client enters those context
-managers again, until the next request or the end of the block.
+Around each request the client keeps a cookie jar
+(:mod:`hipflask.testing_cookies`), follows redirects when asked (301/302/303/305
+become GET without a body, HEAD stays HEAD, 307/308 repeat the request), and
+implements Flask's ``with client:`` protocol: while the block is open each
+environ carries a callable under ``"hipflask.preserve_context"`` (under ASGI in
+``scope["extensions"]["hipflask.environ"]``); the application calls it with
+each context it wants kept, and after the response the client enters those
+context managers again, until the next request or the end of the block.
 """
 
 from __future__ import annotations
@@ -276,8 +280,9 @@ class FlaskClient:
     the last request's contexts pushed until the block ends.
     """
 
-    #: Send cookies marked ``Secure`` over plain http too, as Werkzeug's client does.
-    secure_cookies_over_http = False
+    #: Send cookies marked ``Secure`` over plain http too, as Werkzeug's client
+    #: (and so Flask's test suite) does.
+    secure_cookies_over_http = True
 
     def __init__(
         self,

@@ -128,13 +128,18 @@ def _file_storage(key: str, value: t.Any) -> FileStorage:
             f" {type(file).__name__}."
         )
     if filename is None:
-        name = getattr(file, "name", None)
+        # An upload object (Werkzeug's FileStorage, say) names its file
+        # "filename"; a real file has its path in "name".
+        name = getattr(file, "filename", None) or getattr(file, "name", None)
         if isinstance(name, bytes):
             name = name.decode(sys.getfilesystemencoding(), "replace")
         if isinstance(name, str) and not (name[:1] == "<" and name[-1:] == ">"):
             filename = name
-    if content_type is None and filename:
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if content_type is None:
+        content_type = getattr(file, "content_type", None)
+        if content_type is None and filename:
+            guessed = mimetypes.guess_type(filename)[0]
+            content_type = guessed or "application/octet-stream"
     return FileStorage(file, filename=filename, name=key, content_type=content_type)
 
 
@@ -239,7 +244,7 @@ class EnvironBuilder:
 
     # Positional order as Flask's builder: app, path, base_url, subdomain,
     # url_scheme, then Werkzeug's (query_string, method, ...).
-    def __init__(  # noqa: PLR0917
+    def __init__(
         self,
         app: t.Any = None,
         path: str = "/",
@@ -561,7 +566,7 @@ class EnvironBuilder:
         for storage in (self._files or {}).values():
             try:
                 storage.close()
-            except Exception:  # noqa: PERF203
+            except Exception:
                 pass
         self.closed = True
 

@@ -5,6 +5,9 @@ directly (it never suspends: see :mod:`hipflask.app`), starts the response and
 pops the context before the server iterates the body, as Flask does. A test
 client that wants the contexts kept puts a callback under
 ``hipflask.preserve_context`` in the environ.
+
+A whole-file body (:class:`~hipflask.sending.FileBody`) goes to the server's
+``wsgi.file_wrapper`` when it offers one, so it can use ``sendfile``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import typing as t
 from .concurrency import drive as _drive
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
+from .sending import FileBody
 
 if t.TYPE_CHECKING:
     from .app import Flask
@@ -62,6 +66,12 @@ def serve_wsgi(
             raise
         _code, headers, body = response._prepare(request.method)
         start_response(response.status, headers.copy())
+        # PERF: an exact type test; only send_file's bodies qualify.
+        if type(body) is FileBody and body.offset is None and not response._on_close:
+            file_wrapper = environ.get("wsgi.file_wrapper")
+            if file_wrapper is not None:
+                # The wrapper owns (and closes) the file from here on.
+                return file_wrapper(body.file, body.chunk_size)  # type: ignore[no-any-return]
         if response._on_close or hasattr(response.response, "close"):
             return _ClosingBody(body, response.close)
         return body

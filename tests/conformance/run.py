@@ -190,7 +190,11 @@ def run_pytest(
     for _ in range(MAX_RESUMES + 1):
         status = invoke([*command, *selection], sdist, env, log, deadline)
         events = read_events(record)
-        if status != INTERNAL_ERROR or collect_only:
+        finishes = [e["exitstatus"] for e in events if e["event"] == "finish"]
+        # pytest's own exit status can hide the internal error (cleanup may
+        # change it); the session's status as the recorder saw it does not.
+        aborted = INTERNAL_ERROR in (status, finishes[-1] if finishes else None)
+        if not aborted or collect_only:
             break
         started = {e["id"] for e in events if e["event"] == "start"}
         selection = list(

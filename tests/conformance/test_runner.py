@@ -197,7 +197,10 @@ def test_internal_error_is_resumed_with_the_tests_not_started(
         commands.append(command)
         with log.open("a") as out:
             out.write("INTERNALERROR> pytest.PytestUnraisableExceptionWarning: boom\n")
-        return run.INTERNAL_ERROR
+        # The session says it stopped on an internal error; the process says 1.
+        with record.open("a") as out:
+            out.write(run.json.dumps({"event": "finish", "exitstatus": 3}) + "\n")
+        return 1
 
     monkeypatch.setattr(run, "invoke", invoke)
     events, status, log = run.run_pytest(
@@ -247,6 +250,11 @@ def test_summary_line() -> None:
         (
             "tests/test_reqctx.py::test_bad_environ_raises_bad_request",
             "assert 404 == 400",
+            "missing",
+        ),
+        (
+            "tests/test_basic.py::test_run_defaults",
+            "AttributeError: 'Flask' object has no attribute 'run'",
             "werkzeug",
         ),
         (

@@ -19,18 +19,16 @@ hand both use it, and so do subclasses that pass their arguments on.
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import os
-import typing as t
 
 import pytest
 
 import hipflask
 import hipflask.compat
 
-from .patching import Init, wrap_init
+from .patching import force_asgi_clients
 
-__all__ = ["PROTOCOL_ENV", "force_asgi_clients"]
+__all__ = ["PROTOCOL_ENV"]
 
 #: Environment variable naming the default protocol, ``wsgi`` or ``asgi``.
 PROTOCOL_ENV = "HIPFLASK_TEST_PROTOCOL"
@@ -62,28 +60,6 @@ def _protocol(config: pytest.Config) -> str:
             f"{PROTOCOL_ENV}={chosen!r} is not a protocol; use 'wsgi' or 'asgi'."
         )
     return str(chosen)
-
-
-def force_asgi_clients(client_class: type[t.Any]) -> None:
-    """Make ``client_class`` (and subclasses) default to ``asgi=True``; idempotent.
-
-    Raises TypeError if its constructor has no ``asgi`` parameter.
-    """
-    init: Init = getattr(client_class, "__init__")  # noqa: B009
-    if "asgi" not in inspect.signature(init).parameters:
-        raise TypeError(
-            f"{client_class.__module__}.{client_class.__qualname__} takes no 'asgi'"
-            " argument, so it cannot drive the ASGI interface."
-        )
-
-    def wrap(init: Init) -> Init:
-        def __init__(self: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
-            kwargs.setdefault("asgi", True)
-            init(self, *args, **kwargs)
-
-        return __init__
-
-    wrap_init(client_class, "_hipflask_forces_asgi", wrap)
 
 
 def pytest_configure(config: pytest.Config) -> None:

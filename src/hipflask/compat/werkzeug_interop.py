@@ -29,9 +29,11 @@ hipflask; :func:`install` sets up both, and only if Werkzeug is importable.
    - a ``BaseConverter`` subclass of Werkzeug's: used by duck typing
      (``regex``, ``weight``, ``part_isolating``, ``to_python``, ``to_url``).
 
-3. Identity. Flask's test client sends ``User-Agent: Werkzeug/<version>``;
-   hipflask's sends ``hipflask/<version>``. With Werkzeug installed, the default
-   of ``hipflask.testing.FlaskClient`` becomes Flask's, so tests reading it agree.
+3. Flask's own uses of Werkzeug. Flask's test client sends ``User-Agent:
+   Werkzeug/<version>`` (hipflask's sends ``hipflask/<version>``): the default of
+   ``hipflask.testing.FlaskClient`` becomes Flask's. Flask's ``app.run`` hands
+   the app to ``werkzeug.serving.run_simple`` (hipflask's serves with uvicorn):
+   ``Flask.run`` becomes that (:mod:`hipflask.compat.werkzeug_run`).
 
 Werkzeug's originals stay reachable through :func:`original`.
 """
@@ -45,6 +47,7 @@ import sys
 import types
 import typing as t
 
+from . import werkzeug_run
 from .patching import Init, wrap_init
 
 __all__ = [
@@ -207,6 +210,7 @@ def install() -> bool:
     if isinstance(genuine, type) and issubclass(genuine, BaseException):
         _register_http_exception(genuine)
     _identify_client_as_werkzeug()
+    werkzeug_run.install()
     _installed = True
     return True
 

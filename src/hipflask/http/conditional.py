@@ -22,12 +22,34 @@ body is sent; a single satisfiable range gives 206 with ``Content-Range``; an
 unparsable or unsatisfiable one raises
 :class:`~hipflask.http.exceptions.RequestedRangeNotSatisfiable`.
 
+With ``multiple_ranges=True`` (what ``send_file`` asks for) the Range header
+is read leniently, as RFC 9110 14.1.2 permits, instead of Werkzeug's way::
+
+    ranges-specifier = range-unit "=" range-set
+    range-set        = 1#range-spec
+    range-spec       = int-range / suffix-range
+    int-range        = first-pos "-" [ last-pos ]
+    suffix-range     = "-" suffix-length
+
+Specs may come in any order and overlap; unsatisfiable ones are dropped, the
+rest are sorted and overlapping or adjacent ones merged (so ``0-,0-,0-`` is one
+range). One span left gives a plain 206; several give a 206
+``multipart/byteranges`` body, one part per span in ascending order, each with
+its own ``Content-Type`` and ``Content-Range``. A set of more than
+:data:`MAX_BYTE_RANGES` specs, a syntax error, a unit other than ``bytes`` or
+no satisfiable spec raises ``RequestedRangeNotSatisfiable`` (416).
+
+A body that offers ``with_range(start, length)`` (the file bodies of
+:mod:`hipflask.sending`) is asked for each span, so a file is seeked and read,
+never scanned.
+
 Werkzeug 3.1 handles ranges before the preconditions and does not implement
 ``If-Unmodified-Since``; the RFC order is followed here instead.
 """
 
 from __future__ import annotations
 
+import secrets
 import typing as t
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -46,7 +68,14 @@ if t.TYPE_CHECKING:
     from .header_types import ETags, IfRange, Range
     from .response import Response
 
-__all__ = ["make_conditional"]
+__all__ = ["MAX_BYTE_RANGES", "make_conditional", "parse_byte_ranges"]
+
+#: A lenient Range header with more range specs than this is refused (416).
+MAX_BYTE_RANGES = 64
+# Digits beyond this many make a position larger than any body.
+_MAX_DIGITS = 18
+_HUGE_POSITION = 1 << 62
+_OWS = " \t"
 
 
 class _Validators:
@@ -89,6 +118,11 @@ class _Validators:
             return parse_if_range_header(self.source.get("HTTP_IF_RANGE"))
         return self.source.if_range  # type: ignore[no-any-return]
 
+    def get_range_header(self) -> str | None:
+        if isinstance(self.source, dict):
+            return self.source.get("HTTP_RANGE")
+        return self.source.headers.get("Range")  # type: ignore[no-any-return]
+
     def get_range(self) -> Range | None:
         if isinstance(self.source, dict):
             return parse_range_header(self.source.get("HTTP_RANGE"))
@@ -109,8 +143,13 @@ def make_conditional(
     request_or_environ: t.Any,
     accept_ranges: bool | str = False,
     complete_length: int | None = None,
+    multiple_ranges: bool = False,
 ) -> None:
-    """Apply the request's preconditions and Range to ``response`` in place."""
+    """Apply the request's preconditions and Range to ``response`` in place.
+
+    ``multiple_ranges`` reads Range leniently and answers several ranges with
+    ``multipart/byteranges`` (see the module docstring).
+    """
     validators = _Validators(request_or_environ)
     if validators.method not in ("GET", "HEAD"):
         return
@@ -128,7 +167,14 @@ def make_conditional(
     if status is not None:
         response.status_code = status
     elif accept_ranges and complete_length and validators.has_range:
-        _apply_range(response, validators, etag, last_modified, complete_length)
+        _apply_range(
+            response,
+            validators,
+            etag,
+            last_modified,
+            complete_length,
+            multiple_ranges,
+        )
 
     if response.automatically_set_content_length and "content-length" not in headers:
         length = response.calculate_content_length()
@@ -174,6 +220,7 @@ def _apply_range(
     etag: str | None,
     last_modified: datetime | None,
     complete_length: int,
+    multiple_ranges: bool,
 ) -> None:
     if_range = validators.get_if_range()
     if if_range.etag is not None:
@@ -184,24 +231,204 @@ def _apply_range(
         if last_modified is None or since is None or last_modified > since:
             return
 
-    parsed = validators.get_range()
-    if parsed is None:
-        raise RequestedRangeNotSatisfiable(complete_length)
-    span = parsed.range_for_length(complete_length)
-    content_range = parsed.to_content_range_header(complete_length)
-    if span is None or content_range is None:
-        raise RequestedRangeNotSatisfiable(complete_length)
+    if multiple_ranges:
+        spans = parse_byte_ranges(validators.get_range_header(), complete_length)
+        if not spans:
+            raise RequestedRangeNotSatisfiable(complete_length)
+        if len(spans) > 1:
+            _apply_multipart(response, spans, complete_length)
+            return
+        start, stop = spans[0]
+        content_range = f"bytes {start}-{stop - 1}/{complete_length}"
+    else:
+        parsed = validators.get_range()
+        if parsed is None:
+            raise RequestedRangeNotSatisfiable(complete_length)
+        span = parsed.range_for_length(complete_length)
+        range_header = parsed.to_content_range_header(complete_length)
+        if span is None or range_header is None:
+            raise RequestedRangeNotSatisfiable(complete_length)
+        start, stop = span
+        content_range = range_header
 
-    start, stop = span
     headers = response.headers
     headers.set("Content-Length", str(stop - start))
     headers.set("Content-Range", content_range)
     response.status_code = 206
-    if response.is_sequence and not response.direct_passthrough:
+    body = response.response
+    with_range = getattr(body, "with_range", None)
+    if with_range is not None:
+        response.response = with_range(start, stop - start)
+    elif response.is_sequence and not response.direct_passthrough:
         data = b"".join(response.iter_encoded())
         response.response = [data[start:stop]]
     else:
-        response.response = _RangeIterator(response.response, start, stop - start)
+        response.response = _RangeIterator(body, start, stop - start)
+
+
+def _position(text: str) -> int | None:
+    """A run of ASCII digits as an int (capped past any body length), or None."""
+    text = text.strip(_OWS)
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    if len(text) > _MAX_DIGITS:
+        return _HUGE_POSITION
+    return int(text)
+
+
+def parse_byte_ranges(value: str | None, length: int) -> list[tuple[int, int]] | None:
+    """The satisfiable ``(start, stop)`` spans of a Range header, sorted and merged.
+
+    ``stop`` is exclusive. Returns None for a header that is not a valid
+    ``bytes`` range set or has more than :data:`MAX_BYTE_RANGES` specs, and an
+    empty list when no spec can be satisfied for a body of ``length`` bytes.
+    """
+    if not value:
+        return None
+    unit, equals, range_set = value.partition("=")
+    if not equals or unit.strip(_OWS).lower() != "bytes":
+        return None
+    # PERF: refuse an oversized set before splitting it.
+    if range_set.count(",") >= MAX_BYTE_RANGES:
+        return None
+    spans: list[tuple[int, int]] = []
+    seen_spec = False
+    for item in range_set.split(","):
+        item = item.strip(_OWS)
+        if not item:
+            continue  # empty list elements are allowed (RFC 9110 5.6.1)
+        seen_spec = True
+        first_text, dash, last_text = item.partition("-")
+        if not dash:
+            return None
+        if not first_text.strip(_OWS):
+            suffix = _position(last_text)
+            if suffix is None:
+                return None
+            if suffix > 0 and length > 0:
+                spans.append((max(length - suffix, 0), length))
+            continue
+        first = _position(first_text)
+        if first is None:
+            return None
+        stop = length
+        if last_text.strip(_OWS):
+            last = _position(last_text)
+            if last is None or last < first:
+                return None
+            stop = min(last + 1, length)
+        if first < length:
+            spans.append((first, stop))
+    if not seen_spec:
+        return None
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, stop in spans:
+        if merged and start <= merged[-1][1]:
+            if stop > merged[-1][1]:
+                merged[-1] = (merged[-1][0], stop)
+        else:
+            merged.append((start, stop))
+    return merged
+
+
+def _apply_multipart(
+    response: Response, spans: list[tuple[int, int]], complete_length: int
+) -> None:
+    """Make ``response`` a 206 ``multipart/byteranges`` of ``spans``."""
+    headers = response.headers
+    boundary = secrets.token_hex(16)
+    content_type = headers.get("Content-Type")
+    type_line = f"Content-Type: {content_type}\r\n" if content_type else ""
+    heads: list[bytes] = []
+    total = 0
+    for start, stop in spans:
+        # Every part but the first starts with the CRLF that ends the previous.
+        head = (
+            f"--{boundary}\r\n{type_line}"
+            f"Content-Range: bytes {start}-{stop - 1}/{complete_length}\r\n\r\n"
+        ).encode("latin-1")
+        if heads:
+            head = b"\r\n" + head
+        heads.append(head)
+        total += len(head) + stop - start
+    tail = f"\r\n--{boundary}--\r\n".encode("latin-1")
+    total += len(tail)
+
+    data: bytes | None = None
+    if response.is_sequence and not response.direct_passthrough:
+        data = b"".join(response.iter_encoded())
+    response.response = _ByteRanges(response.response, data, heads, spans, tail)
+    headers.set("Content-Type", f"multipart/byteranges; boundary={boundary}")
+    headers.set("Content-Length", str(total))
+    headers.remove("Content-Range")
+    response.status_code = 206
+
+
+class _ByteRanges:
+    """The body of a ``multipart/byteranges`` response, generated part by part."""
+
+    __slots__ = ("_iterator", "_source")
+
+    def __init__(
+        self,
+        source: Iterable[bytes | str],
+        data: bytes | None,
+        heads: list[bytes],
+        spans: list[tuple[int, int]],
+        tail: bytes,
+    ) -> None:
+        self._source = source
+        self._iterator = self._generate(source, data, heads, spans, tail)
+
+    @staticmethod
+    def _generate(
+        source: Iterable[bytes | str],
+        data: bytes | None,
+        heads: list[bytes],
+        spans: list[tuple[int, int]],
+        tail: bytes,
+    ) -> Iterator[bytes]:
+        with_range = getattr(source, "with_range", None)
+        if data is not None:
+            for head, (start, stop) in zip(heads, spans, strict=True):
+                yield head
+                yield data[start:stop]
+        elif with_range is not None:
+            for head, (start, stop) in zip(heads, spans, strict=True):
+                yield head
+                yield from with_range(start, stop - start)
+        else:
+            # Spans are ascending and disjoint: one pass over the body suffices.
+            chunks = iter(source)
+            chunk = b""
+            chunk_start = 0  # offset of ``chunk`` in the body
+            for head, (start, stop) in zip(heads, spans, strict=True):
+                yield head
+                position = start
+                while position < stop:
+                    if position >= chunk_start + len(chunk):
+                        chunk_start += len(chunk)
+                        item = next(chunks, None)
+                        if item is None:
+                            return
+                        chunk = item.encode() if isinstance(item, str) else item
+                        continue
+                    piece = chunk[position - chunk_start : stop - chunk_start]
+                    position += len(piece)
+                    yield piece
+        yield tail
+
+    def __iter__(self) -> _ByteRanges:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()
 
 
 class _RangeIterator:

@@ -161,7 +161,7 @@ def _reject_newlines(name: str, value: str) -> None:
         raise ValueError(f"the cookie {name} must not contain CR or LF: {value!r}")
 
 
-def dump_cookie(  # noqa: PLR0917 (Werkzeug's positional signature)
+def dump_cookie(
     key: str,
     value: str = "",
     max_age: timedelta | int | None = None,

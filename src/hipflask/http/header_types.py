@@ -395,21 +395,6 @@ class Range:
         return f"<{type(self).__name__} {self.to_header()!r}>"
 
 
-def _range_attribute(name: str) -> t.Any:
-    """A ContentRange attribute whose assignment calls ``on_update``."""
-    slot = "_" + name
-
-    def fget(self: ContentRange) -> t.Any:
-        return getattr(self, slot)
-
-    def fset(self: ContentRange, value: t.Any) -> None:
-        setattr(self, slot, value)
-        if self.on_update is not None:
-            self.on_update(self)
-
-    return property(fget, fset)
-
-
 class ContentRange:
     """A Content-Range: ``units start-(stop-1)/length``; falsy once unset.
 
@@ -418,11 +403,6 @@ class ContentRange:
     """
 
     __slots__ = ("_length", "_start", "_stop", "_units", "on_update")
-
-    units: str | None = _range_attribute("units")
-    start: int | None = _range_attribute("start")
-    stop: int | None = _range_attribute("stop")
-    length: int | None = _range_attribute("length")
 
     def __init__(
         self,
@@ -434,6 +414,50 @@ class ContentRange:
     ) -> None:
         self.on_update = on_update
         self.set(start, stop, length, units)
+
+    def _changed(self) -> None:
+        if self.on_update is not None:
+            self.on_update(self)
+
+    @property
+    def units(self) -> str | None:
+        """The range unit, usually ``bytes``; None once unset."""
+        return self._units
+
+    @units.setter
+    def units(self, value: str | None) -> None:
+        self._units = value
+        self._changed()
+
+    @property
+    def start(self) -> int | None:
+        """The first position, or None for ``*/length``."""
+        return self._start
+
+    @start.setter
+    def start(self, value: int | None) -> None:
+        self._start = value
+        self._changed()
+
+    @property
+    def stop(self) -> int | None:
+        """The position after the last one, or None for ``*/length``."""
+        return self._stop
+
+    @stop.setter
+    def stop(self, value: int | None) -> None:
+        self._stop = value
+        self._changed()
+
+    @property
+    def length(self) -> int | None:
+        """The complete length, or None if unknown (``*``)."""
+        return self._length
+
+    @length.setter
+    def length(self, value: int | None) -> None:
+        self._length = value
+        self._changed()
 
     def set(
         self,
@@ -452,8 +476,7 @@ class ContentRange:
         self._start = start
         self._stop = stop
         self._length = length
-        if self.on_update is not None:
-            self.on_update(self)
+        self._changed()
 
     def unset(self) -> None:
         """Clear the range, so the header should be removed."""

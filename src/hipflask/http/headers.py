@@ -25,6 +25,11 @@ valid parts). Lists that feed sorting or matching are capped: at most
 read (the rest is ignored), and a Range with more than :data:`MAX_RANGES`
 ranges is rejected.
 
+Where hipflask differs from Werkzeug on purpose: an empty entity tag
+(``""``) is kept as ``""`` (Werkzeug yields ``None``); integers in ranges
+have at most 19 digits; ``is_resource_modified`` follows the RFC 9110
+precedence (see there); Basic credentials without ``:`` are invalid.
+
 Everything header-related is importable from here: the generic syntax
 (:mod:`~hipflask.http.header_syntax`), dates (:mod:`~hipflask.http.dates`)
 and cookies (:mod:`~hipflask.http.cookies`) are re-exported.
@@ -38,6 +43,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from .cookies import dump_cookie, parse_cookie
+from .datastructures import HeaderSet
 from .dates import dump_age, http_date, parse_age, parse_date
 from .header_syntax import (
     TOKEN_CHARS,
@@ -67,7 +73,6 @@ from .header_types import (
 )
 
 if t.TYPE_CHECKING:
-    from .datastructures import HeaderSet
     from .header_types import _CacheControl
 
 __all__ = [
@@ -425,18 +430,20 @@ def parse_if_range_header(value: str | None) -> IfRange:
 
 
 # ---------------------------------------------------------------------------
-# Authorization
+# Set-like lists (Vary, Allow, Content-Language)
 
 
 def parse_set_header(
     value: str | None, on_update: Callable[[HeaderSet], None] | None = None
 ) -> HeaderSet:
     """Parse a comma list into a case-insensitive :class:`HeaderSet`."""
-    from .datastructures import HeaderSet
-
     if not value:
         return HeaderSet(None, on_update)
     return HeaderSet(split_list(value), on_update)
+
+
+# ---------------------------------------------------------------------------
+# Authorization
 
 
 def parse_authorization_header(value: str | None) -> Authorization | None:

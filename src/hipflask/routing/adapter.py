@@ -53,7 +53,7 @@ class MapAdapter:
         "websocket",
     )
 
-    def __init__(  # noqa: PLR0917 - Werkzeug's positional signature
+    def __init__(
         self,
         map: Map,
         server_name: str,
@@ -245,7 +245,7 @@ class MapAdapter:
             url += f"?{self.encode_query_args(query_args)}"
         return url
 
-    def build(  # noqa: PLR0917 - Werkzeug's positional signature
+    def build(
         self,
         endpoint: t.Any,
         values: Mapping[str, t.Any] | None = None,

@@ -66,7 +66,7 @@ class Map:
     #: The lock type guarding recompilation.
     lock_class: Callable[[], t.Any] = threading.Lock
 
-    def __init__(  # noqa: PLR0917 - Werkzeug's positional signature
+    def __init__(
         self,
         rules: Iterable[RuleFactory] | None = None,
         default_subdomain: str = "",
@@ -349,7 +349,7 @@ class Map:
         tried = {id(rule) for rule in first}
         return (first, tuple(rule for rule in rules if id(rule) not in tried))
 
-    def bind(  # noqa: PLR0917 - Werkzeug's positional signature
+    def bind(
         self,
         server_name: str,
         script_name: str | None = None,

@@ -38,6 +38,7 @@ import typing as t
 
 from .converters import BaseConverter, IntegerConverter, ValidationError
 from .exceptions import SlashRequired
+from .linear import LinearPart, ambiguity
 from .rules import Rule, RulePart
 
 __all__ = ["Matcher"]
@@ -281,14 +282,27 @@ class _Generator:
                 (key for key in compiled.groupindex if key.startswith("_hf")),
                 key=lambda key: int(key[3:]),
             )
+            numbers = [compiled.groupindex[key] for key in groups]
             names = []
             for _ in groups:
                 names.append(f"v{self.variables}")
                 self.variables += 1
+            suffix = f"m.group({compiled.groups})"
+            if part.elements is not None and ambiguity(part.elements) >= 2:
+                # Several placeholders: a linear-time matcher returning a tuple.
+                if part.suffixed:
+                    numbers.append(compiled.groups)
+                    suffix = f"m[{len(names)}]"
+                linear = LinearPart(
+                    part.elements, part.element_groups, compiled, tuple(numbers)
+                )
+                match = self.constant("linear", linear.match)
+                values = [f"m[{index}]" for index in range(len(names))]
+            else:
+                values = [f"m.group({number})" for number in numbers]
             lines += [f"{pad}m = {match}({target})", f"{pad}if m is not None:"]
             if names:
-                numbers = ", ".join(str(compiled.groupindex[key]) for key in groups)
-                lines.append(f"{pad}    {', '.join(names)} = m.group({numbers})")
+                lines.append(f"{pad}    {', '.join(names)} = {', '.join(values)}")
             inner = [*variables, *names]
             if not part.final:
                 body = self.node(child, after, inner, indent + 1)
@@ -296,7 +310,7 @@ class _Generator:
                 with_slash = self.node(child, _Position(None, ("",)), inner, indent + 2)
                 without = self.node(child, _Position(None, ()), inner, indent + 2)
                 body = [
-                    f"{pad}    if m.group({compiled.groups}) == '/':",
+                    f"{pad}    if {suffix} == '/':",
                     *(with_slash or [f"{pad}        pass"]),
                     f"{pad}    else:",
                     *(without or [f"{pad}        pass"]),

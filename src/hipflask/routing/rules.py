@@ -45,6 +45,7 @@ from .converters import (
     quote_path,
     spans_segments,
 )
+from .linear import Element, converter_elements, literal, suffix_elements
 
 if t.TYPE_CHECKING:
     from .map import Map
@@ -135,7 +136,15 @@ def _tokenize(rule: str) -> Iterator[_Slash | str | _Placeholder]:
 class RulePart:
     """One segment of a bound rule: static text, or a regex with groups."""
 
-    __slots__ = ("content", "final", "static", "suffixed", "weight")
+    __slots__ = (
+        "content",
+        "element_groups",
+        "elements",
+        "final",
+        "static",
+        "suffixed",
+        "weight",
+    )
 
     def __init__(
         self, content: str, final: bool, static: bool, suffixed: bool, weight: Weight
@@ -145,6 +154,10 @@ class RulePart:
         self.static = static
         self.suffixed = suffixed
         self.weight = weight
+        # For the linear matcher (linear.py): the regex as elements, with the
+        # capture group of each (-1 for none); None if some regex is unknown.
+        self.elements: list[Element] | None = None
+        self.element_groups: list[int] = []
 
     def key(self) -> tuple[str, bool, bool, bool, Weight]:
         """Parts with equal keys share a node of the matcher's tree."""
@@ -319,7 +332,7 @@ class Rule(RuleFactory):
     to the map's settings when the rule is bound.
     """
 
-    def __init__(  # noqa: PLR0917 - Werkzeug's positional signature
+    def __init__(
         self,
         string: str,
         defaults: Mapping[str, t.Any] | None = None,
@@ -457,6 +470,8 @@ class Rule(RuleFactory):
         final = False
         static_weights: list[tuple[int, int]] = []
         argument_weights: list[int] = []
+        elements: list[Element] | None = []
+        element_groups: list[int] = []
 
         def make_part(content: str, suffixed: bool = False) -> RulePart:
             weight: Weight = (
@@ -473,13 +488,20 @@ class Rule(RuleFactory):
                         f"url rule {self.rule!r} gives the invalid regular expression"
                         f" {content!r}: {error}"
                     ) from None
-            return RulePart(content, final, static, suffixed, weight)
+            part = RulePart(content, final, static, suffixed, weight)
+            if not static and elements is not None:
+                part.elements = elements
+                part.element_groups = element_groups
+            return part
 
         for token in _tokenize(text):
             if isinstance(token, str):
                 static_weights.append((len(static_weights), -len(token)))
                 self._trace.append((False, token))
                 pieces.append(token if static else re.escape(token))
+                if elements is not None:
+                    elements.append(literal(token))
+                    element_groups.append(-1)
             elif isinstance(token, _Placeholder):
                 name = token.name
                 if name in self._converters:
@@ -498,12 +520,21 @@ class Rule(RuleFactory):
                 # Group names restart in every part, so that equal parts of
                 # different rules compare equal and share a matcher node.
                 pieces.append(f"(?P<_hf{len(argument_weights)}>{converter.regex})")
+                known = converter_elements(converter.regex)
+                if known is None:
+                    elements = None
+                elif elements is not None:
+                    elements.extend(known)
+                    element_groups.extend([len(argument_weights)] * len(known))
                 argument_weights.append(converter.weight)
                 self._trace.append((True, name))
             else:
                 self._trace.append((False, "/"))
                 if final:
                     pieces.append("/")
+                    if elements is not None:
+                        elements.append(literal("/"))
+                        element_groups.append(-1)
                     continue
                 content = "".join(pieces)
                 parts.append(make_part(content if static else content + r"\Z"))
@@ -511,11 +542,17 @@ class Rule(RuleFactory):
                 static = True
                 static_weights = []
                 argument_weights = []
+                elements = []
+                element_groups = []
 
         content = "".join(pieces)
         suffixed = final and content.endswith("/")
         if suffixed:
             content = content[:-1] + "(?<!/)(/?)"
+            if elements is not None:
+                # The final "/" literal becomes the optional slash group.
+                elements = [*elements[:-1], *suffix_elements()]
+                element_groups = [*element_groups[:-1], -1, len(argument_weights)]
         parts.append(make_part(content if static else content + r"\Z", suffixed))
         if suffixed:
             parts.append(RulePart("", False, True, False, parts[-1].weight))
