@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 STAMP_BENCH := $(VENV)/.stamp-bench
 
-.PHONY: run test lint typecheck unit conformance bench bench-smoke clean
+.PHONY: run test lint typecheck unit conformance conformance-check bench bench-smoke clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,16 @@ run: $(STAMP_RUN)
 	$(PY) -m uvicorn examples.hello:app --host 127.0.0.1 --port 5000
 
 ## The whole suite: lint, types, unit tests, conformance ratchet, benchmark smoke.
-test: lint unit
+test: lint unit conformance-check
+
+PROTOCOL ?= both
+## Flask's own test suite on hipflask (PROTOCOL=wsgi|asgi|both); records progress
+conformance: $(STAMP_DEV)
+	$(PY) tests/conformance/run.py --protocol $(PROTOCOL) --update
+
+## Ratchet: fail if a test in tests/conformance/passing*.txt no longer passes
+conformance-check: $(STAMP_DEV)
+	$(PY) tests/conformance/run.py --protocol both
 
 lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check .

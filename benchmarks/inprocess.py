@@ -112,6 +112,7 @@ def _measure(run: Callable[[int], float], settings: Settings) -> dict[str, Any]:
     rounds = [run(count) / count * 1e6 for _ in range(settings.rounds)]
     return {
         "us_per_request": statistics.median(rounds),
+        "min_us": min(rounds),
         "rounds_us": [round(value, 3) for value in rounds],
         "requests_per_round": count,
     }

@@ -5,7 +5,8 @@ Every number comes from a fresh interpreter:
 
 - import time: ``python -X importtime -c "<import statement>"``; the total is
   the sum of the "self" column over the modules that ``-c pass`` does not
-  import (so interpreter start-up is left out); median of several runs;
+  import (so interpreter start-up is left out); the lowest of several runs,
+  the one least disturbed by whatever else the machine does;
 - RSS after import: VmRSS from ``/proc/self/status`` right after the import;
 - RSS after 10,000 requests: the ``json_param`` app driven in-process by the
   same drivers as the timing runs;
@@ -25,7 +26,6 @@ import asyncio
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -89,7 +89,7 @@ def _python(
 
 
 def import_time_ms(statement: str, runs: int) -> float:
-    """Median import time of ``statement`` (ms), interpreter start-up excluded."""
+    """Lowest import time of ``statement`` (ms), interpreter start-up excluded."""
     baseline = set(parse_importtime(_python("pass", "-X", "importtime").stderr))
     totals = []
     _python(statement)  # compile the bytecode caches once, outside the measurement
@@ -99,7 +99,7 @@ def import_time_ms(statement: str, runs: int) -> float:
             raise RuntimeError(_last_line(done.stderr))
         modules = parse_importtime(done.stderr)
         totals.append(sum(us for name, us in modules.items() if name not in baseline))
-    return statistics.median(totals) / 1000
+    return min(totals) / 1000
 
 
 def import_rss_kb(statement: str) -> int:

@@ -425,7 +425,7 @@ def _memory_section(results: dict[str, Any], notes: Notes) -> list[str]:
     lines = ["", "## Start-up and memory", ""]
     lines += [
         "Import time: sum of `-X importtime` self times beyond a bare interpreter",
-        "(median). RSS in MiB; a bare interpreter is "
+        "(lowest of several runs). RSS in MiB; a bare interpreter is "
         f"{_mb(memory.get('python_rss_kb', 0))} MiB.",
         "The probes that serve requests also hold the benchmark harness (drivers,",
         "asyncio; about the same for everyone), so compare their growth columns.",
@@ -566,7 +566,8 @@ def headline(results: dict[str, Any]) -> list[str]:
     lines = [
         f"Measured {env.get('date', '?')} on {env.get('cpu', '?')} "
         f"({env.get('cores', '?')} cores), {env.get('python', '?')}; "
-        f"{results.get('mode', 'full')} run.",
+        f"{results.get('mode', 'full')} run; load average at the start "
+        f"{env.get('load_average', '?')} (a busy machine makes numbers noisy).",
         "",
     ]
     rows = []

@@ -9,7 +9,8 @@ block of ``benchmarks/README.md``. The stem is ``latest`` for full runs and
 ``quick`` for ``--quick`` ones.
 
 Timing runs go one at a time (never in parallel) so they do not compete for
-the CPU; only the smoke checks run side by side.
+the CPU, scenario by scenario so that the numbers of one ratio are taken
+close together in time; only the smoke checks run side by side.
 """
 
 from __future__ import annotations
@@ -92,10 +93,11 @@ def run_inprocess(
                 for name in frameworks
             }
             return {name: future.result() for name, future in futures.items()}
-    results: dict[str, dict[str, dict[str, Any]]] = {}
-    for name in frameworks:
-        results[name] = {}
-        for scenario in scenarios:
+    # Scenario by scenario, every framework in turn: the numbers a ratio
+    # compares are taken minutes apart at most, whatever the machine does.
+    results: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in frameworks}
+    for scenario in scenarios:
+        for name in frameworks:
             print(f"  inproc  {name:14} {scenario}", file=log, flush=True)
             results[name].update(run_inprocess_subprocess(name, scenario, mode, 300))
     return results

@@ -274,10 +274,9 @@ def run(
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Every framework on every server scenario: {framework: {scenario: result}}."""
     settings = SETTINGS[mode]
-    results: dict[str, dict[str, dict[str, Any]]] = {}
-    for name in frameworks:
-        results[name] = {}
-        for scenario in SERVER_SCENARIOS:
+    results: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in frameworks}
+    for scenario in SERVER_SCENARIOS:
+        for name in frameworks:
             print(f"  server  {name:14} {scenario}", file=log, flush=True)
             results[name][scenario] = run_one(name, scenario, settings)
     return results

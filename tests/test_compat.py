@@ -751,3 +751,34 @@ def test_app_run_inside_flask_run_does_nothing() -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [[], False]
     assert "app.run() ignored" in done.stderr
+
+
+@pytest.mark.skipif(not exists("hipflask.cli"), reason="no hipflask.cli yet")
+def test_version_lists_werkzeug() -> None:
+    result = run_ok(
+        """
+        import contextlib, importlib.metadata, io, json
+        import hipflask.compat
+        hipflask.compat.install()
+        from flask.cli import get_version
+
+        class Ctx:
+            resilient_parsing = False
+            color = None
+            exited = False
+            def exit(self):
+                self.exited = True
+
+        ctx, out = Ctx(), io.StringIO()
+        with contextlib.redirect_stdout(out):
+            get_version(ctx, None, "yes")
+            get_version(ctx, None, None)  # no value: prints nothing
+        print(json.dumps([
+            out.getvalue().splitlines()[-1],
+            "Werkzeug " + importlib.metadata.version("werkzeug"),
+            ctx.exited,
+        ]))
+        """
+    )
+    assert result[0] == result[1]
+    assert result[2] is True

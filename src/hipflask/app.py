@@ -31,6 +31,8 @@ as in Flask, so the flattened chains cannot go stale.
 
 from __future__ import annotations
 
+import asyncio.coroutines
+import inspect
 import logging
 import os
 import sys
@@ -39,6 +41,7 @@ import warnings
 import weakref
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import cached_property
 from itertools import chain
 
 from . import signals
@@ -62,12 +65,13 @@ from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
-from .sessions import SecureCookieSessionInterface, SessionInterface
+from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .templating import TemplatingMixin
 from .wrappers import Request, Response
 
 if t.TYPE_CHECKING:
     from .blueprints import Blueprint
+    from .cli import AppGroup, FlaskCliRunner
     from .testing import FlaskClient
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -248,6 +252,13 @@ class Flask(TemplatingMixin, Scaffold):
             logger = self.__dict__["_logger"] = create_logger(self)
         return logger
 
+    @cached_property
+    def cli(self) -> AppGroup:
+        """The app's click command group (``hipflask <command>``), made on first use."""
+        from .cli import AppGroup  # the command line is not imported with the app
+
+        return AppGroup(self.name)
+
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create the config, with defaults and ``DEBUG`` from the environment."""
         root_path = self.instance_path if instance_relative else self.root_path
@@ -349,6 +360,15 @@ class Flask(TemplatingMixin, Scaffold):
         self.shell_context_processors.append(f)
         return f
 
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The names ``hipflask shell`` starts with: app, g and the processors'."""
+        from .globals import g
+
+        names: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            names.update(processor())
+        return names
+
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
         """Register a blueprint's routes and hooks on this application."""
@@ -385,6 +405,15 @@ class Flask(TemplatingMixin, Scaffold):
             from .testing import FlaskClient as cls
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)  # type: ignore[misc]
 
+    def test_cli_runner(self, **kwargs: t.Any) -> FlaskCliRunner:
+        """A click runner for this app's commands (``test_cli_runner_class``)."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .cli import FlaskCliRunner
+
+            cls = FlaskCliRunner
+        return t.cast("FlaskCliRunner", cls(self, **kwargs))
+
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """A URL adapter for building (and matching) URLs in this context."""
         if request is not None:
@@ -397,6 +426,7 @@ class Flask(TemplatingMixin, Scaffold):
             if self.url_map.host_matching:
                 server_name = host
             elif self.subdomain_matching and server_name:
+                server_name = _strip_default_port(server_name, request.scheme)
                 subdomain = self._subdomain_of(host, server_name)
             else:
                 subdomain = self.url_map.default_subdomain or ""
@@ -421,16 +451,24 @@ class Flask(TemplatingMixin, Scaffold):
 
     @staticmethod
     def _subdomain_of(host: str, server_name: str) -> str:
+        """The subdomain ``host`` is of ``server_name``, else ``"<invalid>"``."""
         host = host.lower()
         server_name = server_name.lower()
         if host == server_name:
             return ""
         if host.endswith("." + server_name):
             return host[: -len(server_name) - 1]
-        warnings.warn(
+        # Flask's warning, attributed to the module name the user imports (the
+        # name warning filters are written against), not to a caller's line.
+        aliased = sys.modules.get("flask") is sys.modules[__package__]
+        warnings.warn_explicit(
             f"Current server name {host!r} doesn't match configured"
             f" server name {server_name!r}",
-            stacklevel=2,
+            UserWarning,
+            __file__,
+            0,
+            module="flask.app" if aliased else __name__,
+            registry=globals().setdefault("__warningregistry__", {}),
         )
         return "<invalid>"
 
@@ -443,6 +481,7 @@ class Flask(TemplatingMixin, Scaffold):
         if self.subdomain_matching:
             server_name = self.config["SERVER_NAME"]
             if server_name:
+                server_name = _strip_default_port(server_name, request.scheme)
                 return self._subdomain_of(request.host, server_name)
             return self.url_map.default_subdomain
         return self.url_map.default_subdomain
@@ -590,6 +629,9 @@ class Flask(TemplatingMixin, Scaffold):
         ):
             return self.make_default_options_response()
         view = self.view_functions[rule.endpoint]
+        if direct and not self._is_async(view):
+            # PERF: the common case skips the _call coroutine.
+            return view(**request.view_args)  # type: ignore[arg-type]
         return await self._call(direct, view, **request.view_args)  # type: ignore[arg-type]
 
     async def _handle_user_exception(
@@ -599,8 +641,10 @@ class Flask(TemplatingMixin, Scaffold):
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
             e.show_exception = True
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            if e.code is None or isinstance(e, RoutingException):
+        if isinstance(e, self._http_exception_types) and not self.trap_http_exception(
+            e
+        ):
+            if e.code is None or isinstance(e, RoutingException):  # type: ignore[attr-defined]
                 return e
             handler = self._find_error_handler(e, chain_.blueprints)
             if handler is None:
@@ -626,6 +670,8 @@ class Flask(TemplatingMixin, Scaffold):
             for func in chain_.after:
                 response = await self._call(direct, func, response)
             session = ctx._opened_session
+            if session is None:
+                session = self._session_to_refresh(ctx)
             if session is not None:
                 interface = self.session_interface
                 if not interface.is_null_session(session):
@@ -763,9 +809,25 @@ class Flask(TemplatingMixin, Scaffold):
         for func in chain_.after:
             response = self.ensure_sync(func)(response)
         session = ctx._opened_session
+        if session is None:
+            session = self._session_to_refresh(ctx)
         if session is not None and not self.session_interface.is_null_session(session):
             self.session_interface.save_session(self, session, response)
         return response
+
+    def _session_to_refresh(self, ctx: RequestContext) -> SessionMixin | None:
+        """The session of a request that did not touch it, if it must be saved.
+
+        Flask opens every session and, with ``SESSION_REFRESH_EACH_REQUEST``,
+        re-sends a permanent one on every response. Only a request carrying the
+        session cookie can have such a session, so only that one opens it here.
+        """
+        if not self.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return None
+        cookie = ctx.request.headers.get("Cookie")
+        if not cookie or self.session_interface.get_cookie_name(self) not in cookie:
+            return None
+        return ctx._session
 
     def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
         """Make a response from a view's return value and post-process it."""
@@ -800,8 +862,9 @@ class Flask(TemplatingMixin, Scaffold):
         """Run teardown_request functions (blueprints first, newest first)."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        for func in self._teardown_request_funcs(_cv_request.get().request):
-            self.ensure_sync(func)(exc)
+        if self.teardown_request_funcs:
+            for func in self._teardown_request_funcs(_cv_request.get().request):
+                self.ensure_sync(func)(exc)
         if signals.request_tearing_down.receivers:
             signals.request_tearing_down.send(
                 self, _async_wrapper=self.ensure_sync, exc=exc
@@ -811,8 +874,9 @@ class Flask(TemplatingMixin, Scaffold):
         """Run teardown_appcontext functions (newest first)."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        for func in reversed(self.teardown_appcontext_funcs):
-            self.ensure_sync(func)(exc)
+        if self.teardown_appcontext_funcs:
+            for func in reversed(self.teardown_appcontext_funcs):
+                self.ensure_sync(func)(exc)
         if signals.appcontext_tearing_down.receivers:
             signals.appcontext_tearing_down.send(
                 self, _async_wrapper=self.ensure_sync, exc=exc
@@ -1043,6 +1107,29 @@ class Flask(TemplatingMixin, Scaffold):
 
     # -- serving --------------------------------------------------------------------
 
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Serve the app for development, through uvicorn (``serving.run_simple``).
+
+        ``host`` and ``port`` default to ``SERVER_NAME``'s, else 127.0.0.1:5000;
+        ``debug`` turns on the reloader too. Not for production: use
+        ``hipflask serve``. Does nothing under the ``hipflask`` command.
+        """
+        from .serving import run_app
+
+        try:
+            run_app(self, host, port, debug, load_dotenv, options)
+        finally:
+            # As in Flask, the app can be changed again once the server stopped.
+            self._got_first_request = False
+            self._chains.clear()
+
     def wsgi_app(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
     ) -> t.Iterable[bytes]:
@@ -1063,6 +1150,24 @@ class Flask(TemplatingMixin, Scaffold):
         if third is _sentinel:
             return self.wsgi_app(first, second)
         return self.asgi_app(first, second, third)
+
+
+# Servers that guess the interface (uvicorn, hypercorn, asgiref) take an app whose
+# __call__ is not a coroutine function for ASGI 2 or WSGI. Called with three
+# arguments it returns a coroutine, so it is marked as a coroutine function.
+if sys.version_info >= (3, 12):
+    inspect.markcoroutinefunction(Flask.__call__)
+else:
+    Flask.__call__._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
+
+
+def _strip_default_port(server_name: str, scheme: str) -> str:
+    """``SERVER_NAME`` without the scheme's default port (a Host never has it)."""
+    if scheme == "http":
+        return server_name.removesuffix(":80")
+    if scheme == "https":
+        return server_name.removesuffix(":443")
+    return server_name
 
 
 def _current_endpoint() -> str | None:

@@ -26,7 +26,6 @@ import typing as t
 from collections.abc import AsyncIterator, Iterator
 
 from .concurrency import drive as _drive
-from .concurrency import run_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
 from .http.exceptions import RequestEntityTooLarge
@@ -162,12 +161,20 @@ async def _serve_http(
             )
     else:
         response = await _run_async(app, ctx, preserve)
+        if not app.config["ASGI_SYNC_INLINE"]:
+            # A sync body is advanced in worker threads, every step in this one.
+            context = contextvars.copy_context()
     try:
         await _send_response(
             app, response, request.method, send, scope.get("extensions"), context
         )
     finally:
-        response.close()
+        # Close the body in the Context it was iterated in: closing a
+        # stream_with_context generator pops the contexts it pushed there.
+        if context is not None:
+            context.run(response.close)
+        else:
+            response.close()
         # A preserved context (test client) may still read the body later.
         if body is not EMPTY_STREAM and preserve is None:
             body.close()

@@ -17,11 +17,13 @@ import os
 import typing as t
 from collections import defaultdict
 from datetime import timedelta
+from functools import cached_property
 
 from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
 
 if t.TYPE_CHECKING:
     from .app import Flask
+    from .cli import AppGroup
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
@@ -131,6 +133,36 @@ class Blueprint(Scaffold):
                 "Make sure all imports, decorators, functions, etc. needed to set up"
                 " the blueprint are done before registering it."
             )
+
+    @cached_property
+    def cli(self) -> AppGroup:
+        """The blueprint's click command group, made on first use.
+
+        Registration adds it to ``app.cli`` under ``cli_group`` (default: the
+        blueprint's name; ``None`` merges its commands into ``app.cli``).
+        """
+        from .cli import AppGroup  # the command line is not imported with the app
+
+        return AppGroup()
+
+    def _register_cli(
+        self, app: Flask, cli_group: str | None, name: str | None = None
+    ) -> None:
+        """Add this blueprint's commands to ``app.cli`` (called by :meth:`register`)."""
+        group = self.__dict__.get("cli")
+        if group is None or not group.commands:
+            return
+        if cli_group is None:
+            app.cli.commands.update(group.commands)
+            return
+        if cli_group is _sentinel:
+            if name is None:
+                # The registration in progress is this blueprint's newest entry.
+                registered = app.blueprints
+                name = next(k for k in reversed(registered) if registered[k] is self)
+            cli_group = name
+        group.name = cli_group
+        app.cli.add_command(group)
 
     @setupmethod
     def record(self, func: DeferredSetupFunction) -> None:

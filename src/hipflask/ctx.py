@@ -16,12 +16,14 @@ some extensions after a request) opens it on demand without marking it accessed.
 
 from __future__ import annotations
 
+import sys
 import typing as t
 from functools import update_wrapper
 from types import TracebackType
 
 from . import signals
 from .globals import _cv_app, _cv_request
+from .http.request import cached
 
 if t.TYPE_CHECKING:
     from contextvars import Token
@@ -77,7 +79,10 @@ class _AppCtxGlobals:
     def __repr__(self) -> str:
         ctx = _cv_app.get(None)
         if ctx is not None:
-            return f"<hipflask.g of '{ctx.app.name}'>"
+            # Named as the user imports it: ``flask`` when compat aliased it.
+            aliased = sys.modules.get("flask") is sys.modules[__package__]
+            package = "flask" if aliased else "hipflask"
+            return f"<{package}.g of '{ctx.app.name}'>"
         return object.__repr__(self)
 
 
@@ -123,11 +128,25 @@ def has_app_context() -> bool:
 class AppContext:
     """Holds ``current_app`` and ``g`` for the code running inside it."""
 
+    # PERF: slots for the per-request fields; __dict__ holds the lazy g/url_adapter.
+    __slots__ = ("__dict__", "_cv_tokens", "app")
+
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._cv_tokens: list[Token[AppContext]] = []
+
+    # PERF: most requests never use ``g`` or build a URL; both are made on first
+    # use and then live in the instance dict (``cached`` is a non-data
+    # descriptor, so assigning ``ctx.g = ...`` works as with a plain attribute).
+    @cached
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` namespace of this context."""
+        return self.app.app_ctx_globals_class()
+
+    @cached
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL adapter for building URLs without a request (or None)."""
+        return self.app.create_url_adapter(None)
 
     def push(self) -> None:
         """Make this the current application context."""
@@ -143,7 +162,12 @@ class AppContext:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = None
-                self.app.do_teardown_appcontext(exc)
+                app = self.app
+                if (
+                    app.teardown_appcontext_funcs
+                    or signals.appcontext_tearing_down.receivers
+                ):
+                    app.do_teardown_appcontext(exc)
         finally:
             self._release()
 
@@ -179,6 +203,18 @@ class AppContext:
 
 class RequestContext:
     """Holds ``request`` and ``session`` for the code handling one request."""
+
+    __slots__ = (
+        "__dict__",
+        "_after_request_functions",
+        "_cv_tokens",
+        "_exception",
+        "_opened_session",
+        "_url_adapter",
+        "app",
+        "flashes",
+        "request",
+    )
 
     def __init__(
         self,
@@ -278,7 +314,10 @@ class RequestContext:
             exc = None
         try:
             if len(self._cv_tokens) == 1:
-                self.app.do_teardown_request(exc)
+                app = self.app
+                # PERF: nothing to call is the common case.
+                if app.teardown_request_funcs or signals.request_tearing_down.receivers:
+                    app.do_teardown_request(exc)
                 self.request.close()
         finally:
             app_ctx = self._release()

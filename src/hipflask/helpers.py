@@ -136,18 +136,28 @@ def stream_with_context(
         return update_wrapper(decorator, func)  # type: ignore[arg-type, return-value]
 
     def generator() -> t.Iterator[t.AnyStr | None]:
-        ctx = _cv_request.get(None)
-        if ctx is None:
+        req_ctx = _cv_request.get(None)
+        if req_ctx is None:
             raise RuntimeError(
                 "'stream_with_context' can only be used when a request"
                 " context is active, such as in a view function."
             )
-        with ctx:
+        app_ctx = _cv_app.get()
+        # Only the contexts are recorded here; they are pushed when the body is
+        # first iterated, so push and pop happen in the Context the server
+        # iterates in (an async view's task has a Context of its own).
+        close = getattr(gen, "close", None)
+        try:
             yield None
+        except GeneratorExit:
+            # Closed before the body was read: nothing was pushed.
+            if close is not None:
+                close()
+            raise
+        with app_ctx, req_ctx:
             try:
                 yield from gen
             finally:
-                close = getattr(gen, "close", None)
                 if close is not None:
                     close()
 

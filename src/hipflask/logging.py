@@ -18,8 +18,12 @@ def _wsgi_errors_stream() -> t.TextIO:
     if ctx is None:
         return sys.stderr
     request = ctx.request
-    if request._scope is not None and "environ" not in request.__dict__:
-        return sys.stderr
+    scope = request._scope
+    if scope is not None and "environ" not in request.__dict__:
+        # ASGI: no environ to build just for this; a stream may come with the
+        # scope's environ extras (the test client's ``errors_stream``).
+        extra = scope.get("extensions", {}).get("hipflask.environ") or {}
+        return t.cast(t.TextIO, extra.get("wsgi.errors", sys.stderr))
     return t.cast(t.TextIO, request.environ.get("wsgi.errors", sys.stderr))
 
 

@@ -83,6 +83,10 @@ def _endpoint_from_view_func(view_func: t.Callable[..., t.Any]) -> str:
 class Scaffold:
     """Common registration API of applications and blueprints."""
 
+    #: Exception classes treated as HTTP exceptions (handled by status code).
+    #: ``hipflask.compat`` adds Werkzeug's when it is installed.
+    _http_exception_types: t.ClassVar[tuple[type[Exception], ...]] = (HTTPException,)
+
     name: str
     _static_folder: str | None = None
     _static_url_path: str | None = None
@@ -331,8 +335,8 @@ class Scaffold:
                 " Handlers can only be registered for Exception classes"
                 " or HTTP error codes."
             )
-        if issubclass(exc_class, HTTPException):
-            return exc_class, exc_class.code
+        if issubclass(exc_class, Scaffold._http_exception_types):
+            return exc_class, exc_class.code  # type: ignore[attr-defined]
         return exc_class, None
 
     def _find_error_handler(
@@ -352,6 +356,12 @@ class Scaffold:
                     continue
                 for cls in exc_class.__mro__:
                     handler = by_class.get(cls)
+                    if handler is not None:
+                        return handler
+                if c is not None and not issubclass(exc_class, HTTPException):
+                    # A foreign HTTP exception type (Werkzeug's, under compat):
+                    # a handler registered by code is keyed to our class.
+                    handler = by_class.get(default_exceptions.get(c))  # type: ignore[arg-type]
                     if handler is not None:
                         return handler
         return None

@@ -32,10 +32,11 @@ outside the directory) when the path
 
 The lexical rules are :func:`safe_join`. Symbolic links are then resolved one
 component at a time, by ``lstat`` and ``readlink`` of names inside the
-directory only (never ``stat`` of a target outside it), at most
-:data:`MAX_SYMLINKS` of them; the final file is opened with ``O_NOFOLLOW`` and
-``O_NONBLOCK`` (a FIFO cannot hang the worker) and must be the same regular
-file that was resolved.
+directory only (never a look at a target outside it; an absolute target is
+compared by name with the directory's path and, failing that, its real path),
+at most :data:`MAX_SYMLINKS` of them. The final file is opened with
+``O_NOFOLLOW`` and ``O_NONBLOCK`` (a FIFO cannot hang the worker) and must be
+the same regular file that was resolved.
 """
 
 from __future__ import annotations

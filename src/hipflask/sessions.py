@@ -223,34 +223,39 @@ class SecureCookieSessionInterface(SessionInterface):
         partitioned = self.get_cookie_partitioned(app)
         samesite = self.get_cookie_samesite(app)
         httponly = self.get_cookie_httponly(app)
-        if session.accessed:
+        accessed = session.accessed
+        if accessed:
             response.vary.add("Cookie")
-        if not session:
-            if session.modified:
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
-                response.vary.add("Cookie")
-            return
-        if not self.should_set_cookie(app, session):
-            return
-        expires = self.get_expiration_time(app, session)
-        val = self.get_signing_serializer(app).dumps(dict(session))  # type: ignore[union-attr]
-        response.set_cookie(
-            name,
-            val,
-            expires=expires,
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
-        )
-        response.vary.add("Cookie")
+        try:
+            if not session:
+                if session.modified:
+                    response.delete_cookie(
+                        name,
+                        domain=domain,
+                        path=path,
+                        secure=secure,
+                        partitioned=partitioned,
+                        samesite=samesite,
+                        httponly=httponly,
+                    )
+                    response.vary.add("Cookie")
+                return
+            if not self.should_set_cookie(app, session):
+                return
+            expires = self.get_expiration_time(app, session)
+            val = self.get_signing_serializer(app).dumps(dict(session))  # type: ignore[union-attr]
+            response.set_cookie(
+                name,
+                val,
+                expires=expires,
+                httponly=httponly,
+                domain=domain,
+                path=path,
+                secure=secure,
+                partitioned=partitioned,
+                samesite=samesite,
+            )
+            response.vary.add("Cookie")
+        finally:
+            # Reading the session to save it is not the app accessing it.
+            session.accessed = accessed

@@ -76,10 +76,39 @@ REASONS: list[Reason] = [
         r"test_logging\.py::",
         "Logging to the request's error stream (wsgi.errors) under ASGI (issue #5).",
     ),
+    Reason(
+        r"test_cli\.py::test_version",
+        "'flask --version' lists Werkzeug's version; hipflask's lists its own stack"
+        " (issue #7; under compat the Werkzeug line could be added).",
+        "werkzeug",
+    ),
+    Reason(
+        r"KeyError: 'werkzeug\.request'",
+        "environ['werkzeug.request']: Werkzeug's Request stores itself there when"
+        " populate_request is true; hipflask's takes the argument but does not"
+        " (one dict store per request; issue #2).",
+        "werkzeug",
+    ),
+    Reason(
+        r"^the run stopped during this test$",
+        "pytest itself stopped while running or reporting this test, twice (see"
+        " .cache/conformance/pytest-<protocol>.log); it has no outcome.",
+    ),
     # --- By failure message. ------------------------------------------------
     Reason(
+        r"cannot import name 'FlaskCliRunner'",
+        "hipflask.testing has no FlaskCliRunner yet (issue #7); test_testing.py"
+        " imports it at the top, so none of its tests can run.",
+    ),
+    Reason(
+        r"PytestUnraisableExceptionWarning.*stream_with_context",
+        "Flaky: a stream_with_context generator an earlier test left unfinished"
+        " raises when garbage-collected, and Flask's filterwarnings=error fails"
+        " whichever test is running then (hipflask bug, issue #5).",
+    ),
+    Reason(
         r"No module named 'flask\.cli'|object has no attribute 'cli'"
-        r"|test_cli_runner|hipflask\.cli",
+        r"|test_cli_runner|FlaskCliRunner|hipflask\.cli",
         "No command line yet: flask.cli, app.cli, app.test_cli_runner (issue #7);"
         " the tutorial's conftest registers its init-db command on app.cli.",
     ),

@@ -52,6 +52,14 @@ def passed(test_id: str) -> Events:
     ]
 
 
+def fail(test_id: str) -> Events:
+    return [
+        {"event": "collected", "id": test_id},
+        report(test_id, "setup", "passed"),
+        report(test_id, "call", "failed", "AssertionError: nope"),
+    ]
+
+
 FINISH: Events = [{"event": "finish", "exitstatus": 1}]
 
 
@@ -171,21 +179,26 @@ def test_a_stopped_run_marks_the_running_and_the_rest(
     ]
 
 
-def test_internal_error_is_resumed_with_the_tests_not_started(
+def test_internal_error_is_resumed_with_the_tests_not_decided(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(run, "CACHE", tmp_path)
     record = tmp_path / "record-wsgi.jsonl"
-    c_starts = [{"event": "collected", "id": "c"}, {"event": "start", "id": "c"}]
+
+    def starts(test_id: str) -> Events:
+        return [
+            {"event": "collected", "id": test_id},
+            {"event": "start", "id": test_id},
+        ]
+
     batches = [
-        # a passes, b and c are collected, then pytest stops on an internal error.
-        [
-            *passed("a"),
-            {"event": "collected", "id": "b"},
-            {"event": "collected", "id": "c"},
-        ],
-        # Resumed with b and c: b passes, c starts and stops pytest again.
-        [*passed("b"), *c_starts],
+        # a passes, b fails, c starts and pytest stops in it; d never starts.
+        [*passed("a"), *fail("b"), *starts("c"), {"event": "collected", "id": "d"}],
+        # Resumed with c (once more: it has no outcome) and d: d passes, c stops
+        # pytest again.
+        [*starts("c"), *passed("d")],
+        # Never reached: c was retried once already and nothing else is left.
+        [],
     ]
     commands: list[list[str]] = []
 
@@ -194,26 +207,24 @@ def test_internal_error_is_resumed_with_the_tests_not_started(
     ) -> int:
         with record.open("a") as out:
             out.writelines(run.json.dumps(e) + "\n" for e in batches[len(commands)])
+            # The session says it stopped on an internal error; the process, 1.
+            out.write(run.json.dumps({"event": "finish", "exitstatus": 3}) + "\n")
         commands.append(command)
         with log.open("a") as out:
             out.write("INTERNALERROR> pytest.PytestUnraisableExceptionWarning: boom\n")
-        # The session says it stopped on an internal error; the process says 1.
-        with record.open("a") as out:
-            out.write(run.json.dumps({"event": "finish", "exitstatus": 3}) + "\n")
         return 1
 
     monkeypatch.setattr(run, "invoke", invoke)
     events, status, log = run.run_pytest(
         tmp_path, tmp_path, protocol="wsgi", timeout=60
     )
-    # The second process runs exactly the tests the first did not start; then
-    # nothing is left unstarted, so there is no third.
-    assert [command[-2:] for command in commands] == [list(run.TEST_PATHS), ["b", "c"]]
-    results = run.outcomes(["a", "b", "c"], events, status, log, 60)
+    assert [command[-2:] for command in commands] == [list(run.TEST_PATHS), ["c", "d"]]
+    results = run.outcomes(["a", "b", "c", "d"], events, status, log, 60)
     assert [(r.outcome, r.message) for r in results.values()] == [
         ("passed", ""),
-        ("passed", ""),
+        ("failed", "AssertionError: nope"),
         ("error", "the run stopped during this test"),
+        ("passed", ""),
     ]
     assert run.internal_error(log) == "pytest.PytestUnraisableExceptionWarning: boom"
 
@@ -302,19 +313,12 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Events]
 
     monkeypatch.setattr(run, "HERE", tmp_path)
     monkeypatch.setattr(run, "REPO", tmp_path)
+    monkeypatch.setattr(run, "CACHE", tmp_path)
     monkeypatch.setattr(run, "check_werkzeug", lambda: "3.1.9")
     monkeypatch.setattr(run, "fetch", lambda name, version: tmp_path)
     monkeypatch.setattr(run, "universe", lambda sdist, asgiref, timeout: list(IDS))
     monkeypatch.setattr(run, "run_pytest", run_pytest)
     return canned
-
-
-def fail(test_id: str) -> Events:
-    return [
-        {"event": "collected", "id": test_id},
-        report(test_id, "setup", "passed"),
-        report(test_id, "call", "failed", "AssertionError: nope"),
-    ]
 
 
 def test_results_file_has_one_line_per_test(
@@ -357,6 +361,19 @@ def test_update_only_raises_the_list(runner: dict[str, Events], tmp_path: Path) 
     known = (tmp_path / "known_failures.md").read_text()
     assert f"- `{IDS[1]}`" in known
     assert "AssertionError: nope" in known  # unclassified, with its message
+
+
+def test_known_failures_keep_the_protocol_not_run(
+    runner: dict[str, Events], tmp_path: Path
+) -> None:
+    runner["wsgi"] = [*passed(IDS[0]), *passed(IDS[1]), *FINISH]
+    runner["asgi"] = [*passed(IDS[0]), *fail(IDS[1]), *FINISH]
+    run.main(["--protocol", "asgi"])
+    run.main(["--protocol", "wsgi", "--update"])
+    known = (tmp_path / "known_failures.md").read_text()
+    assert "## Failing under WSGI (1)" in known
+    assert "## Failing under ASGI only (passing under WSGI) (1)" in known
+    assert "- flask conformance: 1 passed, 2 failed, 0 skipped of 3 (asgi)" in known
 
 
 def test_allow_regress_drops_ids(runner: dict[str, Events], tmp_path: Path) -> None:

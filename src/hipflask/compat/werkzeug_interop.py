@@ -33,13 +33,15 @@ hipflask; :func:`install` sets up both, and only if Werkzeug is importable.
    Werkzeug/<version>`` (hipflask's sends ``hipflask/<version>``): the default of
    ``hipflask.testing.FlaskClient`` becomes Flask's. Flask's ``app.run`` hands
    the app to ``werkzeug.serving.run_simple`` (hipflask's serves with uvicorn):
-   ``Flask.run`` becomes that (:mod:`hipflask.compat.werkzeug_run`).
+   ``Flask.run`` becomes that (:mod:`hipflask.compat.werkzeug_run`). Flask's
+   ``--version`` lists Werkzeug's version: ``hipflask.cli.get_version`` adds it.
 
 Werkzeug's originals stay reachable through :func:`original`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -190,6 +192,45 @@ def _identify_client_as_werkzeug() -> bool:
     return True
 
 
+class _ThenWerkzeugVersion:
+    """A click context whose ``exit`` first prints Werkzeug's version."""
+
+    def __init__(self, ctx: t.Any, version: str) -> None:
+        self._ctx = ctx
+        self._version = version
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._ctx, name)
+
+    def exit(self, *args: t.Any) -> t.Any:
+        import click
+
+        click.echo(f"Werkzeug {self._version}", color=self._ctx.color)
+        return self._ctx.exit(*args)
+
+
+def _version_lists_werkzeug() -> bool:
+    """Make ``--version`` list Werkzeug's version, as Flask's does; idempotent."""
+    cli = _import_if_exists("hipflask.cli")
+    get_version = getattr(cli, "get_version", None)
+    if not callable(get_version) or getattr(get_version, "_hipflask_compat", False):
+        return False
+    version = importlib.metadata.version("werkzeug")
+
+    @functools.wraps(get_version)
+    def with_werkzeug(ctx: t.Any, param: t.Any, value: t.Any) -> t.Any:
+        if not value or ctx.resilient_parsing:
+            return get_version(ctx, param, value)
+        return get_version(_ThenWerkzeugVersion(ctx, version), param, value)
+
+    with_werkzeug._hipflask_compat = True  # type: ignore[attr-defined]
+    setattr(cli, "get_version", with_werkzeug)  # noqa: B010
+    option = getattr(cli, "version_option", None)
+    if getattr(option, "callback", None) is get_version:
+        option.callback = with_werkzeug  # type: ignore[union-attr]
+    return True
+
+
 def install() -> bool:
     """Adopt Werkzeug's names and register its genuine classes; idempotent.
 
@@ -210,6 +251,7 @@ def install() -> bool:
     if isinstance(genuine, type) and issubclass(genuine, BaseException):
         _register_http_exception(genuine)
     _identify_client_as_werkzeug()
+    _version_lists_werkzeug()
     werkzeug_run.install()
     _installed = True
     return True

@@ -330,13 +330,13 @@ def _language_key(value: str) -> str:
 
 
 def _primary_language(value: str) -> str:
-    dash, underscore = value.find("-"), value.find("_")
-    cut = (
-        min(dash, underscore)
-        if dash >= 0 and underscore >= 0
-        else max(dash, underscore)
-    )
-    return value if cut < 0 else value[:cut]
+    """The primary subtag: ``en`` of ``en-US`` or ``en_US``."""
+    cut = len(value)
+    for delimiter in "-_":
+        found = value.find(delimiter, 0, cut)
+        if found != -1:
+            cut = found
+    return value[:cut]
 
 
 class LanguageAccept(Accept):

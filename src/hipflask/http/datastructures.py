@@ -176,7 +176,7 @@ class FileStorage:
     Attributes the wrapper lacks (``read``, ``seek``, ...) come from ``stream``.
     """
 
-    def __init__(  # noqa: PLR0917 (Werkzeug's positional signature)
+    def __init__(
         self,
         stream: t.IO[bytes] | None = None,
         filename: str | os.PathLike[str] | None = None,

@@ -169,7 +169,7 @@ class HTTPException(Exception):
         description = self.description
         if description is None:
             return "<p></p>"
-        return f"<p>{str(escape(description)).replace(chr(10), '<br>')}</p>"
+        return f"<p>{_html(description).replace(chr(10), '<br>')}</p>"
 
     def get_body(
         self,
@@ -177,7 +177,7 @@ class HTTPException(Exception):
         scope: dict[str, t.Any] | None = None,
     ) -> str:
         """The HTML error page."""
-        name = escape(self.name)
+        name = _html(self.name)
         return (
             "<!doctype html>\n"
             "<html lang=en>\n"
@@ -203,14 +203,13 @@ class HTTPException(Exception):
 
         ``environ`` may be a WSGI environ or a request object with ``environ``.
         """
-        from .response import Response
-
         if self.response is not None:
             return self.response
         if environ is not None:
             environ = _get_environ(environ)
         headers = self.get_headers(environ, scope)
-        return Response(self.get_body(environ, scope), self.code, headers)
+        response_class = _response_class or _load_response_class()
+        return response_class(self.get_body(environ, scope), self.code, headers)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -225,6 +224,34 @@ class HTTPException(Exception):
     def __repr__(self) -> str:
         code = self.code if self.code is not None else "???"
         return f"<{type(self).__name__} '{code}: {self.name}'>"
+
+
+# response.py imports this module, so Response is imported on first use.
+# PERF: remembered here; an import statement per error page costs ~1 µs.
+_response_class: type[Response] | None = None
+
+
+def _load_response_class() -> type[Response]:
+    global _response_class
+    from .response import Response
+
+    _response_class = Response
+    return Response
+
+
+_html_cache: dict[str, str] = {}
+
+
+def _html(text: str) -> str:
+    """``text`` HTML-escaped (markupsafe's rules, which Werkzeug's pages use)."""
+    # PERF: error pages repeat the same few names and descriptions; remember
+    # short ones, up to a fixed number of entries.
+    escaped = _html_cache.get(text)
+    if escaped is None:
+        escaped = str(escape(text))
+        if len(text) <= 1024 and len(_html_cache) < 512:
+            _html_cache[text] = escaped
+    return escaped
 
 
 def _get_environ(obj: t.Any) -> WSGIEnvironment:

@@ -157,10 +157,18 @@ class Headers:
 
     @classmethod
     def from_asgi(cls, raw: Iterable[tuple[bytes, bytes]]) -> Headers:
-        """Build headers from an ASGI scope's ``headers`` (latin-1 byte pairs)."""
+        """Build headers from an ASGI scope's ``headers`` (latin-1 byte pairs).
+
+        Names are title-cased (``content-type`` -> ``Content-Type``), as the WSGI
+        environ view renders them, so iterating gives the same names under both
+        protocols.
+        """
         # PERF: the server has already parsed and validated these.
         return cls._from_trusted_list(
-            [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+            [
+                (name.decode("latin-1").title(), value.decode("latin-1"))
+                for name, value in raw
+            ]
         )
 
     def _spawn(self, items: list[tuple[str, str]]) -> Headers:
@@ -257,7 +265,7 @@ class Headers:
         for value in values:
             try:
                 result.append(type(value))
-            except (ValueError, TypeError):  # noqa: PERF203 (skip bad values)
+            except (ValueError, TypeError):
                 pass
         return result
 

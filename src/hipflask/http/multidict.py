@@ -245,7 +245,7 @@ class MultiDict(dict[K, V]):
         for value in values:
             try:
                 result.append(type(value))
-            except (ValueError, TypeError):  # noqa: PERF203 (skip bad values)
+            except (ValueError, TypeError):
                 pass
         return result
 

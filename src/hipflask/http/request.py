@@ -32,7 +32,6 @@ from .datastructures import (
 )
 from .exceptions import (
     BadRequest,
-    RequestEntityTooLarge,
     SecurityError,
     UnsupportedMediaType,
 )
@@ -59,8 +58,8 @@ from .headers import (
     parse_options_header,
     parse_range_header,
 )
-from .streams import EMPTY_STREAM, LimitedStream
-from .urls import decode_wsgi_path, parse_qsl
+from .streams import EMPTY_STREAM, LimitedStream, _too_large
+from .urls import decode_wsgi_path, parse_qsl, uri_to_iri
 
 if t.TYPE_CHECKING:
     from datetime import datetime
@@ -72,6 +71,7 @@ R = t.TypeVar("R")
 _Self = t.TypeVar("_Self", bound="Request")
 
 _PATH_SAFE = "!$&'()*+,/:;=@%"
+_QUERY_SAFE = "!$&'()*+,/:;=?@%"
 
 
 class cached(t.Generic[R]):
@@ -230,13 +230,11 @@ class Request:
         path = environ.get("PATH_INFO") or "/"
         if path[0] != "/":
             path = "/" + path
-        self.path: str = decode_wsgi_path(path)
+        self.path: str = path if path.isascii() else decode_wsgi_path(path)
         root = environ.get("SCRIPT_NAME")
         self.root_path: str = decode_wsgi_path(root).rstrip("/") if root else ""
         self.query_string: bytes = environ.get("QUERY_STRING", "").encode("latin-1")
         self.remote_addr: str | None = environ.get("REMOTE_ADDR")
-        if populate_request and not shallow:
-            environ["werkzeug.request"] = self
 
     @classmethod
     def from_asgi(
@@ -269,9 +267,7 @@ class Request:
         """The WSGI environ (built from the ASGI scope when served over ASGI)."""
         if self._scope is None:
             raise RuntimeError("The request has no environ.")
-        environ = _environ_from_scope(self._scope)
-        environ["werkzeug.request"] = self
-        return environ
+        return _environ_from_scope(self._scope)
 
     @cached
     def headers(self) -> EnvironHeaders | Headers:
@@ -326,8 +322,9 @@ class Request:
     def _url(self, path: str, query: bool) -> str:
         url = f"{self.scheme}://{self.host}{quote(path, safe=_PATH_SAFE)}"
         if query and self.query_string:
-            url = f"{url}?{self.query_string.decode('latin-1')}"
-        return url
+            url = f"{url}?{quote(self.query_string, safe=_QUERY_SAFE)}"
+        # An IRI, as Werkzeug's: escaped UTF-8 text and IDNA hosts are decoded.
+        return uri_to_iri(url)
 
     @cached
     def url(self) -> str:
@@ -352,7 +349,7 @@ class Request:
     @cached
     def host_url(self) -> str:
         """Scheme and host, with a trailing slash."""
-        return f"{self.scheme}://{self.host}/"
+        return uri_to_iri(f"{self.scheme}://{self.host}/")
 
     @property
     def is_secure(self) -> bool:
@@ -427,12 +424,14 @@ class Request:
             )
         length = self.content_length
         limit = self.max_content_length
+        # The same 413 (naming the limit) as LimitedStream and SpooledBody give
+        # for the bytes they read, so both protocols answer alike.
         if limit is not None and length is not None and length > limit:
-            raise RequestEntityTooLarge()
+            raise _too_large(limit)
         if self._scope is not None:
             body = self._body
             if limit is not None and getattr(body, "size", 0) > limit:
-                raise RequestEntityTooLarge()
+                raise _too_large(limit)
             return body
         environ = self.environ
         return LimitedStream(

@@ -40,6 +40,7 @@ from urllib.parse import quote, urljoin
 
 from markupsafe import escape
 
+from . import urls as _urls
 from .conditional import make_conditional as _make_conditional
 from .datastructures import Headers
 from .exceptions import HTTP_STATUS_CODES
@@ -159,7 +160,7 @@ class Response(ResponseHeaderViews):
     # Close callbacks; the class-level empty tuple spares a list per response.
     _on_close: list[Callable[[], t.Any]] | tuple[()] = ()
 
-    def __init__(  # noqa: PLR0917 - Werkzeug's positional signature
+    def __init__(
         self,
         response: Iterable[bytes | str] | bytes | str | None = None,
         status: int | str | HTTPStatus | None = None,
@@ -592,10 +593,8 @@ def redirect(
 def _iri_to_uri(value: str) -> str:
     if _URI_SAFE(value):
         return value
-    from .urls import iri_to_uri
-
     try:
-        return iri_to_uri(value)
+        return _urls.iri_to_uri(value)
     except ValueError:
         # An unusable authority (bad port, bad IDNA label): sending must not
         # fail, so only percent-encode what cannot appear in a URI.

@@ -165,7 +165,7 @@ class ResponseHeaderViews:
 
     # -- cookies ----------------------------------------------------------------
 
-    def set_cookie(  # noqa: PLR0917 - Werkzeug's positional signature
+    def set_cookie(
         self,
         key: str,
         value: str = "",
@@ -196,7 +196,7 @@ class ResponseHeaderViews:
             ),
         )
 
-    def delete_cookie(  # noqa: PLR0917 - Werkzeug's positional signature
+    def delete_cookie(
         self,
         key: str,
         path: str | None = "/",

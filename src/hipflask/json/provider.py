@@ -83,6 +83,27 @@ class DefaultJSONProvider(JSONProvider):
     compact: bool | None = None
     mimetype = "application/json"
 
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
+
+    def _encoder(self, pretty: bool) -> json.JSONEncoder:
+        # PERF: json.dumps() with a custom ``default`` builds a JSONEncoder per
+        # call; keep one per combination of settings (they may change at runtime).
+        key = (self.default, self.ensure_ascii, self.sort_keys, pretty)
+        encoder = self._encoders.get(key)
+        if encoder is None:
+            encoder = json.JSONEncoder(
+                default=self.default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                indent=2 if pretty else None,
+                separators=None if pretty else (",", ":"),
+            )
+            if len(self._encoders) < 16:
+                self._encoders[key] = encoder
+        return encoder
+
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialise with the provider's defaults (sorted keys, ASCII only)."""
         kwargs.setdefault("default", self.default)
@@ -96,12 +117,16 @@ class DefaultJSONProvider(JSONProvider):
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """A JSON response, pretty-printed in debug mode unless ``compact``."""
-        obj = self._prepare_response_obj(args, kwargs)
-        dump_args: dict[str, t.Any] = {}
-        if (self.compact is None and self._app.debug) or self.compact is False:
-            dump_args.setdefault("indent", 2)
+        if len(args) == 1 and not kwargs:
+            obj = args[0]
         else:
-            dump_args.setdefault("separators", (",", ":"))
-        return self._app.response_class(
-            f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype
-        )
+            obj = self._prepare_response_obj(args, kwargs)
+        compact = self.compact
+        pretty = compact is False or (compact is None and self._app.config["DEBUG"])
+        if type(self).dumps is DefaultJSONProvider.dumps:
+            text = self._encoder(bool(pretty)).encode(obj)
+        elif pretty:
+            text = self.dumps(obj, indent=2)
+        else:
+            text = self.dumps(obj, separators=(",", ":"))
+        return self._app.response_class(f"{text}\n", mimetype=self.mimetype)

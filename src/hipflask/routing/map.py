@@ -10,10 +10,10 @@ Two ways in:
 * ``Map._match(path, method, host, websocket)`` is the application's per
   request fast path. Placeholder-free rules are three dict lookups; other
   paths run the generated matcher. It raises ``NotFound``,
-  ``MethodNotAllowed`` and ``WebsocketMismatch``, and raises
-  :class:`~.exceptions.RedirectRequired` when the answer is a redirect
-  (the caller then gets the absolute URL from a bound ``MapAdapter``).
-  ``Map._build`` is the matching fast path for ``url_for``.
+  ``MethodNotAllowed`` and ``WebsocketMismatch``, and for a redirect
+  :class:`~.exceptions.RedirectRequired`, a ``RequestRedirect`` whose URL is
+  relative to the application root (the caller adds scheme, host, script
+  root and query string). ``Map._build`` is the fast path for ``url_for``.
 * ``Map.bind`` / ``Map.bind_to_environ`` return a :class:`MapAdapter`, the
   Werkzeug-compatible interface: ``match`` raises ``RequestRedirect`` with
   an absolute URL itself, and ``build`` returns relative or absolute URLs.
@@ -182,9 +182,9 @@ class Map:
         subdomain (``""`` without subdomains) or, with ``host_matching``, the
         full host. Returns the rule and a fresh dict of view arguments.
         Raises ``NotFound``, ``MethodNotAllowed`` or ``WebsocketMismatch``;
-        raises :class:`RedirectRequired` when the request must be redirected,
-        in which case ``MapAdapter.match`` on an adapter bound to the request
-        raises the ``RequestRedirect`` with the absolute URL.
+        raises :class:`RedirectRequired` (a ``RequestRedirect``) when the
+        request must be redirected: its ``new_url`` is relative to the
+        application root, without the query string.
         """
         if self._dirty:
             self.update()
@@ -321,6 +321,7 @@ class Map:
         for candidates in passes:
             fallback: BuildResult | None = None
             for rule in candidates:
+                # _build_passes made sure every candidate has its builder.
                 built = rule._builder(values, append_unknown)  # type: ignore[misc]
                 if built is None:
                     continue
@@ -338,6 +339,8 @@ class Map:
         self, endpoint: t.Any, method: str | None, default_method: str | None
     ) -> tuple[tuple[Rule, ...], ...]:
         rules = self._rules_by_endpoint.get(endpoint, ())
+        for rule in rules:
+            rule.build_function()
         wanted = method if method is not None else default_method
         if wanted is None:
             return (tuple(rules),)

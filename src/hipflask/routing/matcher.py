@@ -9,10 +9,12 @@ walked depth first. At every node:
 1. If no segment is left, the node's rules are tried in registration order.
    A rule whose methods exclude the request method records them (for the
    405's ``Allow``), one for the other protocol records a WebSocket
-   mismatch, the first other rule whose converters accept the values wins.
-   Failing that, if the child for an empty segment (the rule's trailing
-   slash) holds a rule for this method, the path matches with a slash
-   added: a strict rule signals a redirect, a lenient one matches.
+   mismatch, the first other rule whose converters accept the values wins
+   (a converter raising ``ValidationError`` sends the walk on, as Werkzeug
+   documents; Werkzeug 3.1 itself answers 404 then). Failing that, if the
+   child for an empty segment (the rule's trailing slash) holds a rule for
+   this method, the path matches with a slash added: a strict rule signals
+   a redirect, a lenient one matches.
 2. Otherwise the static child named by the segment is tried first, then the
    dynamic children in weight order (their regex must match the segment, or
    for a final part the rest of the path joined by ``/``).
@@ -24,7 +26,11 @@ into Python source once (``Matcher.source`` shows it), in the spirit of
 Falcon's compiled router: static children become ``if`` tests, or a dict of
 per-child functions where a node has many; dynamic children become regex
 calls; failing out of a block is backtracking. So the work per request
-depends on the path's depth, not on the number of rules.
+depends on the path's depth, not on the number of rules. Two refinements:
+a part that is one placeholder of a common kind is tested with a string
+method instead of a regex (``str.isdecimal()`` for ``\\d+``, a length check
+for ``[^/]{m,n}``, a set for ``any``), and a part with several placeholders
+goes through ``linear.py``, so that no path can make matching backtrack.
 
 Rules without any placeholder are also entered in plain dicts,
 ``domain -> path -> method -> rule`` (one set for HTTP, one for WebSocket),
@@ -212,7 +218,8 @@ class _Generator:
         for rule in slash.rules:
             test = "websocket" if rule.websocket else "not websocket"
             if rule.methods is not None:
-                test += f" and method in {self.constant('methods', rule.methods)}"
+                methods = self.constant("methods", frozenset(rule.methods))
+                test += f" and method in {methods}"
             if rule.strict_slashes:
                 lines += [f"{pad}if {test}:", f"{pad}    raise SlashRequired()"]
             else:

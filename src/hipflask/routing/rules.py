@@ -24,10 +24,10 @@ matcher can redirect) and is followed by an empty static part. Each dynamic
 part carries a weight, compared as a tuple, so that parts with more static
 text come first and, among placeholders, lower converter weights come first.
 
-Building (``Rule.build``) runs a small function generated per rule when it
-is bound: it checks that the values suit the rule, converts each value with
-its converter's ``to_url`` and appends the values the rule does not use as
-a query string.
+Building (``Rule.build``) runs a small function generated for the rule the
+first time it is built: it checks that the values suit the rule, converts
+each value with its converter's ``to_url`` and appends the values the rule
+does not use as a query string (``encode_query``).
 """
 
 from __future__ import annotations
@@ -70,11 +70,10 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # After the ")" closing an argument list: ":variable>".
 _ARGUMENTS_END = re.compile(r"\):([A-Za-z_][A-Za-z0-9_]*)>")
 _MULTIPLE_SLASHES = re.compile("/{2,}")
-# A placeholder inside a ``redirect_to`` string.
 
 
 class _Slash:
-    pass
+    """The "/" token of a rule string."""
 
 
 _SLASH = _Slash()
@@ -385,6 +384,8 @@ class Rule(RuleFactory):
         self._parts: list[RulePart] = []
         self._trace_split = 0
         self._builder: BuildFunction | None = None
+        #: Flask sets this: whether the app answers OPTIONS for the rule itself.
+        self.provide_automatic_options = False
         # Set by the map when it compiles: matching this rule may redirect.
         self._match_special = False
 
@@ -461,7 +462,13 @@ class Rule(RuleFactory):
             path = _MULTIPLE_SLASHES.sub("/", path)
         parts.extend(self._parse_parts(path))
         self._parts = parts
-        self._builder = _compile_builder(self)
+        # Generated on first use (build_function): many rules are never built.
+        self._builder = None
+        # But a default the converter cannot put in a URL fails now, as the
+        # builder would (it turns such defaults into constants).
+        for name, value in (self.defaults or {}).items():
+            if name in self._converters:
+                self._converters[name].to_url(value)
 
     def _parse_parts(self, text: str) -> list[RulePart]:
         parts: list[RulePart] = []
@@ -562,9 +569,16 @@ class Rule(RuleFactory):
         self, values: Mapping[str, t.Any], append_unknown: bool = True
     ) -> tuple[str, str] | None:
         """``(domain_part, path_and_query)`` for ``values``; ``None`` if unsuitable."""
-        if self._builder is None:
-            raise RuntimeError(f"url rule {self.rule!r} is not bound to a map")
-        return self._builder(values, append_unknown)
+        return self.build_function()(values, append_unknown)
+
+    def build_function(self) -> BuildFunction:
+        """The generated URL builder of this rule (made on first call)."""
+        builder = self._builder
+        if builder is None:
+            if self.map is None:
+                raise RuntimeError(f"url rule {self.rule!r} is not bound to a map")
+            builder = self._builder = _compile_builder(self)
+        return builder
 
     def provides_defaults_for(self, rule: Rule) -> bool:
         """Whether this rule is the canonical URL, by defaults, of ``rule``."""

@@ -1,0 +1,89 @@
+"""Small apps that must type-check under mypy --strict (they are not run)."""
+
+from __future__ import annotations
+
+from hipflask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from hipflask.views import MethodView
+
+app = Flask(__name__)
+bp = Blueprint("bp", __name__, url_prefix="/bp")
+
+
+@app.route("/")
+def index() -> str:
+    return "hello"
+
+
+@app.get("/json/<int:item>")
+def as_json(item: int) -> dict[str, int]:
+    return {"item": item}
+
+
+@app.post("/status")
+def with_status() -> tuple[str, int]:
+    return request.form.get("x", ""), 201
+
+
+@app.route("/headers")
+def with_headers() -> tuple[str, int, dict[str, str]]:
+    return "x", 200, {"X-Kind": "typed"}
+
+
+@app.route("/response")
+def as_response() -> Response:
+    response = make_response("body")
+    response.set_cookie("a", "b", httponly=True, samesite="Lax")
+    return response
+
+
+@app.route("/redirect")
+def go() -> Response:
+    return redirect(url_for("index"))
+
+
+@app.route("/abort")
+def stop() -> str:
+    abort(404)
+
+
+@app.route("/async")
+async def asynchronous() -> Response:
+    g.user = session.get("user")
+    return jsonify(user=g.user, args=request.args.to_dict())
+
+
+@app.before_request
+def before() -> None:
+    pass
+
+
+@app.after_request
+def after(response: Response) -> Response:
+    response.headers["X-After"] = "1"
+    return response
+
+
+@app.errorhandler(404)
+def not_found(error: Exception) -> tuple[str, int]:
+    return "missing", 404
+
+
+class Items(MethodView):
+    def get(self) -> str:
+        return "items"
+
+
+bp.add_url_rule("/items", view_func=Items.as_view("items"))
+app.register_blueprint(bp)
