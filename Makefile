@@ -24,9 +24,9 @@ $(STAMP_BENCH): pyproject.toml $(STAMP_DEV)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-## Serve the example app on http://127.0.0.1:5000
+## Serve the example app on http://127.0.0.1:5000 (debug mode: reloader + debug page)
 run: $(STAMP_RUN)
-	$(PY) -m uvicorn examples.hello:app --host 127.0.0.1 --port 5000
+	$(VENV)/bin/hipflask --app examples/hello.py run --debug
 
 ## The whole suite: lint, types, unit tests, conformance ratchet, benchmark smoke.
 test: lint unit conformance-check
@@ -45,8 +45,17 @@ lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-unit: $(STAMP_DEV)
+unit: $(STAMP_BENCH)
 	$(PY) -m pytest -q
+
+## Full benchmark run (~10-15 min): writes benchmarks/results/latest.{md,png,json}
+bench: $(STAMP_BENCH)
+	command -v wrk >/dev/null 2>&1 || (apt-get update && apt-get install -y wrk)
+	$(PY) -m benchmarks
+
+## Every benchmark scenario once per framework, checks only (part of `make test`)
+bench-smoke: $(STAMP_BENCH)
+	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

@@ -166,14 +166,14 @@ class ChunkStream(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes]):
         self._chunks = chunks
-        self._pending = b""
+        self._pending = memoryview(b"")  # a view: slicing it copies nothing
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         while not self._pending:
-            self._pending = next(self._chunks, b"")
+            self._pending = memoryview(next(self._chunks, b""))
             if not self._pending:
                 return 0
         size = min(len(buffer), len(self._pending))

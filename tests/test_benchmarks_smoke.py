@@ -337,6 +337,7 @@ def _fake_results() -> dict[str, Any]:
 
 
 def test_report_renders(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the chart needs matplotlib (.[bench])")
     results = _fake_results()
     written = report.write(results, tmp_path, "quick")
     assert [path.name for path in written] == ["quick.json", "quick.md", "quick.png"]

@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from hipflask import Blueprint, Flask, current_app
+from hipflask import production as production_module
 from hipflask import serving as serving_module
 from hipflask.cli import (
     AppGroup,
@@ -360,6 +361,14 @@ def test_scriptinfo_create_app_errors_get_a_note() -> None:
     assert getattr(info.value, "__notes__", None) == [
         "hipflask: raised by the create_app callback."
     ]
+
+
+def test_scriptinfo_create_app_returning_none() -> None:
+    with pytest.raises(NoAppException) as info:
+        ScriptInfo(create_app=lambda: None).load_app()  # type: ignore[arg-type,return-value]
+    assert info.value.format_message() == (
+        "The create_app callback returned None instead of an application."
+    )
 
 
 def test_scriptinfo_sets_debug_from_environment(
@@ -818,6 +827,23 @@ def test_blueprint_commands(app: Flask) -> None:
     assert runner.invoke(args=["empty", "--help"]).exit_code == 2
 
 
+def test_import_hipflask_leaves_the_command_line_out() -> None:
+    code = (
+        "import sys, hipflask\n"
+        "app = hipflask.Flask('x')\n"
+        "names = ('click', 'uvicorn', 'hipflask.cli', 'hipflask.serving')\n"
+        "print([name for name in names if name in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_cli_is_made_lazily(app: Flask) -> None:
     assert "cli" not in vars(app)
     group = app.cli
@@ -1030,7 +1056,7 @@ class Exec:
 @pytest.fixture
 def fake_exec(monkeypatch: pytest.MonkeyPatch) -> Exec:
     recorder = Exec()
-    monkeypatch.setattr(serving_module, "exec_server", recorder)
+    monkeypatch.setattr(production_module, "exec_server", recorder)
     return recorder
 
 
@@ -1081,7 +1107,7 @@ def test_serve_chooses_server_and_interface(
     interface: str,
 ) -> None:
     app_dir("served.py", source)
-    monkeypatch.setattr(serving_module, "available_servers", lambda: installed)
+    monkeypatch.setattr(production_module, "available_servers", lambda: installed)
     result = CliRunner().invoke(
         FlaskGroup(), ["--app", "served", "serve", "-w", "3", *args]
     )
@@ -1092,7 +1118,7 @@ def test_serve_chooses_server_and_interface(
         f" * Serving hipflask app 'served' with {server}"
         f" ({interface.upper()}, 3 workers)" in result.output
     )
-    assert fake_exec.argv == serving_module.serve_command_line(
+    assert fake_exec.argv == production_module.serve_command_line(
         server, interface, "127.0.0.1", 8000, 3
     )
 
@@ -1103,8 +1129,8 @@ def test_serve_defaults_and_pass_through(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app_dir("served.py", SYNC_APP)
-    monkeypatch.setattr(serving_module, "available_servers", lambda: ["granian"])
-    monkeypatch.setattr("hipflask.cli._cpu_count", lambda: 7)
+    monkeypatch.setattr(production_module, "available_servers", lambda: ["granian"])
+    monkeypatch.setattr(production_module, "_cpu_count", lambda: 7)
     monkeypatch.setenv("HIPFLASK_DEBUG", "1")
     result = CliRunner().invoke(
         FlaskGroup(),
@@ -1137,7 +1163,7 @@ def test_serve_defaults_and_pass_through(
         "--factory",
         "--backlog",
         "4096",
-        "hipflask.serving:app_from_environment",
+        "hipflask.production:app_from_environment",
     ]
     assert " * Listening on http://[::1]:9000" in result.output
     assert "debug mode is ignored" in result.stderr
@@ -1181,7 +1207,7 @@ def test_serve_errors(
     message: str,
 ) -> None:
     app_dir("served.py", SYNC_APP)
-    monkeypatch.setattr(serving_module, "available_servers", lambda: installed)
+    monkeypatch.setattr(production_module, "available_servers", lambda: installed)
     result = CliRunner().invoke(FlaskGroup(), ["--app", "served", "serve", *args])
     assert result.exit_code == exit_code, result.output
     assert message in " ".join(result.output.split())
@@ -1208,7 +1234,7 @@ def test_serve_uses_an_importable_factory(
     sys.path.insert(0, os.getcwd())
     import factory_mod  # type: ignore[import-not-found]
 
-    monkeypatch.setattr(serving_module, "available_servers", lambda: ["uvicorn"])
+    monkeypatch.setattr(production_module, "available_servers", lambda: ["uvicorn"])
     result = CliRunner().invoke(FlaskGroup(create_app=factory_mod.build), ["serve"])
     assert result.exit_code == 0, result.output
     assert fake_exec.env["HIPFLASK_SERVE_APP"] == "factory_mod:build"

@@ -690,7 +690,7 @@ def test_force_asgi_clients_sets_the_default_once() -> None:
     assert Client(None, asgi=False).asgi is False
 
 
-# --- app.run on Werkzeug's server -----------------------------------------------------
+# --- app.run honours a replaced werkzeug.serving.run_simple ------------------------
 
 RUN_APP = """
 import json, os
@@ -726,7 +726,7 @@ print(json.dumps([calls, app.debug]))
         ),
     ],
 )
-def test_app_run_hands_the_app_to_werkzeug(
+def test_app_run_calls_a_replaced_werkzeug_run_simple(
     args: tuple[t.Any, ...],
     kwargs: dict[str, t.Any],
     server_name: str,
@@ -750,7 +750,7 @@ def test_app_run_inside_flask_run_does_nothing() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [[], False]
-    assert "app.run() ignored" in done.stderr
+    assert "Ignoring a call to 'app.run()'" in done.stderr
 
 
 @pytest.mark.skipif(not exists("hipflask.cli"), reason="no hipflask.cli yet")

@@ -353,11 +353,11 @@ def test_after_this_request_runs_before_after_request(
 
         return "ok"
 
+    app.route("/other")(lambda: "x")
     rv = client.get("/")
     assert rv.headers["X-Foo"] == "a header"
     assert order == ["after_this_request", "after_request"]
     # Only for the request that asked.
-    app.route("/other")(lambda: "x")
     assert "X-Foo" not in client.get("/other").headers
 
 

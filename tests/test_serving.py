@@ -1,4 +1,4 @@
-"""Serving: ``hipflask run`` (with its reloader), ``Flask.run`` and ``hipflask serve``.
+"""Serving: ``hipflask run`` (with its reloader), ``Flask.run``, ``hipflask serve``.
 
 The first half starts real processes on loopback ports and talks HTTP to them;
 every process runs in its own process group, which teardown kills. Every wait is
@@ -32,6 +32,12 @@ import pytest
 from hipflask import Flask
 from hipflask import reloader as reloader_module
 from hipflask import serving as serving_module
+from hipflask.production import (
+    app_from_environment,
+    available_servers,
+    choose_interface,
+    serve_command_line,
+)
 from hipflask.reloader import (
     PARENT_GONE,
     FileWatcher,
@@ -41,15 +47,7 @@ from hipflask.reloader import (
     start_watching,
     supervise,
 )
-from hipflask.serving import (
-    app_from_environment,
-    choose_interface,
-    is_loopback,
-    load_error_app,
-    run_app,
-    run_simple,
-    serve_command_line,
-)
+from hipflask.serving import is_loopback, load_error_app, run_app, run_simple
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX process groups")
 HIPFLASK_SCRIPT = Path(sys.executable).with_name("hipflask")
@@ -526,7 +524,7 @@ def test_serve_with_each_server(
     server_name: str,
     kind: str,
 ) -> None:
-    if server_name not in serving_module.available_servers():
+    if server_name not in available_servers():
         pytest.skip(f"{server_name} is not installed")
     source = APP_SOURCE.format(version=f"{server_name} {kind}")
     if kind == "sync":
@@ -562,7 +560,7 @@ def test_serve_with_each_server(
 
 def test_serve_command_lines() -> None:
     python = [sys.executable, "-m"]
-    factory = "hipflask.serving:app_from_environment"
+    factory = "hipflask.production:app_from_environment"
     assert serve_command_line("granian", "asgi", "0.0.0.0", 80, 4) == [
         *python, "granian", "--interface", "asgi", "--host", "0.0.0.0",
         "--port", "80", "--workers", "4", "--factory", factory,
@@ -721,6 +719,23 @@ def test_banner_warns_about_debug_on_a_public_address(
     assert " * Running on http://[::1]:5000" in capsys.readouterr().out
 
 
+def test_banner_warns_about_bypassed_wsgi_middleware(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = Flask("wrapped")
+    serving_module._print_running("127.0.0.1", 5000, "http", None, False, app)
+    assert "WARNING" not in capsys.readouterr().out
+    app.wsgi_app = app.wsgi_app  # type: ignore[method-assign]
+    serving_module._print_running("127.0.0.1", 5000, "http", None, False, app)
+    assert (
+        " * WARNING: app.wsgi_app is wrapped by WSGI middleware, which this server"
+        " bypasses" in capsys.readouterr().out
+    )
+    app.asgi_app = app.asgi_app  # type: ignore[method-assign]
+    serving_module._print_running("127.0.0.1", 5000, "http", None, False, app)
+    assert "WARNING" not in capsys.readouterr().out
+
+
 # -- the ASGI error app --------------------------------------------------------------
 
 
@@ -774,7 +789,10 @@ def test_load_error_app() -> None:
 
 
 def run_watcher(
-    watcher: FileWatcher, action: t.Callable[[], None], alive: bool = True
+    watcher: FileWatcher,
+    action: t.Callable[[], None],
+    alive: bool = True,
+    then_stop: bool = False,
 ) -> str | None:
     """Start waiting for a change, do ``action``, return what the watcher saw."""
     stop = threading.Event()
@@ -786,12 +804,24 @@ def run_watcher(
     thread.start()
     try:
         action()
+        if then_stop:
+            stop.set()
         thread.join(timeout=15)
     finally:
         stop.set()
         thread.join(timeout=15)
     assert seen, "the watcher did not return"
     return seen[0]
+
+
+W = t.TypeVar("W", bound=FileWatcher)
+
+
+def only_project(watcher: W, project: Path) -> W:
+    """Leave out imported modules and other roots: hipflask's sources may change."""
+    watcher._module_files = set  # type: ignore[method-assign]
+    watcher._import_roots = lambda: [str(project)]  # type: ignore[method-assign]
+    return watcher
 
 
 @pytest.fixture
@@ -828,8 +858,11 @@ def test_watched_files(project: Path) -> None:
 
 
 def test_polling_watcher_reports_changes_only(project: Path) -> None:
-    watcher = PollingWatcher(
-        exclude_patterns=[str(project / "skipped" / "*")], interval=0.05
+    watcher = only_project(
+        PollingWatcher(
+            exclude_patterns=[str(project / "skipped" / "*")], interval=0.05
+        ),
+        project,
     )
 
     def edit() -> None:
@@ -839,8 +872,8 @@ def test_polling_watcher_reports_changes_only(project: Path) -> None:
         write(project / "pkg" / "mod.py", "x = 2\n")
 
     assert run_watcher(watcher, edit) == str(project / "pkg" / "mod.py")
-    nothing = PollingWatcher(interval=0.05)
-    assert run_watcher(nothing, lambda: time.sleep(0.2)) is None  # stopped
+    nothing = only_project(PollingWatcher(interval=0.05), project)
+    assert run_watcher(nothing, lambda: time.sleep(0.2), then_stop=True) is None
     assert run_watcher(nothing, lambda: None, alive=False) == PARENT_GONE
 
 
@@ -852,7 +885,9 @@ def test_start_watching_calls_back_once(project: Path) -> None:
         changes.append(path)
         done.set()
 
-    stop = start_watching(PollingWatcher(interval=0.05), on_change)
+    stop = start_watching(
+        only_project(PollingWatcher(interval=0.05), project), on_change
+    )
     try:
         write(project / "main.py", "x = 3\n")
         assert done.wait(15)

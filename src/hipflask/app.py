@@ -273,9 +273,17 @@ class Flask(TemplatingMixin, Scaffold):
             return os.path.join(package_path, "instance")
         return os.path.join(prefix, "var", f"{self.name}-instance")
 
-    def open_instance_resource(self, resource: str, mode: str = "rb") -> t.IO[t.Any]:
-        """Open a file relative to the instance folder."""
-        return open(os.path.join(self.instance_path, resource), mode)
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open a file relative to the instance folder (writing allowed).
+
+        ``encoding`` applies to text modes only.
+        """
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = None
@@ -613,10 +621,29 @@ class Flask(TemplatingMixin, Scaffold):
                 if rv is None:
                     rv = await self._dispatch(request, direct)
             except Exception as e:
-                rv = await self._handle_user_exception(e, chain_, direct)
+                if self._overrides("handle_user_exception"):
+                    rv = await self._call(direct, self.handle_user_exception, e)
+                else:
+                    rv = await self._handle_user_exception(e, chain_, direct)
             return await self._finalize(ctx, chain_, rv, direct, False)
         except Exception as e:
+            if self._overrides("handle_exception"):
+                # As in Flask, teardown functions see what reached it.
+                ctx._exception = e
+                rv = await self._call(direct, self.handle_exception, e)
+                return self.make_response(rv)
             return await self._handle_exception(ctx, chain_, e, direct)
+
+    def _overrides(self, name: str) -> bool:
+        """Whether a subclass or the instance replaced the method ``name``.
+
+        Extensions wrap ``handle_exception`` and friends on the instance
+        (Flask-RESTful does); the pipeline calls the replacement then. Asked
+        only once an exception happened, so the common path pays nothing.
+        """
+        return name in self.__dict__ or getattr(type(self), name) is not getattr(
+            Flask, name
+        )
 
     async def _dispatch(self, request: Request, direct: bool) -> t.Any:
         if request.routing_exception is not None:
@@ -644,6 +671,8 @@ class Flask(TemplatingMixin, Scaffold):
         if isinstance(e, self._http_exception_types) and not self.trap_http_exception(
             e
         ):
+            if self._overrides("handle_http_exception"):
+                return await self._call(direct, self.handle_http_exception, e)
             if e.code is None or isinstance(e, RoutingException):  # type: ignore[attr-defined]
                 return e
             handler = self._find_error_handler(e, chain_.blueprints)
@@ -699,6 +728,15 @@ class Flask(TemplatingMixin, Scaffold):
         if propagate is None:
             propagate = self.testing or self.debug
         if propagate:
+            if self.debug:
+                # Served through the development server's debugger: answer with
+                # the debug page instead (see hipflask.debug for when and why).
+                from .debug import render_debug_response, served_with_debugger
+
+                if served_with_debugger(ctx.request):
+                    ctx._exception = e
+                    self.log_exception((type(e), e, e.__traceback__))
+                    return render_debug_response(e, ctx.request)
             raise e
         # Teardown functions see the exception even though a 500 was made.
         ctx._exception = e
@@ -715,7 +753,9 @@ class Flask(TemplatingMixin, Scaffold):
             return await self._finalize(ctx, chain_, server_error, direct, True)
         except Exception:
             self.logger.exception("Building the 500 response failed")
-            return InternalServerError().get_response()  # type: ignore[return-value]
+            return self.response_class.force_type(  # type: ignore[return-value]
+                InternalServerError().get_response()
+            )
 
     def full_dispatch_request(self) -> Response:
         """Run the pipeline for the current request context (sync, as Flask)."""
@@ -958,7 +998,8 @@ class Flask(TemplatingMixin, Scaffold):
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, HTTPException):
-                rv = rv.get_response()
+                # The app's response class, as Flask's (after_request sees it).
+                rv = response_class.force_type(rv.get_response())
             elif isinstance(rv, Response) or callable(rv):
                 try:
                     rv = response_class.force_type(rv, _current_environ())

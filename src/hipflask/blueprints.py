@@ -412,6 +412,17 @@ class Blueprint(Scaffold):
         self._app_hook("url_default_functions", f)
         return f
 
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open a file relative to the blueprint's root path for reading."""
+        if mode not in {"r", "rt", "rb"}:
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Max age for this blueprint's static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
         from .globals import current_app

@@ -41,13 +41,30 @@ def drive(coro: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("A coroutine driven directly tried to suspend.")
 
 
+class _LoopOwner:
+    """Holds a thread's event loop and closes it when the thread ends.
+
+    It lives in the thread-local storage, which is cleared when its thread
+    exits: a worker thread of a pool does not leave an unclosed loop behind.
+    """
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        loop = self.loop
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+
+
 def thread_loop() -> asyncio.AbstractEventLoop:
     """Return this thread's private event loop, creating it on first use."""
-    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = asyncio.new_event_loop()
-        _local.loop = loop
-    return loop
+    owner: _LoopOwner | None = getattr(_local, "owner", None)
+    if owner is None or owner.loop.is_closed():
+        owner = _local.owner = _LoopOwner()
+    return owner.loop
 
 
 def run_coroutine(awaitable: Awaitable[T]) -> T:

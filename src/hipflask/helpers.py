@@ -6,7 +6,14 @@ import os
 import typing as t
 from functools import cache
 
-from .globals import _cv_app, _cv_request, current_app, request, session
+from .globals import (
+    _cv_app,
+    _cv_request,
+    _no_req_msg,
+    current_app,
+    request,
+    session,
+)
 from .sending import send_file, send_from_directory
 from .signals import message_flashed
 
@@ -102,7 +109,9 @@ def get_flashed_messages(
     with_categories: bool = False, category_filter: t.Iterable[str] = ()
 ) -> list[str] | list[tuple[str, str]]:
     """Pop the flashed messages (once per request), optionally filtered."""
-    ctx = _cv_request.get()
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(_no_req_msg)
     flashes = ctx.flashes
     if flashes is None:
         flashes = session.pop("_flashes") if "_flashes" in session else []

@@ -384,8 +384,7 @@ def supervise(server_fd: int | None = None) -> int:
             try:
                 code = child.wait()
             except KeyboardInterrupt:
-                # Ctrl+C reached the child too (same process group): let it stop.
-                return _stop_child(child, signal.SIGINT)
+                return _stop_child(child)
             if terminated:
                 break
             if code != RESTART_CODE:
@@ -397,13 +396,16 @@ def supervise(server_fd: int | None = None) -> int:
     return 0  # reached only when SIGTERM is handled by the previous handler
 
 
-def _stop_child(child: subprocess.Popen[bytes], signum: int) -> int:
+def _stop_child(child: subprocess.Popen[bytes]) -> int:
+    """After Ctrl+C: let the child stop, asking it too when the signal missed it."""
     try:
-        child.wait(timeout=10)
+        # From a terminal, Ctrl+C reached the child as well (same process group).
+        child.wait(timeout=0.5)
     except subprocess.TimeoutExpired:
-        child.send_signal(signum)
+        # SIGTERM, not a second SIGINT: uvicorn takes that one as "stop at once".
+        child.send_signal(signal.SIGTERM)
         try:
-            child.wait(timeout=5)
+            child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()

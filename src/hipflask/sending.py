@@ -96,6 +96,7 @@ _DEVICE_NAMES = frozenset(
 )
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\]").search
 _DRIVE = re.compile(r"[A-Za-z]:").match
+# O_NONBLOCK keeps a FIFO from blocking the open; regular files ignore it.
 _OPEN_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_BINARY", 0)

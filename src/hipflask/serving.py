@@ -1,22 +1,15 @@
-"""Serving an application: the development server and production servers.
+"""The development server: ``hipflask run`` and ``Flask.run``, through uvicorn.
 
-Development (:func:`run_simple`, behind ``hipflask run`` and ``Flask.run``): the
-app is served through uvicorn as ASGI, so async views and websockets work as
-they will in production. The socket is bound here, before uvicorn starts, so the
-banner shows the real address (``--port 0`` picks a free port) and so the
-reloader's supervisor can keep the port open across restarts (see
-:mod:`hipflask.reloader`). uvicorn's own start-up lines are silenced; its access
-log and errors stay.
+The app is served as ASGI, so async views and websockets work as they will in
+production. :func:`run_simple` binds the socket itself, before uvicorn starts:
+the banner then shows the real address (port 0 picks a free port), errors such
+as a busy port are reported plainly, and the reloader's supervisor keeps the
+port open across restarts (see :mod:`hipflask.reloader`; the child receives the
+socket and serves on it). uvicorn's own start-up lines are silenced; its access
+log and errors stay. A child whose app failed to load after an edit serves
+:func:`load_error_app` and keeps watching, so fixing the file is enough.
 
-Production (:func:`serve_command_line`, behind ``hipflask serve``): the first
-installed of granian, gunicorn and uvicorn replaces the current process
-(``exec``), with one worker per CPU by default. Each worker process imports the
-app through :func:`app_from_environment`, which reads the import path from
-``HIPFLASK_SERVE_APP`` and loads it the way ``--app`` does. The protocol is
-chosen from the app (:func:`choose_interface`): ASGI when a view or hook is a
-coroutine function or ``asgi_app`` was wrapped by middleware, WSGI otherwise
-(a sync app skips the worker-thread hop ASGI needs). uvicorn always gets ASGI
-(its WSGI mode is deprecated). Debug mode and the reloader are never used.
+Production serving is :mod:`hipflask.production` (``hipflask serve``).
 """
 
 from __future__ import annotations
@@ -29,7 +22,6 @@ import ipaddress
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +29,6 @@ import traceback
 import typing as t
 from collections.abc import Awaitable, Callable, Iterable
 
-from .concurrency import is_async_callable
 from .helpers import get_debug_flag, get_load_dotenv
 from .reloader import (
     PARENT_GONE,
@@ -56,17 +47,10 @@ if t.TYPE_CHECKING:
     from .app import Flask
 
 __all__ = [
-    "SERVERS",
-    "SERVE_APP_ENV",
-    "app_from_environment",
-    "available_servers",
-    "choose_interface",
-    "exec_server",
     "is_loopback",
     "load_error_app",
     "run_app",
     "run_simple",
-    "serve_command_line",
     "show_server_banner",
 ]
 
@@ -77,16 +61,7 @@ ASGIApp = Callable[
 ]
 SSLOption = t.Union["ssl.SSLContext", tuple[str, str], str, None]
 
-#: Production servers ``hipflask serve`` knows, best first.
-SERVERS = ("granian", "gunicorn", "uvicorn")
-#: The app's import path, as the server processes of ``hipflask serve`` read it.
-SERVE_APP_ENV = "HIPFLASK_SERVE_APP"
-#: What each server process imports (a factory: see :func:`app_from_environment`).
-_FACTORY = "hipflask.serving:app_from_environment"
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "")
-
-
-# -- development server ------------------------------------------------------------
 
 
 def show_server_banner(debug: bool | None, app_import_path: str | None) -> None:
@@ -136,7 +111,12 @@ def _url(scheme: str, host: str, port: int) -> str:
 
 
 def _print_running(
-    host: str, port: int, scheme: str, watcher: FileWatcher | None, debug: bool
+    host: str,
+    port: int,
+    scheme: str,
+    watcher: FileWatcher | None,
+    debug: bool,
+    application: t.Any = None,
 ) -> None:
     lines: list[str] = []
     if host in _WILDCARD_HOSTS:
@@ -157,6 +137,13 @@ def _print_running(
             f" {host or '0.0.0.0'!r}, which is not a loopback address: anyone who"
             " can reach this machine can see tracebacks and application internals."
             " Use --host 127.0.0.1, or turn debug mode off."
+        )
+    own = getattr(application, "__dict__", {})
+    if "wsgi_app" in own and "asgi_app" not in own:
+        lines.append(
+            " * WARNING: app.wsgi_app is wrapped by WSGI middleware, which this"
+            " server bypasses (it serves the app as ASGI). Wrap app.asgi_app as"
+            " well, or try 'hipflask serve --interface wsgi'."
         )
     lines.append(" * Press CTRL+C to quit")
     print("\n".join(lines), flush=True)
@@ -417,7 +404,7 @@ def run_simple(
         return
     sock = _bind(hostname, port)
     scheme = "https" if ssl_context is not None else "http"
-    _print_running(hostname, sock.getsockname()[1], scheme, watcher, debug)
+    _print_running(hostname, sock.getsockname()[1], scheme, watcher, debug, application)
     if watcher is None:
         _serve(application, sock, ssl_context, None)
         return
@@ -516,141 +503,3 @@ def run_app(
     show_server_banner(app.debug, app.name)
     # Looked up at call time, so that a replaced ``serving.run_simple`` is used.
     run_simple(host, port, app, **options)
-
-
-# -- production servers ------------------------------------------------------------
-
-
-def available_servers() -> list[str]:
-    """The production servers installed, best first."""
-    return [name for name in SERVERS if importlib.util.find_spec(name) is not None]
-
-
-def _uses_async(app: Flask) -> bool:
-    funcs: list[t.Callable[..., t.Any]] = list(app.view_functions.values())
-    for table in (
-        app.before_request_funcs,
-        app.after_request_funcs,
-        app.teardown_request_funcs,
-        app.url_value_preprocessors,
-    ):
-        for chain in table.values():
-            funcs.extend(chain)
-    funcs.extend(app.teardown_appcontext_funcs)
-    for by_code in app.error_handler_spec.values():
-        for handlers in by_code.values():
-            funcs.extend(handlers.values())
-    return any(is_async_callable(func) for func in funcs)
-
-
-def choose_interface(app: Flask, server: str, requested: str = "auto") -> str:
-    """``"wsgi"`` or ``"asgi"`` for ``app`` on ``server`` (see the module doc)."""
-    if requested not in ("auto", "wsgi", "asgi"):
-        raise ValueError(f"Unknown interface {requested!r}: use auto, wsgi or asgi.")
-    if server == "uvicorn":
-        if requested == "wsgi":
-            raise ValueError(
-                "uvicorn serves hipflask apps as ASGI only; for WSGI use granian or"
-                " gunicorn."
-            )
-        return "asgi"
-    if requested != "auto":
-        return requested
-    own = vars(app)
-    if "asgi_app" in own:
-        return "asgi"
-    if "wsgi_app" in own:
-        return "wsgi"
-    return "asgi" if _uses_async(app) else "wsgi"
-
-
-def _gunicorn_asgi_worker() -> str:
-    if importlib.util.find_spec("gunicorn.workers.gasgi") is not None:
-        return "asgi"
-    if importlib.util.find_spec("uvicorn_worker") is not None:
-        return "uvicorn_worker.UvicornWorker"
-    return "uvicorn.workers.UvicornWorker"
-
-
-def serve_command_line(
-    server: str,
-    interface: str,
-    host: str,
-    port: int,
-    workers: int,
-    extra_args: Iterable[str] = (),
-) -> list[str]:
-    """The command that starts ``server`` on the app named by ``HIPFLASK_SERVE_APP``."""
-    python = [sys.executable, "-m", server]
-    extra = list(extra_args)
-    if server == "granian":
-        return [
-            *python,
-            "--interface",
-            interface,
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--factory",
-            *extra,
-            _FACTORY,
-        ]
-    if server == "gunicorn":
-        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        worker_class = ["--worker-class", _gunicorn_asgi_worker()]
-        return [
-            *python,
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            *(worker_class if interface == "asgi" else []),
-            *extra,
-            f"{_FACTORY}()",
-        ]
-    if server == "uvicorn":
-        return [
-            *python,
-            "--interface",
-            "asgi3",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--factory",
-            *extra,
-            _FACTORY,
-        ]
-    raise ValueError(f"Unknown server {server!r}: use one of {', '.join(SERVERS)}.")
-
-
-def exec_server(argv: list[str], env: dict[str, str]) -> t.NoReturn:
-    """Replace this process by ``argv`` (Windows: run it, exit with its status)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if os.name != "posix":
-        raise SystemExit(subprocess.call(argv, env=env))
-    os.execve(argv[0], argv, env)
-
-
-def app_from_environment() -> Flask:
-    """Load the app named by ``HIPFLASK_SERVE_APP``: the factory servers call."""
-    from .cli import ScriptInfo
-
-    target = os.environ.get(SERVE_APP_ENV)
-    if not target:
-        raise RuntimeError(
-            f"{SERVE_APP_ENV} is not set. This factory is meant for the server"
-            " processes that 'hipflask serve' starts."
-        )
-    info = ScriptInfo(
-        app_import_path=target, set_debug_flag=False, load_dotenv_defaults=False
-    )
-    app = info.load_app()
-    app.debug = False  # ``hipflask serve`` warned about it already
-    return app

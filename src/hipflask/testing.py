@@ -59,6 +59,7 @@ from .testing_environ import (
 )
 
 __all__ = [
+    "FlaskCliRunner",
     "ClientRedirectError",
     "Cookie",
     "EnvironBuilder",
@@ -67,6 +68,16 @@ __all__ = [
     "encode_multipart",
     "environ_to_asgi",
 ]
+
+
+def __getattr__(name: str) -> t.Any:
+    # FlaskCliRunner lives with the CLI; imported on demand so the test client
+    # does not load click.
+    if name == "FlaskCliRunner":
+        from .cli import FlaskCliRunner
+
+        return FlaskCliRunner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: The environ key (or ``hipflask.environ`` extension key under ASGI) holding the
 #: callable an application calls with each context it wants the client to keep.

@@ -690,7 +690,10 @@ def environ_to_asgi(environ: Mapping[str, t.Any]) -> tuple[dict[str, t.Any], byt
             if value:
                 name = key.lower().replace("_", "-")
                 headers.append((name.encode("latin-1"), _wsgi_bytes(str(value))))
-        elif key not in _SCOPE_KEYS and not key.startswith("wsgi."):
+        elif key == "wsgi.errors" or (
+            key not in _SCOPE_KEYS and not key.startswith("wsgi.")
+        ):
+            # The error stream has no ASGI equivalent; the app's logger uses it.
             extensions[key] = value
 
     client = None

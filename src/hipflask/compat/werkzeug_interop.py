@@ -31,9 +31,9 @@ hipflask; :func:`install` sets up both, and only if Werkzeug is importable.
 
 3. Flask's own uses of Werkzeug. Flask's test client sends ``User-Agent:
    Werkzeug/<version>`` (hipflask's sends ``hipflask/<version>``): the default of
-   ``hipflask.testing.FlaskClient`` becomes Flask's. Flask's ``app.run`` hands
-   the app to ``werkzeug.serving.run_simple`` (hipflask's serves with uvicorn):
-   ``Flask.run`` becomes that (:mod:`hipflask.compat.werkzeug_run`). Flask's
+   ``hipflask.testing.FlaskClient`` becomes Flask's. ``app.run`` keeps serving
+   with hipflask's server, but honours a replaced ``werkzeug.serving.run_simple``
+   (:mod:`hipflask.compat.werkzeug_run`). Flask's
    ``--version`` lists Werkzeug's version: ``hipflask.cli.get_version`` adds it.
 
 Werkzeug's originals stay reachable through :func:`original`.

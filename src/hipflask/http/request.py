@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json as _json
 import typing as t
+import weakref
 from urllib.parse import quote
 
 from .datastructures import (
@@ -235,6 +236,10 @@ class Request:
         self.root_path: str = decode_wsgi_path(root).rstrip("/") if root else ""
         self.query_string: bytes = environ.get("QUERY_STRING", "").encode("latin-1")
         self.remote_addr: str | None = environ.get("REMOTE_ADDR")
+        if populate_request and not shallow:
+            # A weak proxy: code that finds the request through the environ works,
+            # without an environ <-> request reference cycle per request.
+            environ["werkzeug.request"] = weakref.proxy(self)
 
     @classmethod
     def from_asgi(
@@ -267,7 +272,9 @@ class Request:
         """The WSGI environ (built from the ASGI scope when served over ASGI)."""
         if self._scope is None:
             raise RuntimeError("The request has no environ.")
-        return _environ_from_scope(self._scope)
+        environ = _environ_from_scope(self._scope)
+        environ["werkzeug.request"] = weakref.proxy(self)
+        return environ
 
     @cached
     def headers(self) -> EnvironHeaders | Headers:
