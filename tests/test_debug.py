@@ -936,10 +936,6 @@ def test_real_server_serves_the_debug_page(
 
 @pytest.mark.server
 @pytest.mark.skipif(os.name != "posix", reason="POSIX process groups")
-@pytest.mark.xfail(
-    strict=True,
-    reason="serving.run_simple does not wrap the app in DebuggedApplication yet",
-)
 def test_hipflask_run_debug_serves_the_debug_page(
     serve: Callable[[list[str], int], None],
 ) -> None:

@@ -26,8 +26,9 @@ The page is made in one of two places, both only on the error path:
   rebuilt from the environ or scope, as long as no response was started.
   Otherwise the exception goes on to the server.
 
-With debug off the wrapper lets everything through: the app answers with its
-plain 500 page and logs the traceback (``app.log_exception``).
+With debug off the wrapper only passes requests through: the app answers with
+its plain 500 page and logs the traceback (``app.log_exception``), or, with
+``PROPAGATE_EXCEPTIONS`` set, the exception goes on to the server.
 
 What the page shows, and what it never does
 -------------------------------------------

@@ -374,7 +374,8 @@ def run_simple(
     Werkzeug's ``run_simple`` arguments are accepted. ``threaded``,
     ``use_evalex`` and ``passthrough_errors`` change nothing here (sync views
     always run in worker threads; errors are the app's business);
-    ``use_debugger`` only counts towards the non-loopback warning.
+    ``use_debugger`` serves the debug page for unhandled errors (see
+    :mod:`hipflask.debug`) and counts towards the non-loopback warning.
     ``ssl_context`` is ``None``, ``"adhoc"``, a ``(cert_file, key_file)`` pair
     or an ``ssl.SSLContext``. Returns after Ctrl+C.
     """
@@ -392,6 +393,11 @@ def run_simple(
         )
     _check_ssl(ssl_context)
     debug = bool(use_debugger or getattr(application, "debug", False))
+    if use_debugger:
+        # The debug page (inert: it shows, never executes) is the dev server's.
+        from .debug import DebuggedApplication
+
+        application = DebuggedApplication(application)
     watcher: FileWatcher | None = None
     if use_reloader:
         watcher = make_watcher(

@@ -16,10 +16,10 @@ everything else goes to the standard library:
   orjson's own formats.
 - With ``ensure_ascii`` (the default), output with characters past U+007E
   is written by the standard library, which escapes them as ``\\uXXXX``.
-- A float with a one-digit negative exponent (orjson ``1e-7``, Python
-  ``1e-07``), a key that is not a ``str``, an integer past 64 bits, a circular
-  or very deep structure, or anything orjson refuses: the standard library
-  serialises it instead.
+- A float below 1e-4 that orjson writes in another form (``0.00001`` or
+  ``1e-7`` where Python writes ``1e-05`` and ``1e-07``), a key that is not a
+  ``str``, an integer past 64 bits, a circular or very deep structure, or
+  anything orjson refuses: the standard library serialises it instead.
 - ``loads()`` falls back for input orjson rejects (``NaN``, lone surrogates,
   UTF-16, ...) and for numbers of 19 or more digits, which orjson may read
   as floats.
@@ -42,8 +42,12 @@ from .provider import DefaultJSONProvider
 if t.TYPE_CHECKING:
     from ..wrappers import Response
 
-# What orjson writes differently from Python: "1e-7" (Python: "1e-07").
-_SHORT_NEGATIVE_EXPONENT = re.compile(rb"[0-9]e-[0-9](?![0-9])")
+# The floats orjson writes differently from Python's repr: below 1e-4 it
+# writes "0.00001" (Python "1e-05") and "1e-7" (Python "1e-07"). A number
+# starts after "[", ",", ":" or the indentation (so not inside a UUID).
+_FLOAT_WRITTEN_OTHERWISE = re.compile(
+    rb"(?<=[\[,:\s])-?(?:0\.0000|[0-9]+(?:\.[0-9]+)?e-[0-9](?![0-9]))"
+)
 # PERF: a run of 19 digits (an integer orjson may read as a float: past 64
 # bits, or below -2**63) is found by mapping every digit to "0" and searching
 # for the run, several times faster than a regular expression over the text.
@@ -69,7 +73,9 @@ class ORJSONProvider(DefaultJSONProvider):
             return None
         # PERF: the substring test keeps the regular expression off the
         # common path.
-        if b"e-" in data and _SHORT_NEGATIVE_EXPONENT.search(data) is not None:
+        if (b"e-" in data or b"0.0000" in data) and _FLOAT_WRITTEN_OTHERWISE.search(
+            data
+        ) is not None:
             return None
         # orjson writes every character past U+007E as it is; the standard
         # library's C encoder escapes them faster than a rewrite here could.
