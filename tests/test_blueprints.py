@@ -142,9 +142,9 @@ def test_same_name_twice_is_an_error_with_flasks_message(app: Flask) -> None:
         other = mod.Blueprint("bp", "x")
         target.register_blueprint(bp)
         found = []
-        for candidate, options in ((bp, {}), (other, {})):
+        for candidate in (bp, other):
             with pytest.raises(ValueError) as info:
-                target.register_blueprint(candidate, **options)
+                target.register_blueprint(candidate)
             found.append(str(info.value))
         return found
 
@@ -180,7 +180,7 @@ def test_register_blueprint_after_first_request_is_an_error(
         app.register_blueprint(Blueprint("bp", __name__))
 
 
-# -- serving ---------------------------------------------------------------------------
+# -- serving -------------------------------------------------------------------------
 
 
 def test_nested_blueprints_serve_with_joined_prefixes(
@@ -332,7 +332,9 @@ def test_relative_url_for(app: Flask, client: FlaskClient) -> None:
 def test_request_blueprint_for_app_routes_and_errors(
     app: Flask, client: FlaskClient
 ) -> None:
-    app.add_url_rule("/", "index", lambda: repr((request.blueprint, request.blueprints)))
+    app.add_url_rule(
+        "/", "index", lambda: repr((request.blueprint, request.blueprints))
+    )
     app.register_error_handler(
         404, lambda e: (repr((request.blueprint, request.blueprints)), 404)
     )
@@ -353,7 +355,7 @@ def test_endpoint_decorator(app: Flask, client: FlaskClient) -> None:
     assert client.get("/hi").text == "hello"
 
 
-# -- record and record_once -------------------------------------------------------------
+# -- record and record_once ----------------------------------------------------------
 
 
 def test_record_and_record_once(app: Flask) -> None:
@@ -376,7 +378,9 @@ def test_record_and_record_once(app: Flask) -> None:
     assert first.url_defaults == {}
 
 
-def test_record_lets_a_blueprint_read_app_config(app: Flask, client: FlaskClient) -> None:
+def test_record_lets_a_blueprint_read_app_config(
+    app: Flask, client: FlaskClient
+) -> None:
     bp = Blueprint("bp", __name__)
     found: dict[str, t.Any] = {}
 
@@ -391,7 +395,7 @@ def test_record_lets_a_blueprint_read_app_config(app: Flask, client: FlaskClient
     assert "bp.added" in app.view_functions
 
 
-# -- templates --------------------------------------------------------------------------
+# -- templates -----------------------------------------------------------------------
 
 
 def test_app_template_filter_test_and_global(app: Flask, client: FlaskClient) -> None:
@@ -433,7 +437,7 @@ def test_app_template_filter_test_and_global(app: Flask, client: FlaskClient) ->
     assert app.jinja_env.globals["answer"] is answer
 
 
-# -- CLI group ---------------------------------------------------------------------------
+# -- CLI group -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

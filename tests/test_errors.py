@@ -32,6 +32,10 @@ class AppError(Exception):
     pass
 
 
+def raise_key_error() -> str:
+    raise KeyError("x")
+
+
 class SpecificError(AppError):
     pass
 
@@ -311,7 +315,7 @@ def test_unhandled_error_is_500_with_original_exception(
     assert received[1].original_exception is None
 
 
-# -- errors in error handlers ----------------------------------------------------------
+# -- errors in error handlers --------------------------------------------------------
 
 
 @pytest.fixture
@@ -327,9 +331,12 @@ def test_error_in_a_handler_becomes_500(quiet_app: Flask, client: FlaskClient) -
         raise ValueError("handler broke")
 
     seen: list[Exception] = []
-    quiet_app.register_error_handler(
-        500, lambda e: (seen.append(e.original_exception), ("500 page", 500))[1]
-    )
+
+    def server_error(e: InternalServerError) -> tuple[str, int]:
+        seen.append(t.cast(Exception, e.original_exception))
+        return "500 page", 500
+
+    quiet_app.register_error_handler(500, server_error)
     rv = client.get("/missing")
     assert (rv.status_code, rv.text) == (500, "500 page")
     assert isinstance(seen[0], ValueError)
@@ -378,7 +385,7 @@ def test_broken_500_handling_is_logged(app: Flask, client: FlaskClient) -> None:
     app.logger.propagate = False
     try:
         app.register_error_handler(500, lambda e: 1 / 0)
-        app.route("/")(lambda: {}["x"])
+        app.route("/")(raise_key_error)
         assert client.get("/").status_code == 500
     finally:
         app.logger.propagate = True
@@ -472,7 +479,7 @@ def test_bad_request_key_error_in_debug_names_the_key(
     assert b"secret_field" not in rv.data
 
 
-# -- the public pieces and overriding them ---------------------------------------------
+# -- the public pieces and overriding them -------------------------------------------
 
 
 def test_handle_http_exception_called_directly(app: Flask) -> None:
@@ -517,7 +524,7 @@ def test_subclass_overrides_are_used(protocol: str) -> None:
             return Response(f"exception {type(e).__name__}", 500)
 
     app = App("sub", root_path="/nonexistent-root")
-    app.add_url_rule("/key", "key", lambda: {}["x"])
+    app.add_url_rule("/key", "key", raise_key_error)
     app.add_url_rule("/zero", "zero", lambda: 1 / 0)
 
     @app.route("/async-key")
@@ -581,7 +588,7 @@ def test_handle_exception_override_teardown_sees_the_error(protocol: str) -> Non
     assert isinstance(seen[0], ZeroDivisionError)
 
 
-# -- log_exception and got_request_exception -------------------------------------------
+# -- log_exception and got_request_exception -----------------------------------------
 
 
 def test_log_exception_override(protocol: str) -> None:

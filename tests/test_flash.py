@@ -26,7 +26,6 @@ def build(mod: t.Any) -> t.Any:
     app = mod.Flask("flashing", root_path="/nonexistent-root")
     app.config["SECRET_KEY"] = "k"
 
-    @app.route("/add")
     def add() -> t.Any:
         mod.flash("plain")
         mod.flash("careful", "warning")
@@ -34,7 +33,8 @@ def build(mod: t.Any) -> t.Any:
         mod.flash(Markup("<b>bold</b>"), "info")
         return mod.redirect("/show")
 
-    @app.route("/show")
+    app.add_url_rule("/add", "add", add)
+
     def show() -> str:
         query = mod.request.args
         filters = query.getlist("filter")
@@ -44,6 +44,8 @@ def build(mod: t.Any) -> t.Any:
         )
         again = mod.get_flashed_messages(with_categories=True)
         return repr((first, again))
+
+    app.add_url_rule("/show", "show", show)
 
     return app
 

@@ -196,7 +196,11 @@ def test_async_hooks(app: Flask, client: FlaskClient) -> None:
     async def teardown_app(exc: BaseException | None) -> None:
         calls.append("teardown_app")
 
-    app.route("/")(lambda: calls.append("view") or "ok")
+    def view() -> str:
+        calls.append("view")
+        return "ok"
+
+    app.add_url_rule("/", "view", view)
     rv = client.get("/")
     assert rv.headers["X-After"] == "1"
     assert calls == ["before", "view", "after", "teardown None", "teardown_app"]
@@ -335,7 +339,7 @@ def test_teardown_sees_propagated_exception(app: Flask, client: FlaskClient) -> 
     assert isinstance(seen[0], KeyError)
 
 
-# -- URL value preprocessors and defaults ----------------------------------------------
+# -- URL value preprocessors and defaults --------------------------------------------
 
 
 def test_url_value_preprocessor_and_url_defaults(
@@ -419,7 +423,7 @@ def test_app_url_value_preprocessor_from_blueprint_sees_every_request(
     assert seen == ["bp.<lambda>", "<lambda>"]
 
 
-# -- flattened once -------------------------------------------------------------------
+# -- flattened once ------------------------------------------------------------------
 
 
 def test_hook_chains_are_flattened_once_per_endpoint(

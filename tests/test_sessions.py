@@ -68,19 +68,21 @@ def writer_app(mod: t.Any, **config: t.Any) -> t.Any:
     app = mod.Flask("writer", root_path="/nonexistent-root")
     app.config.update({"SECRET_KEY": SECRET, **config})
 
-    @app.route("/write")
     def write() -> str:
         mod.session.update(RICH_SESSION)
         return "written"
 
-    @app.route("/read")
+    app.add_url_rule("/write", "write", write)
+
     def read() -> t.Any:
         return repr(sorted(dict(mod.session).items()))
+
+    app.add_url_rule("/read", "read", read)
 
     return app
 
 
-# -- the cookie format -----------------------------------------------------------------
+# -- the cookie format ---------------------------------------------------------------
 
 
 def test_interface_uses_flasks_signing_settings() -> None:
@@ -188,10 +190,12 @@ def test_permanent_session_expiry(app: Flask, client: FlaskClient) -> None:
     expires = datetime.strptime(
         set_cookie_attributes(rv)["expires"], "%a, %d %b %Y %H:%M:%S GMT"
     ).replace(tzinfo=timezone.utc)
-    assert before + timedelta(hours=2) <= expires <= before + timedelta(hours=2, seconds=5)
+    assert (
+        before + timedelta(hours=2) <= expires <= before + timedelta(hours=2, seconds=5)
+    )
 
 
-# -- reading and writing ----------------------------------------------------------------
+# -- reading and writing -------------------------------------------------------------
 
 
 def test_session_round_trip(app: Flask, client: FlaskClient) -> None:
@@ -279,7 +283,7 @@ def test_nested_mutation_needs_modified(app: Flask, client: FlaskClient) -> None
     assert client.get("/show").text == "[0]"
 
 
-# -- Vary and access tracking -------------------------------------------------------------
+# -- Vary and access tracking --------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -382,7 +386,9 @@ def test_untouched_permanent_session_is_refreshed(protocol: str) -> None:
     assert "Vary" not in rv.headers
 
 
-def test_non_permanent_session_is_not_refreshed(app: Flask, client: FlaskClient) -> None:
+def test_non_permanent_session_is_not_refreshed(
+    app: Flask, client: FlaskClient
+) -> None:
     @app.route("/login")
     def login() -> str:
         session["user_id"] = 1
@@ -462,6 +468,7 @@ def test_secret_key_fallbacks(protocol: str) -> None:
         serializer=SecureCookieSessionInterface.serializer,
         signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
     )
+    assert new_cookie is not None
     assert newest.loads(new_cookie)["user_id"] == 42
     # Without the fallback the old cookie is just ignored (an empty session).
     app.config["SECRET_KEY_FALLBACKS"] = None
@@ -469,7 +476,7 @@ def test_secret_key_fallbacks(protocol: str) -> None:
     assert rv.text == "[]"
 
 
-# -- bad cookies ---------------------------------------------------------------------------
+# -- bad cookies ---------------------------------------------------------------------
 
 
 def signed(payload: t.Any, key: str = "test key", salt: str = "cookie-session") -> str:
@@ -553,7 +560,7 @@ def test_expired_cookie_gives_an_empty_session(
     assert client.get("/", headers={"Cookie": f"session={cookie}"}).text == "{}"
 
 
-# -- custom interfaces ---------------------------------------------------------------------
+# -- custom interfaces ---------------------------------------------------------------
 
 
 class MemorySession(dict[str, t.Any], SessionMixin):
@@ -600,7 +607,9 @@ def test_open_session_returning_none_gives_a_null_session(
 
     app.session_interface = Refusing()
     app.add_url_rule(
-        "/", "index", lambda: type(session._get_current_object()).__name__  # type: ignore[attr-defined]
+        "/",
+        "index",
+        lambda: type(session._get_current_object()).__name__,  # type: ignore[attr-defined]
     )
     assert client.get("/").text == "NullSession"
 

@@ -70,26 +70,32 @@ def build(mod: t.Any) -> t.Any:
     app.config.update(SECRET_KEY="k", PROPAGATE_EXCEPTIONS=False)
     app.logger.disabled = True
 
-    @app.route("/")
     def index() -> str:
         return "ok"
 
-    @app.route("/template")
+    app.add_url_rule("/", "index", index)
+
     def template() -> str:
         return t.cast(str, mod.render_template_string("Hi {{ whom }}", whom="you"))
 
-    @app.route("/flash")
+    app.add_url_rule("/template", "template", template)
+
     def flash() -> str:
         mod.flash("saved", "success")
         return ""
 
-    @app.route("/error")
+    app.add_url_rule("/flash", "flash", flash)
+
     def error() -> str:
         raise ZeroDivisionError
 
-    @app.route("/abort")
-    def abort() -> str:
+    app.add_url_rule("/error", "error", error)
+
+    def abort() -> t.NoReturn:
         mod.abort(418)
+        raise AssertionError("not reached")
+
+    app.add_url_rule("/abort", "abort", abort)
 
     return app
 
@@ -115,11 +121,15 @@ def test_signals_of_an_app_context_match_flask() -> None:
     app = build(hipflask)
     with recording(hipflask, app) as got, app.app_context():
         pass
-    assert got == expected == [
-        "appcontext_pushed",
-        "appcontext_tearing_down exc=NoneType",
-        "appcontext_popped",
-    ]
+    assert (
+        got
+        == expected
+        == [
+            "appcontext_pushed",
+            "appcontext_tearing_down exc=NoneType",
+            "appcontext_popped",
+        ]
+    )
 
 
 def test_signal_objects_are_flasks_names() -> None:
@@ -199,9 +209,10 @@ def test_template_signals_carry_template_and_context(
     app.add_url_rule(
         "/", "index", lambda: hipflask.render_template_string("{{ whom }}", whom="w")
     )
-    with signals.before_render_template.connected_to(
-        before, app
-    ), signals.template_rendered.connected_to(rendered, app):
+    with (
+        signals.before_render_template.connected_to(before, app),
+        signals.template_rendered.connected_to(rendered, app),
+    ):
         assert client.get("/").text == "w"
     assert seen == [("before", "<string>", "w"), ("rendered", "<string>", "w")]
 

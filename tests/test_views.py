@@ -21,7 +21,7 @@ def allow(rv: t.Any) -> list[str]:
     return sorted(x.strip() for x in rv.headers["Allow"].split(","))
 
 
-# -- View ------------------------------------------------------------------------------
+# -- View ----------------------------------------------------------------------------
 
 
 def test_view_dispatch_request(app: Flask, client: FlaskClient) -> None:
@@ -64,7 +64,7 @@ def test_view_arguments_and_url_values(app: Flask, client: FlaskClient) -> None:
             self.greeting = greeting
             self.punctuation = punctuation
 
-        def dispatch_request(self, name: str) -> str:
+        def dispatch_request(self, name: str) -> str:  # type: ignore[override]
             return f"{self.greeting}, {name}{self.punctuation}"
 
     app.add_url_rule(
@@ -130,7 +130,7 @@ def test_provide_automatic_options(
     protocol: str, provide: bool | None, methods: list[str]
 ) -> None:
     def build(mod: t.Any) -> t.Any:
-        class Options(mod.views.View):  # type: ignore[name-defined, misc]
+        class Options(mod.views.View):  # type: ignore[misc]
             provide_automatic_options = provide
 
             def dispatch_request(self) -> str:
@@ -210,7 +210,7 @@ def test_method_view_methods_are_derived(app: Flask) -> None:
 
 def test_method_view_methods_match_flask() -> None:
     def classes(base: type[t.Any]) -> list[t.Any]:
-        class A(base):  # type: ignore[valid-type, misc]
+        class A(base):  # type: ignore[misc]
             def get(self) -> str:
                 return ""
 
@@ -221,7 +221,7 @@ def test_method_view_methods_match_flask() -> None:
             def options(self) -> str:
                 return ""
 
-        class C(base):  # type: ignore[valid-type, misc]
+        class C(base):  # type: ignore[misc]
             methods = ["POST"]
 
             def get(self) -> str:
@@ -299,7 +299,7 @@ def test_method_view_behaviour_matches_flask(protocol: str) -> None:
     def build(mod: t.Any) -> t.Any:
         app = mod.Flask("views", root_path="/nonexistent-root")
 
-        class Thing(mod.views.MethodView):
+        class Thing(mod.views.MethodView):  # type: ignore[misc]
             def get(self) -> str:
                 return "get"
 

@@ -88,7 +88,14 @@ def _make_timedelta(value: t.Any) -> t.Any:
 class _Chain:
     """The hooks that apply to one endpoint, flattened in call order."""
 
-    __slots__ = ("after", "all_sync", "before", "blueprints", "preprocessors")
+    __slots__ = (
+        "after",
+        "all_sync",
+        "before",
+        "blueprints",
+        "direct_view",
+        "preprocessors",
+    )
 
     def __init__(
         self,
@@ -97,12 +104,15 @@ class _Chain:
         before: list[t.Callable[..., t.Any]],
         after: list[t.Callable[..., t.Any]],
         all_sync: bool,
+        direct_view: t.Callable[..., t.Any] | None,
     ) -> None:
         self.blueprints = blueprints
         self.preprocessors = preprocessors
         self.before = before
         self.after = after
         self.all_sync = all_sync
+        #: The endpoint's view when it is sync (callable directly); else None.
+        self.direct_view = direct_view
 
 
 class Flask(TemplatingMixin, Scaffold):
@@ -578,7 +588,8 @@ class Flask(TemplatingMixin, Scaffold):
         if view is not None:
             funcs.append(view)
         all_sync = not any(self._is_async(f) for f in funcs)
-        chain_ = _Chain(blueprints, preprocessors, before, after, all_sync)
+        direct_view = view if view is not None and not self._is_async(view) else None
+        chain_ = _Chain(blueprints, preprocessors, before, after, all_sync, direct_view)
         self._chains[endpoint] = chain_
         return chain_
 
@@ -601,9 +612,9 @@ class Flask(TemplatingMixin, Scaffold):
     async def _handle(self, ctx: RequestContext, direct: bool) -> Response:
         """Turn the pushed request context into a response. Never raises Exception."""
         request = ctx.request
-        chain_ = self._chain_for(
-            request.url_rule.endpoint if request.url_rule else None
-        )
+        rule = request.url_rule
+        endpoint = rule.endpoint if rule is not None else None
+        chain_ = self._chains.get(endpoint) or self._chain_for(endpoint)
         try:
             try:
                 if signals.request_started.receivers:
@@ -619,13 +630,32 @@ class Flask(TemplatingMixin, Scaffold):
                     if rv is not None:
                         break
                 if rv is None:
-                    rv = await self._dispatch(request, direct)
+                    view = chain_.direct_view if direct else None
+                    if (
+                        view is not None
+                        and request.routing_exception is None
+                        and request.method != "OPTIONS"
+                        and self.view_functions[endpoint] is view  # type: ignore[index]
+                    ):
+                        # PERF: a matched sync view called directly, no coroutine.
+                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                    else:
+                        rv = await self._dispatch(request, direct)
             except Exception as e:
                 if self._overrides("handle_user_exception"):
                     rv = await self._call(direct, self.handle_user_exception, e)
                 else:
                     rv = await self._handle_user_exception(e, chain_, direct)
-            return await self._finalize(ctx, chain_, rv, direct, False)
+            if (
+                chain_.after
+                or ctx._after_request_functions
+                or ctx._opened_session is not None
+                or signals.request_finished.receivers
+                or request._has_cookie_header()  # a session may need refreshing
+            ):
+                return await self._finalize(ctx, chain_, rv, direct, False)
+            # PERF: nothing runs after the view: the response is the whole story.
+            return self.make_response(rv)
         except Exception as e:
             if self._overrides("handle_exception"):
                 # As in Flask, teardown functions see what reached it.
@@ -863,6 +893,8 @@ class Flask(TemplatingMixin, Scaffold):
         session cookie can have such a session, so only that one opens it here.
         """
         if not self.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return None
+        if not ctx.request._has_cookie_header():
             return None
         cookie = ctx.request.headers.get("Cookie")
         if not cookie or self.session_interface.get_cookie_name(self) not in cookie:

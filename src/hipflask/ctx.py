@@ -312,9 +312,9 @@ class RequestContext:
         """Pop this context, running teardown_request functions."""
         if exc is _sentinel:
             exc = None
+        app = self.app
         try:
             if len(self._cv_tokens) == 1:
-                app = self.app
                 # PERF: nothing to call is the common case.
                 if app.teardown_request_funcs or signals.request_tearing_down.receivers:
                     app.do_teardown_request(exc)
@@ -322,7 +322,15 @@ class RequestContext:
         finally:
             app_ctx = self._release()
             if app_ctx is not None:
-                app_ctx.pop(exc)
+                if (
+                    len(app_ctx._cv_tokens) == 1
+                    and not app.teardown_appcontext_funcs
+                    and not signals.appcontext_tearing_down.receivers
+                ):
+                    # PERF: no teardown to run; skip AppContext.pop's checks.
+                    app_ctx._release()
+                else:
+                    app_ctx.pop(exc)
 
     def _release(self) -> AppContext | None:
         """Reset the context variable; return the app context pushed with it.

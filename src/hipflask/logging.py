@@ -19,7 +19,7 @@ def _wsgi_errors_stream() -> t.TextIO:
         return sys.stderr
     request = ctx.request
     scope = request._scope
-    if scope is not None and "environ" not in request.__dict__:
+    if scope is not None and request._environ is None:
         # ASGI: no environ to build just for this; a stream may come with the
         # scope's environ extras (the test client's ``errors_stream``).
         extra = scope.get("extensions", {}).get("hipflask.environ") or {}

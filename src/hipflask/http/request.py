@@ -208,13 +208,25 @@ class Request:
     json_module: t.Any = _json
     user_agent_class: type[UserAgent] = UserAgent
 
-    # Routing results, filled in by the application.
-    url_rule: Rule | None = None
-    view_args: dict[str, t.Any] | None = None
-    routing_exception: Exception | None = None
-
-    _scope: dict[str, t.Any] | None = None
-    _body: t.Any = EMPTY_STREAM
+    # PERF: the fields every request sets live in slots; ``__dict__`` only fills
+    # up when a lazy attribute (headers, args, form, ...) is first read.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_body",
+        "_environ",
+        "_scope",
+        "method",
+        "path",
+        "query_string",
+        "remote_addr",
+        "root_path",
+        "routing_exception",
+        "scheme",
+        "shallow",
+        "url_rule",
+        "view_args",
+    )
 
     def __init__(
         self,
@@ -222,7 +234,13 @@ class Request:
         populate_request: bool = True,
         shallow: bool = False,
     ) -> None:
-        self.environ = environ
+        self._environ: dict[str, t.Any] | None = environ
+        self._scope: dict[str, t.Any] | None = None
+        self._body: t.Any = EMPTY_STREAM
+        #: Routing results, filled in by the application.
+        self.url_rule: Rule | None = None
+        self.view_args: dict[str, t.Any] | None = None
+        self.routing_exception: Exception | None = None
         self.shallow = shallow
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
         self.scheme: str = environ.get("wsgi.url_scheme", "http")
@@ -247,8 +265,12 @@ class Request:
     ) -> _Self:
         """Build a request from an ASGI http/websocket scope and its body stream."""
         self = cls.__new__(cls)
+        self._environ = None
         self._scope = scope
         self._body = body
+        self.url_rule = None
+        self.view_args = None
+        self.routing_exception = None
         self.shallow = False
         self.method = scope.get("method", "GET")
         self.scheme = scope.get("scheme", "http")
@@ -267,14 +289,20 @@ class Request:
 
     # -- connection ---------------------------------------------------------
 
-    @cached
+    @property
     def environ(self) -> dict[str, t.Any]:
         """The WSGI environ (built from the ASGI scope when served over ASGI)."""
-        if self._scope is None:
-            raise RuntimeError("The request has no environ.")
-        environ = _environ_from_scope(self._scope)
-        environ["werkzeug.request"] = weakref.proxy(self)
+        environ = self._environ
+        if environ is None:
+            if self._scope is None:
+                raise RuntimeError("The request has no environ.")
+            environ = self._environ = _environ_from_scope(self._scope)
+            environ["werkzeug.request"] = weakref.proxy(self)
         return environ
+
+    @environ.setter
+    def environ(self, value: dict[str, t.Any]) -> None:
+        self._environ = value
 
     @cached
     def headers(self) -> EnvironHeaders | Headers:
@@ -315,6 +343,12 @@ class Request:
         ):
             raise SecurityError(f"Host {host!r} is not trusted.")
         return host
+
+    def _has_cookie_header(self) -> bool:
+        """Whether a Cookie header came (without building the headers view)."""
+        if self._scope is None:
+            return bool(self._environ and self._environ.get("HTTP_COOKIE"))
+        return any(name == b"cookie" for name, _ in self._scope.get("headers", ()))
 
     @property
     def script_root(self) -> str:

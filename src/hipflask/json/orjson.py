@@ -42,12 +42,13 @@ from .provider import DefaultJSONProvider
 if t.TYPE_CHECKING:
     from ..wrappers import Response
 
-# The floats orjson writes differently from Python's repr: below 1e-4 it
-# writes "0.00001" (Python "1e-05") and "1e-7" (Python "1e-07"). A number
-# starts after "[", ",", ":" or the indentation (so not inside a UUID).
-_FLOAT_WRITTEN_OTHERWISE = re.compile(
-    rb"(?<=[\[,:\s])-?(?:0\.0000|[0-9]+(?:\.[0-9]+)?e-[0-9](?![0-9]))"
-)
+# The floats orjson writes differently from Python's repr, all below 1e-4:
+# "1e-7" (Python "1e-07") and "0.00001" (Python "1e-05"). PERF: each pattern
+# starts with a literal, which the regex engine scans for quickly; the
+# lookarounds then check it is a number (a digit before "e", one digit after
+# "-" and then the number's end; no digit before "0.0000").
+_SHORT_EXPONENT = re.compile(rb"e-[0-9](?=[,\]\}\s]|\Z)(?<=[0-9]e-[0-9])")
+_TINY_DECIMAL = re.compile(rb"0\.0000(?<![0-9]0\.0000)")
 # PERF: a run of 19 digits (an integer orjson may read as a float: past 64
 # bits, or below -2**63) is found by mapping every digit to "0" and searching
 # for the run, several times faster than a regular expression over the text.
@@ -71,11 +72,7 @@ class ORJSONProvider(DefaultJSONProvider):
             data = orjson.dumps(obj, default=self.default, option=option)
         except (TypeError, ValueError, RecursionError):
             return None
-        # PERF: the substring test keeps the regular expression off the
-        # common path.
-        if (b"e-" in data or b"0.0000" in data) and _FLOAT_WRITTEN_OTHERWISE.search(
-            data
-        ) is not None:
+        if _SHORT_EXPONENT.search(data) or _TINY_DECIMAL.search(data):
             return None
         # orjson writes every character past U+007E as it is; the standard
         # library's C encoder escapes them faster than a rewrite here could.
