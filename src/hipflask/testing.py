@@ -58,11 +58,14 @@ from .testing_environ import (
     request_url,
 )
 
+if t.TYPE_CHECKING:
+    pass
+
 __all__ = [
-    "FlaskCliRunner",
     "ClientRedirectError",
     "Cookie",
     "EnvironBuilder",
+    "FlaskCliRunner",
     "FlaskClient",
     "TestResponse",
     "encode_multipart",
@@ -78,6 +81,7 @@ def __getattr__(name: str) -> t.Any:
 
         return FlaskCliRunner
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: The environ key (or ``hipflask.environ`` extension key under ASGI) holding the
 #: callable an application calls with each context it wants the client to keep.
