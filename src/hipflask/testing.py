@@ -65,7 +65,6 @@ __all__ = [
     "ClientRedirectError",
     "Cookie",
     "EnvironBuilder",
-    "FlaskCliRunner",
     "FlaskClient",
     "TestResponse",
     "encode_multipart",
