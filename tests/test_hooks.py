@@ -447,3 +447,60 @@ def test_hook_chains_are_flattened_once_per_endpoint(
     # And the setup methods refuse, as Flask's do after the first request.
     with pytest.raises(AssertionError, match="can no longer be called"):
         app.before_request(lambda: None)
+
+
+# -- subclass overrides of the pipeline's public pieces --------------------------------
+
+
+def override(mod: types.ModuleType, name: str) -> t.Callable[..., t.Any]:
+    """A replacement for the app method ``name`` that leaves a mark."""
+    if name == "process_response":
+
+        def process_response(self: t.Any, response: t.Any) -> t.Any:
+            response.headers["X-Overridden"] = name
+            return response
+
+        return process_response
+    if name == "finalize_request":
+
+        def finalize_request(
+            self: t.Any, rv: t.Any, from_error_handler: bool = False
+        ) -> t.Any:
+            response = self.make_response(rv)
+            response.headers["X-Overridden"] = name
+            return response
+
+        return finalize_request
+
+    def replaced(self: t.Any) -> t.Any:
+        return mod.Response(name, headers={"X-Overridden": name})
+
+    return replaced
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "make_default_options_response",
+        "dispatch_request",
+        "full_dispatch_request",
+        "preprocess_request",
+        "process_response",
+        "finalize_request",
+    ],
+)
+def test_overridden_pipeline_methods_are_called_as_in_flask(
+    protocol: str, name: str
+) -> None:
+    def build(mod: types.ModuleType) -> t.Any:
+        app_class = type("App", (mod.Flask,), {name: override(mod, name)})
+        app = app_class("subclassed", root_path="/nonexistent-root")
+        app.add_url_rule("/", "index", lambda: "view")
+        return app
+
+    method = "OPTIONS" if name == "make_default_options_response" else "GET"
+    theirs = build(flask).test_client().open("/", method=method)
+    assert theirs.headers["X-Overridden"] == name
+    ours = build(hipflask).test_client(asgi=protocol == "asgi").open("/", method=method)
+    assert ours.headers.get("X-Overridden") == name
+    assert (ours.status_code, ours.data) == (theirs.status_code, theirs.data)

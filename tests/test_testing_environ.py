@@ -349,8 +349,9 @@ def test_environ_to_asgi_scope() -> None:
     scope, body = environ_to_asgi(environ)
     assert body == b"payload"
     # The error stream rides along for the app's logger (no ASGI equivalent).
-    assert scope["extensions"]["hipflask.environ"].pop("wsgi.errors") is (
-        environ["wsgi.errors"]
+    assert (
+        scope["extensions"]["hipflask.environ"].pop("wsgi.errors")
+        is (environ["wsgi.errors"])
     )
     headers = scope.pop("headers")
     assert sorted(headers) == [

@@ -49,7 +49,7 @@ from .concurrency import drive as _drive
 from .concurrency import is_async_callable, run_coroutine, run_in_thread
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .globals import _cv_app, _cv_request
+from .globals import _cv_app, _cv_request, _no_req_msg
 from .helpers import _split_blueprint_path, get_debug_flag
 from .http.datastructures import Headers
 from .http.exceptions import (
@@ -213,6 +213,9 @@ class Flask(TemplatingMixin, Scaffold):
         self._got_first_request = False
         # Per-callable and per-endpoint decisions, made once (see module doc).
         self._async_flags: dict[t.Any, bool] = {}
+        #: Public pipeline methods a subclass (or the instance) replaced; set at
+        #: the first request. Non-empty: requests run Flask's way through them.
+        self._overridden: frozenset[str] = frozenset()
         self._chains: dict[str | None, _Chain] = {}
         self._init_templating()
         if self.has_static_folder:
@@ -568,6 +571,9 @@ class Flask(TemplatingMixin, Scaffold):
         if chain_ is not None:
             return chain_
         self._got_first_request = True
+        self._overridden = frozenset(
+            name for name in _PIPELINE_METHODS if self._overrides(name)
+        )
         blueprints = (
             _split_blueprint_path(endpoint.rpartition(".")[0])
             if (endpoint and "." in endpoint)
@@ -615,6 +621,8 @@ class Flask(TemplatingMixin, Scaffold):
         rule = request.url_rule
         endpoint = rule.endpoint if rule is not None else None
         chain_ = self._chains.get(endpoint) or self._chain_for(endpoint)
+        if self._overridden:
+            return await self._handle_overridden(ctx, chain_, direct)
         try:
             try:
                 if signals.request_started.receivers:
@@ -625,10 +633,17 @@ class Flask(TemplatingMixin, Scaffold):
                         await self._call(
                             direct, func, request.endpoint, request.view_args
                         )
-                for func in chain_.before:
-                    rv = await self._call(direct, func)
-                    if rv is not None:
-                        break
+                if direct and chain_.all_sync:
+                    # PERF: sync hooks driven directly are plain calls.
+                    for func in chain_.before:
+                        rv = func()
+                        if rv is not None:
+                            break
+                else:
+                    for func in chain_.before:
+                        rv = await self._call(direct, func)
+                        if rv is not None:
+                            break
                 if rv is None:
                     view = chain_.direct_view if direct else None
                     if (
@@ -663,6 +678,39 @@ class Flask(TemplatingMixin, Scaffold):
                 rv = await self._call(direct, self.handle_exception, e)
                 return self.make_response(rv)
             return await self._handle_exception(ctx, chain_, e, direct)
+
+    async def _handle_overridden(
+        self, ctx: RequestContext, chain_: _Chain, direct: bool
+    ) -> Response:
+        """Flask's sequence through the public methods, some of them overridden.
+
+        Used when a subclass replaced a step of the pipeline (``dispatch_request``,
+        ``process_response``, ...): each step is the public method, called the
+        way ``_call`` calls user code.
+        """
+        try:
+            if "full_dispatch_request" in self._overridden:
+                rv: t.Any = await self._call(direct, self.full_dispatch_request)
+            else:
+                try:
+                    if signals.request_started.receivers:
+                        signals.request_started.send(
+                            self, _async_wrapper=self.ensure_sync
+                        )
+                    rv = await self._call(direct, self.preprocess_request)
+                    if rv is None:
+                        rv = await self._call(direct, self.dispatch_request)
+                except Exception as e:
+                    rv = await self._call(direct, self.handle_user_exception, e)
+                rv = await self._call(direct, self.finalize_request, rv)
+            return self.make_response(rv)
+        except Exception as e:
+            if not self._overrides("handle_exception"):
+                return await self._handle_exception(ctx, chain_, e, direct)
+            ctx._exception = e
+            return self.make_response(
+                await self._call(direct, self.handle_exception, e)
+            )
 
     def _overrides(self, name: str) -> bool:
         """Whether a subclass or the instance replaced the method ``name``.
@@ -723,11 +771,29 @@ class Flask(TemplatingMixin, Scaffold):
         from_error_handler: bool,
     ) -> Response:
         response = self.make_response(rv)
+        if "process_response" in self._overridden:
+            try:
+                response = await self._call(direct, self.process_response, response)
+                if signals.request_finished.receivers:
+                    signals.request_finished.send(
+                        self, _async_wrapper=self.ensure_sync, response=response
+                    )
+            except Exception:
+                if not from_error_handler:
+                    raise
+                self.logger.exception(
+                    "Request finalizing failed with an error while handling an error"
+                )
+            return response
         try:
             for func in ctx._after_request_functions:
                 response = await self._call(direct, func, response)
-            for func in chain_.after:
-                response = await self._call(direct, func, response)
+            if direct and chain_.all_sync:
+                for func in chain_.after:
+                    response = func(response)
+            else:
+                for func in chain_.after:
+                    response = await self._call(direct, func, response)
             session = ctx._opened_session
             if session is None:
                 session = self._session_to_refresh(ctx)
@@ -788,9 +854,22 @@ class Flask(TemplatingMixin, Scaffold):
             )
 
     def full_dispatch_request(self) -> Response:
-        """Run the pipeline for the current request context (sync, as Flask)."""
-        ctx = _cv_request.get()
-        return _drive(self._handle(ctx, True))
+        """Flask's request sequence for the pushed context, through the public
+        methods (preprocess, dispatch, handle_user_exception, finalize).
+
+        An exception no handler takes propagates, as in Flask. The adapters do
+        not call this: they run :meth:`_handle`, which does the same work.
+        """
+        _require_request_ctx()
+        try:
+            if signals.request_started.receivers:
+                signals.request_started.send(self, _async_wrapper=self.ensure_sync)
+            rv = self.preprocess_request()
+            if rv is None:
+                rv = self.dispatch_request()
+        except Exception as e:
+            rv = self.handle_user_exception(e)
+        return self.finalize_request(rv)
 
     # -- public pieces of the pipeline (Flask API) ------------------------------------
 
@@ -843,7 +922,7 @@ class Flask(TemplatingMixin, Scaffold):
 
     def handle_exception(self, e: Exception) -> Response:
         """Turn an unhandled exception into a 500 response (or propagate it)."""
-        ctx = _cv_request.get()
+        ctx = _require_request_ctx()
         chain_ = self._chain_for(_current_endpoint())
         return _drive(self._handle_exception(ctx, chain_, e, True))
 
@@ -855,12 +934,12 @@ class Flask(TemplatingMixin, Scaffold):
 
     def dispatch_request(self) -> t.Any:
         """Call the view for the current request and return its value."""
-        ctx = _cv_request.get()
+        ctx = _require_request_ctx()
         return _drive(self._dispatch(ctx.request, True))
 
     def preprocess_request(self) -> t.Any:
         """Run URL value preprocessors and before_request hooks."""
-        request = _cv_request.get().request
+        request = _require_request_ctx().request
         chain_ = self._chain_for(request.endpoint)
         for func in chain_.preprocessors:
             func(request.endpoint, request.view_args)
@@ -872,7 +951,7 @@ class Flask(TemplatingMixin, Scaffold):
 
     def process_response(self, response: Response) -> Response:
         """Run after_request hooks and save the session."""
-        ctx = _cv_request.get()
+        ctx = _require_request_ctx()
         chain_ = self._chain_for(ctx.request.endpoint)
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
@@ -903,7 +982,7 @@ class Flask(TemplatingMixin, Scaffold):
 
     def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
         """Make a response from a view's return value and post-process it."""
-        ctx = _cv_request.get()
+        ctx = _require_request_ctx()
         chain_ = self._chain_for(ctx.request.endpoint)
         return _drive(self._finalize(ctx, chain_, rv, True, from_error_handler))
 
@@ -1241,6 +1320,22 @@ def _strip_default_port(server_name: str, scheme: str) -> str:
     if scheme == "https":
         return server_name.removesuffix(":443")
     return server_name
+
+
+_PIPELINE_METHODS = (
+    "full_dispatch_request",
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "process_response",
+)
+
+
+def _require_request_ctx() -> RequestContext:
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(_no_req_msg)
+    return ctx
 
 
 def _current_endpoint() -> str | None:

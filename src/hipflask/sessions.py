@@ -16,7 +16,7 @@ import typing as t
 from collections.abc import MutableMapping
 from datetime import datetime, timezone
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from .http.datastructures import CallbackDict
 from .json.tag import TaggedJSONSerializer
@@ -162,6 +162,37 @@ class SessionInterface:
 session_json_serializer = TaggedJSONSerializer()
 
 
+def _vary_on_cookie(response: Response) -> None:
+    """Add ``Cookie`` to the response's Vary header (once)."""
+    # PERF: the common case (no Vary yet) skips building a HeaderSet view.
+    headers = response.headers
+    if "Vary" not in headers:
+        headers["Vary"] = "Cookie"
+    else:
+        response.vary.add("Cookie")
+
+
+class _KeyCachingSigner(TimestampSigner):
+    """A timestamp signer that derives each secret key once, not per signature.
+
+    itsdangerous makes a new signer for every ``loads``/``dumps``, so the derived
+    keys are cached on the class, keyed by everything the derivation uses.
+    """
+
+    _derived: t.ClassVar[dict[tuple[t.Any, ...], bytes]] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        raw = self.secret_keys[-1] if secret_key is None else secret_key
+        cache_key = (raw, self.salt, self.key_derivation, self.digest_method)
+        derived = self._derived.get(cache_key)
+        if derived is None:
+            derived = super().derive_key(secret_key)
+            if len(self._derived) >= 64:
+                self._derived.clear()
+            self._derived[cache_key] = derived
+        return derived
+
+
 def _lazy_sha1(string: bytes = b"") -> t.Any:
     return hashlib.sha1(string)
 
@@ -176,23 +207,46 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class = SecureCookieSession
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        """The signer (None when the app has no secret key)."""
-        if not app.secret_key:
+        """The signer (None when the app has no secret key).
+
+        One serializer per set of keys and settings is kept and reused: building
+        one costs more than verifying a cookie (itsdangerous probes the
+        serializer, and derives each key with an HMAC on every use otherwise).
+        """
+        secret_key = app.secret_key
+        if not secret_key:
             return None
-        keys: list[str | bytes] = []
         fallbacks = app.config["SECRET_KEY_FALLBACKS"]
-        if fallbacks:
-            keys.extend(fallbacks)
-        keys.append(app.secret_key)
-        return URLSafeTimedSerializer(
-            keys,  # type: ignore[arg-type]
-            salt=self.salt,
-            serializer=self.serializer,
-            signer_kwargs={
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            },
+        key = (
+            secret_key,
+            tuple(fallbacks) if fallbacks else (),
+            self.salt,
+            self.key_derivation,
+            self.digest_method,
+            self.serializer,
         )
+        cache: dict[t.Any, URLSafeTimedSerializer] | None = self.__dict__.get(
+            "_serializers"
+        )
+        if cache is None:
+            cache = self.__dict__["_serializers"] = {}
+        serializer = cache.get(key)
+        if serializer is None:
+            keys: list[str | bytes] = [*key[1], secret_key]
+            serializer = URLSafeTimedSerializer(
+                keys,  # type: ignore[arg-type]
+                salt=self.salt,
+                serializer=self.serializer,
+                signer=_KeyCachingSigner,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            if len(cache) >= 8:  # keys rotate rarely; keep the cache small
+                cache.clear()
+            cache[key] = serializer
+        return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """Verify and load the cookie; a bad or expired one gives an empty session."""
@@ -225,7 +279,7 @@ class SecureCookieSessionInterface(SessionInterface):
         httponly = self.get_cookie_httponly(app)
         accessed = session.accessed
         if accessed:
-            response.vary.add("Cookie")
+            _vary_on_cookie(response)
         try:
             if not session:
                 if session.modified:
@@ -238,7 +292,7 @@ class SecureCookieSessionInterface(SessionInterface):
                         samesite=samesite,
                         httponly=httponly,
                     )
-                    response.vary.add("Cookie")
+                    _vary_on_cookie(response)
                 return
             if not self.should_set_cookie(app, session):
                 return
@@ -255,7 +309,7 @@ class SecureCookieSessionInterface(SessionInterface):
                 partitioned=partitioned,
                 samesite=samesite,
             )
-            response.vary.add("Cookie")
+            _vary_on_cookie(response)
         finally:
             # Reading the session to save it is not the app accessing it.
             session.accessed = accessed

@@ -109,6 +109,17 @@ class MultiDict(dict[K, V]):
 
     __slots__ = ()
 
+    @classmethod
+    def _adopt(cls, source: MultiDict[K, V]) -> Self:
+        """A new instance sharing ``source``'s value lists (no per-pair copy).
+
+        For the framework's own freshly parsed dicts, which nothing else holds.
+        """
+        # PERF: dict.items() on the raw dict gives (key, list) pairs in C.
+        new = cls.__new__(cls)
+        dict.update(new, dict.items(source))
+        return new
+
     def __init__(self, mapping: MultiSource[K, V] | None = None) -> None:
         if mapping is None:
             return

@@ -72,6 +72,8 @@ R = t.TypeVar("R")
 _Self = t.TypeVar("_Self", bound="Request")
 
 _PATH_SAFE = "!$&'()*+,/:;=@%"
+#: The ``files`` of every request without uploads (immutable, so shareable).
+_NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 _QUERY_SAFE = "!$&'()*+,/:;=?@%"
 
 
@@ -548,8 +550,16 @@ class Request:
             )
         else:
             form, files = MultiDict(), MultiDict()
-        self.__dict__["form"] = self.parameter_storage_class(form)
-        self.__dict__["files"] = self.parameter_storage_class(files)
+        storage = self.parameter_storage_class
+        if storage is ImmutableMultiDict:
+            # PERF: freeze the freshly parsed dicts without copying pair by pair.
+            self.__dict__["form"] = ImmutableMultiDict._adopt(form)
+            self.__dict__["files"] = (
+                ImmutableMultiDict._adopt(files) if files else _NO_FILES
+            )
+        else:
+            self.__dict__["form"] = storage(form)
+            self.__dict__["files"] = storage(files)
 
     @cached
     def form(self) -> ImmutableMultiDict[str, str]:

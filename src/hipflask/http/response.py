@@ -152,6 +152,18 @@ class Response(ResponseHeaderViews):
     #: Module providing ``loads``/``dumps`` for :meth:`get_json`.
     json_module: t.Any = json
 
+    # PERF: the four fields every response sets live in slots, so a plain
+    # response allocates no instance dict (subclasses and extra attributes
+    # still get one).
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_status",
+        "_status_code",
+        "headers",
+        "response",
+    )
+
     headers: Headers
     #: The body: a list of bytes for a fixed body, any other iterable to stream.
     response: Iterable[bytes | str]
@@ -172,6 +184,38 @@ class Response(ResponseHeaderViews):
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
+        if (
+            type(response) is str
+            and status is None
+            and headers is None
+            and mimetype is None
+            and content_type is None
+            and not direct_passthrough
+        ):
+            # PERF: Response("text"), the commonest call, in a straight line.
+            default_mimetype = self.default_mimetype
+            code = self.default_status
+            line = _STATUS_LINES.get(code) if type(code) is int else None
+            if (
+                default_mimetype is not None
+                and line is not None
+                and self.automatically_set_content_length
+            ):
+                data = response.encode()
+                self.headers = _trusted_headers(
+                    [
+                        (
+                            "Content-Type",
+                            _content_types.get(default_mimetype)
+                            or get_content_type(default_mimetype),
+                        ),
+                        ("Content-Length", str(len(data))),
+                    ]
+                )
+                self._status = line
+                self._status_code = code
+                self.response = [data]
+                return
         # PERF: with no headers given we build the list ourselves and let
         # Headers adopt it unvalidated; only user-supplied headers are checked.
         header_list: list[tuple[str, str]] | None

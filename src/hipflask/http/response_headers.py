@@ -159,6 +159,8 @@ def _set_property(name: str, doc: str) -> property:
 class ResponseHeaderViews:
     """Header-backed attributes of a response (mixed into ``Response``)."""
 
+    __slots__ = ()
+
     headers: Headers
     #: Cookies longer than this warn when set (0 disables the check).
     max_cookie_size = 4093
