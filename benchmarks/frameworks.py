@@ -33,6 +33,8 @@ class Framework:
     import_statement: str
     api: str | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    #: Config set on a Flask-API app after it is built.
+    config: dict[str, Any] = field(default_factory=dict)
 
     def missing(self) -> list[str]:
         """The required top-level packages that are not installed."""
@@ -54,12 +56,19 @@ class Framework:
         module = importlib.import_module(self.module)
         if self.api is None:
             return module.build(scenario)
-        return module.build(scenario, importlib.import_module(self.api))
+        app = module.build(scenario, importlib.import_module(self.api))
+        if self.config:
+            app.config.update(self.config)
+        return app
 
 
 _HIPFLASK_NOTES = {
     "websocket": "Quart-style @app.websocket + websocket.receive/send",
 }
+_ASGI_INLINE_NOTE = (
+    "sync views with ASGI_SYNC_INLINE=True (they do no blocking I/O); by default"
+    " hipflask runs sync views in a worker thread under ASGI"
+)
 _FALCON_NOTES = {
     "template": "jinja2 Template loaded once (no Falcon templating)",
     "session": "itsdangerous-signed cookie (no Falcon sessions)",
@@ -89,7 +98,10 @@ FRAMEWORKS: dict[str, Framework] = {
             "hipflask",
             "import hipflask",
             api="hipflask",
-            notes=_HIPFLASK_NOTES,
+            notes={**_HIPFLASK_NOTES, "*": _ASGI_INLINE_NOTE},
+            # The same sync views as under WSGI; they do no blocking I/O, so they
+            # run on the event loop (the ASGI peers' endpoints are async).
+            config={"ASGI_SYNC_INLINE": True},
         ),
         Framework(
             "raw-wsgi",

@@ -795,7 +795,9 @@ def test_http_exception_subclass_and_error_handler(
     assert rv.data == b"handled 402: Pay first."
 
 
-def test_abort_unknown_code_is_a_500(app: Flask, client: FlaskClient) -> None:
+def test_abort_unknown_code_is_a_500(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     @app.route("/")
     def view() -> str:
         abort(299)
@@ -804,7 +806,8 @@ def test_abort_unknown_code_is_a_500(app: Flask, client: FlaskClient) -> None:
     with pytest.raises(LookupError, match="no exception for 299"):
         client.get("/")
     app.testing = False
-    app.logger.disabled = True
+    # The logger is shared by every app named "test_app": restore it afterwards.
+    monkeypatch.setattr(app.logger, "disabled", True)
     assert client.get("/").status_code == 500
     with pytest.raises(LookupError, match="299"):
         http_abort(299)

@@ -141,6 +141,9 @@ HTTP_STATUS_CODES: dict[int, str] = {
 }
 
 
+_HTML_CONTENT_TYPE = ("Content-Type", "text/html; charset=utf-8")
+
+
 class HTTPException(Exception):
     """Base class of all HTTP errors; also usable as a WSGI application."""
 
@@ -192,7 +195,7 @@ class HTTPException(Exception):
         scope: dict[str, t.Any] | None = None,
     ) -> list[tuple[str, str]]:
         """The response headers for the error page."""
-        return [("Content-Type", "text/html; charset=utf-8")]
+        return [_HTML_CONTENT_TYPE]
 
     def get_response(
         self,
@@ -209,7 +212,20 @@ class HTTPException(Exception):
             environ = _get_environ(environ)
         headers = self.get_headers(environ, scope)
         response_class = _response_class or _load_response_class()
-        return response_class(self.get_body(environ, scope), self.code, headers)
+        body = self.get_body(environ, scope)
+        if (
+            headers
+            and headers[0] == _HTML_CONTENT_TYPE
+            and response_class.default_mimetype == "text/html"
+            and type(self.code) is int
+        ):
+            # PERF: the standard page: let Response build its own header list,
+            # then add what this error adds (Allow, Retry-After, ...).
+            response = response_class(body, self.code)
+            for name, value in headers[1:]:
+                response.headers.add(name, value)
+            return response
+        return response_class(body, self.code, headers)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse

@@ -186,15 +186,16 @@ class Response(ResponseHeaderViews):
     ) -> None:
         if (
             type(response) is str
-            and status is None
             and headers is None
             and mimetype is None
             and content_type is None
             and not direct_passthrough
+            and (status is None or type(status) is int)
         ):
-            # PERF: Response("text"), the commonest call, in a straight line.
+            # PERF: Response("text") and Response("text", 404), the commonest
+            # calls, in a straight line.
             default_mimetype = self.default_mimetype
-            code = self.default_status
+            code = self.default_status if status is None else status
             line = _STATUS_LINES.get(code) if type(code) is int else None
             if (
                 default_mimetype is not None
