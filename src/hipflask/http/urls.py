@@ -103,7 +103,11 @@ def parse_qsl(
     for part in query.split("&"):
         if part:
             name, _, value = part.partition("=")
-            append((_decode_component(name), _decode_component(value)))
+            # PERF: only the parts with escapes pay for decoding.
+            if "%" in part or "+" in part:
+                name = _decode_component(name)
+                value = _decode_component(value)
+            append((name, value))
     return pairs
 
 
