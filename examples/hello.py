@@ -47,3 +47,10 @@ async def slow() -> str:
 @app.get("/teapot")
 def teapot() -> str:
     abort(418)
+
+
+@app.get("/error")
+def error() -> str:
+    """Fails on purpose: under ``make run`` (debug mode) it shows the debug page."""
+    greeting = "about to fail"
+    return greeting + 1  # type: ignore[operator]

@@ -945,3 +945,22 @@ def test_hipflask_run_debug_serves_the_debug_page(
     status, _, page = fetch(port, "/boom")
     assert status == 500
     assert "<h1>ZeroDivisionError</h1>" in page
+
+
+@pytest.mark.server
+def test_readme_quick_start_reaches_the_debug_page(
+    serve: Callable[[list[str], int], None],
+) -> None:
+    # The README's `make run` command line, on a free port: the example app's
+    # /error route shows the debug page.
+    port = free_port()
+    command = [sys.executable, "-m", "hipflask", "--app", "examples/hello.py"]
+    serve([*command, "run", "--debug", "--no-reload", "-p", str(port)], port)
+    status, _, page = fetch(port, "/")
+    assert status == 200
+    assert page == "Hello from hipflask!"
+    status, _, page = fetch(port, "/error")
+    assert status == 500
+    assert "<h1>TypeError</h1>" in page
+    assert "about to fail" in page  # a local's repr
+    assert "<script" not in page
