@@ -86,6 +86,15 @@ def attach_enctype_error_multidict(request: Request) -> None:
     request.files.__class__ = newcls
 
 
+def __getattr__(name: str) -> t.Any:
+    # Flask keeps this in debughelpers; ours lives with the Jinja classes.
+    if name == "explain_template_loading_attempts":
+        from .jinja import explain_template_loading_attempts
+
+        return explain_template_loading_attempts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BadRequestKeyError",
     "DebugFilesKeyError",

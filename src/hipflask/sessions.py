@@ -11,7 +11,6 @@ varies on Cookie); changing it marks it ``modified`` (the cookie is rewritten).
 
 from __future__ import annotations
 
-import hashlib
 import typing as t
 from collections.abc import MutableMapping
 from datetime import datetime, timezone
@@ -194,6 +193,8 @@ class _KeyCachingSigner(TimestampSigner):
 
 
 def _lazy_sha1(string: bytes = b"") -> t.Any:
+    import hashlib  # imported with the first session, not with hipflask
+
     return hashlib.sha1(string)
 
 

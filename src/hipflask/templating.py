@@ -12,6 +12,10 @@ asked and the attempts are logged.
 Autoescaping is on for ``.html .htm .xml .xhtml .svg`` templates and for
 templates rendered from strings (``select_jinja_autoescape``).
 
+The Jinja-based classes (the environment and the loader) live in
+:mod:`hipflask.jinja`, imported when the first environment is built, so that
+``import hipflask`` does not import jinja2.
+
 Rendering (:func:`render_template` and friends) takes three steps:
 
 1. ``app.update_template_context(context)`` adds what context processors
@@ -38,9 +42,6 @@ from __future__ import annotations
 import typing as t
 from functools import cached_property
 
-from jinja2 import BaseLoader, Template, TemplateNotFound
-from jinja2 import Environment as BaseEnvironment
-
 from .globals import _cv_app, _cv_request, _no_app_msg, g, request, session
 from .helpers import _split_blueprint_path, get_flashed_messages, stream_with_context
 from .scaffold import setupmethod
@@ -49,9 +50,11 @@ from .signals import before_render_template, template_rendered
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from jinja2 import Template
+
     from .app import Flask
     from .config import Config
-    from .scaffold import Scaffold
+    from .jinja import DispatchingJinjaLoader, Environment
 
 __all__ = [
     "DispatchingJinjaLoader",
@@ -64,8 +67,7 @@ __all__ = [
 ]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-SourceTriple = tuple[str, str | None, t.Callable[[], bool] | None]
-TemplateNames = str | Template | list[str | Template]
+TemplateNames = t.Union[str, "Template", list[t.Union[str, "Template"]]]
 
 #: Extensions whose templates are autoescaped.
 AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
@@ -89,119 +91,23 @@ _DEFAULT_ONLY: list[t.Callable[[], dict[str, t.Any]]] = [
 ]
 
 
-class Environment(BaseEnvironment):
-    """A Jinja environment that knows its application (``env.app``)."""
+class _DefaultEnvironmentClass:
+    """``jinja_environment``'s default: jinja2 is imported on first use only."""
 
-    def __init__(self, app: Flask, **options: t.Any) -> None:
-        if "loader" not in options:
-            options["loader"] = app.create_global_jinja_loader()
-        super().__init__(**options)
-        self.app = app
+    def __get__(self, obj: object, owner: type | None = None) -> type[Environment]:
+        from .jinja import Environment
 
-
-class DispatchingJinjaLoader(BaseLoader):
-    """Look templates up in the application's folder, then each blueprint's."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-
-    def get_source(self, environment: BaseEnvironment, template: str) -> SourceTriple:
-        if self.app.config["EXPLAIN_TEMPLATE_LOADING"]:
-            return self._get_source_explained(environment, template)
-        for _owner, loader in self._iter_loaders():
-            try:
-                return loader.get_source(environment, template)
-            except TemplateNotFound:
-                continue
-        raise TemplateNotFound(template)
-
-    def _get_source_explained(
-        self, environment: BaseEnvironment, template: str
-    ) -> SourceTriple:
-        attempts: list[tuple[BaseLoader, Scaffold, SourceTriple | None]] = []
-        found: SourceTriple | None = None
-        for owner, loader in self._iter_loaders():
-            try:
-                rv: SourceTriple | None = loader.get_source(environment, template)
-            except TemplateNotFound:
-                rv = None
-            if found is None:
-                found = rv
-            attempts.append((loader, owner, rv))
-        explain_template_loading_attempts(self.app, template, attempts)
-        if found is None:
-            raise TemplateNotFound(template)
-        return found
-
-    def _iter_loaders(self) -> Iterator[tuple[Scaffold, BaseLoader]]:
-        loader = self.app.jinja_loader
-        if loader is not None:
-            yield self.app, loader
-        for blueprint in self.app.iter_blueprints():
-            loader = blueprint.jinja_loader
-            if loader is not None:
-                yield blueprint, loader
-
-    def list_templates(self) -> list[str]:
-        names: set[str] = set()
-        for _owner, loader in self._iter_loaders():
-            names.update(loader.list_templates())
-        return list(names)
+        return Environment
 
 
-def _describe_loader(loader: BaseLoader) -> Iterator[str]:
-    yield f"class: {type(loader).__module__}.{type(loader).__name__}"
-    for key, value in sorted(vars(loader).items()):
-        if key.startswith("_"):
-            continue
-        if isinstance(value, (tuple, list)):
-            if all(isinstance(item, str) for item in value):
-                yield f"{key}:"
-                for item in value:
-                    yield f"  - {item}"
-        elif isinstance(value, (str, int, float, bool)):
-            yield f"{key}: {value!r}"
+def __getattr__(name: str) -> t.Any:
+    # The Jinja-based classes live in hipflask.jinja, which imports jinja2; they
+    # stay reachable here (``flask.templating.Environment`` under compat).
+    if name in ("Environment", "DispatchingJinjaLoader"):
+        from . import jinja
 
-
-def explain_template_loading_attempts(
-    app: Flask,
-    template: str,
-    attempts: list[tuple[BaseLoader, Scaffold, SourceTriple | None]],
-) -> None:
-    """Log (at INFO) which loaders were asked for ``template`` and what they said."""
-    from .blueprints import Blueprint
-
-    lines = [f"Locating template {template!r}:"]
-    found = 0
-    for index, (loader, owner, triple) in enumerate(attempts, 1):
-        if isinstance(owner, Blueprint):
-            where = f"blueprint {owner.name!r} ({owner.import_name})"
-        elif owner is app:
-            where = f"application {owner.import_name!r}"
-        else:
-            where = repr(owner)
-        lines.append(f"{index:5}: trying loader of {where}")
-        lines.extend(f"       {line}" for line in _describe_loader(loader))
-        if triple is None:
-            lines.append("       -> no match")
-        else:
-            found += 1
-            lines.append(f"       -> found ({triple[1] or '<string>'!r})")
-
-    if found == 0:
-        lines.append("Error: the template could not be found.")
-    elif found > 1:
-        lines.append("Warning: multiple loaders returned a match for the template.")
-    req_ctx = _cv_request.get(None)
-    blueprint = req_ctx.request.blueprint if req_ctx is not None else None
-    if blueprint is not None and found != 1:
-        lines.append(
-            "  The template was looked up from an endpoint that belongs"
-            f" to the blueprint {blueprint!r}."
-        )
-        lines.append("  Maybe you did not place a template in the right folder?")
-        lines.append("  See https://flask.palletsprojects.com/blueprints/#templates")
-    app.logger.info("\n".join(lines))
+        return getattr(jinja, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _name_of(f: t.Callable[..., t.Any], name: str | None) -> str:
@@ -211,8 +117,12 @@ def _name_of(f: t.Callable[..., t.Any], name: str | None) -> str:
 class TemplatingMixin:
     """The application's template API (mixed into :class:`hipflask.Flask`)."""
 
-    #: The environment class :meth:`create_jinja_environment` instantiates.
-    jinja_environment: type[Environment] = Environment
+    #: The environment class :meth:`create_jinja_environment` instantiates
+    #: (:class:`hipflask.jinja.Environment` unless replaced).
+    if t.TYPE_CHECKING:
+        jinja_environment: type[Environment]
+    else:
+        jinja_environment = _DefaultEnvironmentClass()
     #: Options passed to the environment; changes after ``jinja_env`` exists
     #: have no effect.
     jinja_options: dict[str, t.Any] = {}
@@ -262,6 +172,8 @@ class TemplatingMixin:
 
     def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
         """The environment's loader: the app's templates, then the blueprints'."""
+        from .jinja import DispatchingJinjaLoader
+
         return DispatchingJinjaLoader(t.cast("Flask", self))
 
     def select_jinja_autoescape(self, filename: str | None) -> bool:

@@ -49,7 +49,6 @@ Werkzeug 3.1 handles ranges before the preconditions and does not implement
 
 from __future__ import annotations
 
-import secrets
 import typing as t
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -337,6 +336,8 @@ def _apply_multipart(
 ) -> None:
     """Make ``response`` a 206 ``multipart/byteranges`` of ``spans``."""
     headers = response.headers
+    import secrets
+
     boundary = secrets.token_hex(16)
     content_type = headers.get("Content-Type")
     type_line = f"Content-Type: {content_type}\r\n" if content_type else ""

@@ -20,7 +20,6 @@ or not ASCII is rejected first.
 
 from __future__ import annotations
 
-import email.utils
 import re
 import time
 from calendar import timegm
@@ -146,7 +145,9 @@ def parse_date(value: str | None) -> datetime | None:
         parsed = _parse_fixdate(value)
         if parsed is not None:
             return parsed
-        parsed = email.utils.parsedate_to_datetime(value)
+        from email.utils import parsedate_to_datetime  # rare formats only
+
+        parsed = parsedate_to_datetime(value)
         if parsed.tzinfo is None or not parsed.utcoffset():
             return parsed.replace(tzinfo=timezone.utc)
         return parsed.astimezone(timezone.utc)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import typing as t
 from collections.abc import Iterable, Mapping
-from hashlib import sha1
 from urllib.parse import unquote
 
 __all__ = [
@@ -356,4 +355,6 @@ def unquote_etag(etag: str | None) -> tuple[str, bool] | tuple[None, None]:
 
 def generate_etag(data: bytes) -> str:
     """Return the SHA-1 hex digest of ``data``, for use as an entity tag."""
+    from hashlib import sha1  # imported when first needed
+
     return sha1(data, usedforsecurity=False).hexdigest()

@@ -8,8 +8,6 @@ dataclasses and objects with ``__html__``.
 
 from __future__ import annotations
 
-import dataclasses
-import decimal
 import json
 import typing as t
 import uuid
@@ -65,10 +63,17 @@ class JSONProvider:
 def _default(o: t.Any) -> t.Any:
     if isinstance(o, date):
         return http_date(o)
-    if isinstance(o, (decimal.Decimal, uuid.UUID)):
-        return str(o)
-    if dataclasses.is_dataclass(o) and not isinstance(o, type):
-        return dataclasses.asdict(o)
+    if isinstance(o, uuid.UUID) or type(o).__name__ == "Decimal":
+        # Decimal checked by name: importing decimal only to test would cost
+        # every app its import time.
+        from decimal import Decimal
+
+        if isinstance(o, (Decimal, uuid.UUID)):
+            return str(o)
+    if hasattr(type(o), "__dataclass_fields__") and not isinstance(o, type):
+        from dataclasses import asdict
+
+        return asdict(o)
     if hasattr(o, "__html__"):
         return str(o.__html__())
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")

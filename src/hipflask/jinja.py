@@ -1,0 +1,144 @@
+"""The Jinja2 classes behind templating: the app's environment and loader.
+
+Imported on first use (``app.jinja_env``), so that importing hipflask does not
+import jinja2. :mod:`hipflask.templating` holds the API; see its header for how
+loading and rendering work.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from jinja2 import BaseLoader, TemplateNotFound
+from jinja2 import Environment as BaseEnvironment
+
+from .globals import _cv_request
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .app import Flask
+    from .scaffold import Scaffold
+
+__all__ = [
+    "DispatchingJinjaLoader",
+    "Environment",
+    "explain_template_loading_attempts",
+]
+
+SourceTriple = tuple[str, str | None, t.Callable[[], bool] | None]
+
+
+class Environment(BaseEnvironment):
+    """A Jinja environment that knows its application (``env.app``)."""
+
+    def __init__(self, app: Flask, **options: t.Any) -> None:
+        if "loader" not in options:
+            options["loader"] = app.create_global_jinja_loader()
+        super().__init__(**options)
+        self.app = app
+
+
+class DispatchingJinjaLoader(BaseLoader):
+    """Look templates up in the application's folder, then each blueprint's."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def get_source(self, environment: BaseEnvironment, template: str) -> SourceTriple:
+        if self.app.config["EXPLAIN_TEMPLATE_LOADING"]:
+            return self._get_source_explained(environment, template)
+        for _owner, loader in self._iter_loaders():
+            try:
+                return loader.get_source(environment, template)
+            except TemplateNotFound:
+                continue
+        raise TemplateNotFound(template)
+
+    def _get_source_explained(
+        self, environment: BaseEnvironment, template: str
+    ) -> SourceTriple:
+        attempts: list[tuple[BaseLoader, Scaffold, SourceTriple | None]] = []
+        found: SourceTriple | None = None
+        for owner, loader in self._iter_loaders():
+            try:
+                rv: SourceTriple | None = loader.get_source(environment, template)
+            except TemplateNotFound:
+                rv = None
+            if found is None:
+                found = rv
+            attempts.append((loader, owner, rv))
+        explain_template_loading_attempts(self.app, template, attempts)
+        if found is None:
+            raise TemplateNotFound(template)
+        return found
+
+    def _iter_loaders(self) -> Iterator[tuple[Scaffold, BaseLoader]]:
+        loader = self.app.jinja_loader
+        if loader is not None:
+            yield self.app, loader
+        for blueprint in self.app.iter_blueprints():
+            loader = blueprint.jinja_loader
+            if loader is not None:
+                yield blueprint, loader
+
+    def list_templates(self) -> list[str]:
+        names: set[str] = set()
+        for _owner, loader in self._iter_loaders():
+            names.update(loader.list_templates())
+        return list(names)
+
+
+def _describe_loader(loader: BaseLoader) -> Iterator[str]:
+    yield f"class: {type(loader).__module__}.{type(loader).__name__}"
+    for key, value in sorted(vars(loader).items()):
+        if key.startswith("_"):
+            continue
+        if isinstance(value, (tuple, list)):
+            if all(isinstance(item, str) for item in value):
+                yield f"{key}:"
+                for item in value:
+                    yield f"  - {item}"
+        elif isinstance(value, (str, int, float, bool)):
+            yield f"{key}: {value!r}"
+
+
+def explain_template_loading_attempts(
+    app: Flask,
+    template: str,
+    attempts: list[tuple[BaseLoader, Scaffold, SourceTriple | None]],
+) -> None:
+    """Log (at INFO) which loaders were asked for ``template`` and what they said."""
+    from .blueprints import Blueprint
+
+    lines = [f"Locating template {template!r}:"]
+    found = 0
+    for index, (loader, owner, triple) in enumerate(attempts, 1):
+        if isinstance(owner, Blueprint):
+            where = f"blueprint {owner.name!r} ({owner.import_name})"
+        elif owner is app:
+            where = f"application {owner.import_name!r}"
+        else:
+            where = repr(owner)
+        lines.append(f"{index:5}: trying loader of {where}")
+        lines.extend(f"       {line}" for line in _describe_loader(loader))
+        if triple is None:
+            lines.append("       -> no match")
+        else:
+            found += 1
+            lines.append(f"       -> found ({triple[1] or '<string>'!r})")
+
+    if found == 0:
+        lines.append("Error: the template could not be found.")
+    elif found > 1:
+        lines.append("Warning: multiple loaders returned a match for the template.")
+    req_ctx = _cv_request.get(None)
+    blueprint = req_ctx.request.blueprint if req_ctx is not None else None
+    if blueprint is not None and found != 1:
+        lines.append(
+            "  The template was looked up from an endpoint that belongs"
+            f" to the blueprint {blueprint!r}."
+        )
+        lines.append("  Maybe you did not place a template in the right folder?")
+        lines.append("  See https://flask.palletsprojects.com/blueprints/#templates")
+    app.logger.info("\n".join(lines))
