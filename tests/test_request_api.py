@@ -358,12 +358,6 @@ def test_root_path_from_an_asgi_scope(app: Flask) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Headers.from_asgi keeps repeated header fields apart, so under a real"
-    " ASGI server request.headers['Accept'] and access_route see only the first"
-    " line, while a WSGI server (and hipflask's own ASGI environ) joins them",
-)
 def test_repeated_header_fields_from_an_asgi_server(app: Flask) -> None:
     reporting_view(app, ["access_route", "accept_mimetypes"])
     status, body = call_asgi(

@@ -91,15 +91,17 @@ def test_from_asgi() -> None:
     ]
     h = Headers.from_asgi(raw)
     assert type(h) is Headers
-    # Names are title-cased, as the WSGI environ view renders them.
+    # Names are title-cased and repeated fields joined, as a WSGI server does.
     assert fields(h) == [
         ("Host", "example.com"),
-        ("X-Name", "caf\xe9"),
-        ("X-Name", "2"),
+        ("X-Name", "caf\xe9, 2"),
     ]
     assert h["Host"] == "example.com"
-    assert h.getlist("X-NAME") == ["caf\xe9", "2"]
+    assert h.getlist("X-NAME") == ["caf\xe9, 2"]
     assert fields(Headers.from_asgi([])) == []
+    # HTTP/2 sends cookies as several fields; they join with "; ".
+    cookies = Headers.from_asgi([(b"cookie", b"a=1"), (b"cookie", b"b=2")])
+    assert fields(cookies) == [("Cookie", "a=1; b=2")]
 
 
 # -- reading ---------------------------------------------------------------------------

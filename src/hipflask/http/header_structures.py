@@ -126,6 +126,17 @@ HeaderSource: t.TypeAlias = (
 )
 
 
+def _join_repeated(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Merge fields sent more than once into one field, in first-seen order."""
+    joined: dict[str, list[str]] = {}
+    for name, value in items:
+        joined.setdefault(name, []).append(value)
+    return [
+        (name, ("; " if name == "Cookie" else ", ").join(values))
+        for name, values in joined.items()
+    ]
+
+
 class Headers:
     """An ordered list of ``(name, value)`` header fields, looked up by name.
 
@@ -160,16 +171,19 @@ class Headers:
         """Build headers from an ASGI scope's ``headers`` (latin-1 byte pairs).
 
         Names are title-cased (``content-type`` -> ``Content-Type``), as the WSGI
-        environ view renders them, so iterating gives the same names under both
-        protocols.
+        environ view renders them, and repeated fields are joined into one, as
+        WSGI servers join them (``Cookie`` with ``"; "``, others with ``", "``),
+        so a request reads the same under both protocols.
         """
         # PERF: the server has already parsed and validated these.
-        return cls._from_trusted_list(
-            [
-                (name.decode("latin-1").title(), value.decode("latin-1"))
-                for name, value in raw
-            ]
-        )
+        items = [
+            (name.decode("latin-1").title(), value.decode("latin-1"))
+            for name, value in raw
+        ]
+        names = {name for name, _ in items}
+        if len(names) != len(items):
+            items = _join_repeated(items)
+        return cls._from_trusted_list(items)
 
     def _spawn(self, items: list[tuple[str, str]]) -> Headers:
         if type(self) is Headers:
