@@ -424,16 +424,23 @@ class Request:
     @property
     def content_type(self) -> str | None:
         """The Content-Type header."""
+        environ = self._environ
+        if self._scope is None and environ is not None:
+            # PERF: straight from the environ, without building the headers view.
+            return environ.get("CONTENT_TYPE") or None
         return self.headers.get("Content-Type")
 
     @cached
     def content_length(self) -> int | None:
         """The Content-Length header as an int (None when absent or invalid)."""
+        environ = self._environ
+        if self._scope is None and environ is not None:
+            return _content_length(environ.get("CONTENT_LENGTH"))
         return _content_length(self.headers.get("Content-Length"))
 
     @cached
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
-        return parse_options_header(self.headers.get("Content-Type", ""))
+        return parse_options_header(self.content_type or "")
 
     @property
     def mimetype(self) -> str:
