@@ -524,3 +524,50 @@ def test_import_does_not_load_werkzeug_flask_or_starlette() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("\x8a", 400),
+        ("bad\x00host", 400),
+        ("tab\there", 400),
+        ("xn--bcher-kva.example", 200),
+        ("b\u00fccher.example", 200),
+        ("localhost:8080", 200),
+    ],
+)
+def test_host_header_with_control_characters_is_400(
+    app: Flask, protocol: str, host: str, status: int
+) -> None:
+    app.route("/")(lambda: "ok")
+    if protocol == "wsgi":
+        from hipflask.testing import EnvironBuilder
+
+        environ = EnvironBuilder(app).get_environ()
+        environ["HTTP_HOST"] = host
+        out: dict[str, t.Any] = {}
+
+        def start_response(s: str, h: list[tuple[str, str]], e: t.Any = None) -> None:
+            out["status"] = int(s.split(maxsplit=1)[0])
+
+        b"".join(app(environ, start_response))
+        assert out["status"] == status
+        return
+    sent: list[dict[str, t.Any]] = []
+
+    async def receive() -> dict[str, t.Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"host", host.encode("latin-1", "replace"))],
+    }
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == status

@@ -54,6 +54,7 @@ from .helpers import _split_blueprint_path, get_debug_flag
 from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
+    BadHost,
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
@@ -510,6 +511,11 @@ class Flask(TemplatingMixin, Scaffold):
     def _match_request(self, request: Request) -> None:
         """Match the URL; store the rule and args, or the routing exception."""
         url_map = self.url_map
+        if request._has_bad_host():
+            request.routing_exception = BadHost(
+                "The Host header contains characters that are not allowed."
+            )
+            return
         try:
             trusted = self.config["TRUSTED_HOSTS"]
             if trusted is not None:

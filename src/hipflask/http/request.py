@@ -346,6 +346,20 @@ class Request:
             raise SecurityError(f"Host {host!r} is not trusted.")
         return host
 
+    def _has_bad_host(self) -> bool:
+        """Whether the Host header holds characters no host name can have."""
+        if self._scope is None:
+            host = self._environ.get("HTTP_HOST") if self._environ else None
+        else:
+            host = None
+            for name, value in self._scope.get("headers", ()):
+                if name == b"host":
+                    host = value.decode("latin-1")
+                    break
+        # Control characters (and other unprintables) never belong in a host;
+        # internationalised names are printable and pass.
+        return bool(host) and not host.isprintable()  # type: ignore[union-attr]
+
     def _has_cookie_header(self) -> bool:
         """Whether a Cookie header came (without building the headers view)."""
         if self._scope is None:
