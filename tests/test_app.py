@@ -224,19 +224,54 @@ def test_async_view_mixed_with_sync_hooks(app: Flask, client: FlaskClient) -> No
     assert calls == ["before", "view", "after"]
 
 
-def test_sync_view_runs_in_worker_thread_under_asgi(app: Flask, protocol: str) -> None:
+def test_sync_endpoint_takes_one_worker_thread_under_asgi(
+    app: Flask, protocol: str
+) -> None:
     import threading
 
-    seen: list[str] = []
+    main = threading.current_thread()
+    seen: list[threading.Thread] = []
+
+    def record() -> None:
+        seen.append(threading.current_thread())
+
+    for _ in range(3):
+        app.before_request(record)
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        record()
+        return response
 
     @app.route("/")
     def index() -> str:
-        seen.append(threading.current_thread().name)
+        record()
         return request.path
 
     client = app.test_client(asgi=protocol == "asgi")
     assert client.get("/").text == "/"
-    assert len(seen) == 1
+    assert len(seen) == 5
+    # All hooks and the view share one thread: one hop per request, not per hook.
+    assert len(set(seen)) == 1
+    if protocol == "asgi":
+        assert seen[0] is not main
+    else:
+        assert seen[0] is main
+
+
+def test_async_views_under_wsgi_reuse_one_event_loop(app: Flask) -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    @app.route("/")
+    async def index() -> str:
+        loops.append(asyncio.get_running_loop())
+        return "x"
+
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/").text == "x"
+    assert len(loops) == 3
+    assert loops[0] is loops[1] is loops[2]
 
 
 def test_asgi_sync_inline_option(app: Flask) -> None:

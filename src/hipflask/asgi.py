@@ -23,9 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import typing as t
-from collections.abc import AsyncIterator, Iterator
 
 from .concurrency import drive as _drive
+from .concurrency import iterate_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
 from .http.exceptions import RequestEntityTooLarge
@@ -221,35 +221,12 @@ async def _send_response(
                     {"type": "http.response.body", "body": chunk, "more_body": True}
                 )
     else:
-        async for chunk in _iterate_in_thread(iter(body), context):
+        async for chunk in iterate_in_thread(iter(body), context):
             if chunk:
                 await send(
                     {"type": "http.response.body", "body": chunk, "more_body": True}
                 )
     await send({"type": "http.response.body", "body": b""})
-
-
-def _next_chunk(body: Iterator[bytes]) -> bytes | None:
-    return next(body, None)
-
-
-async def _iterate_in_thread(
-    body: Iterator[bytes], context: contextvars.Context | None
-) -> AsyncIterator[bytes]:
-    """Advance a sync body in worker threads, every step in one Context.
-
-    A generator that pushes a context var on one step pops it on a later one,
-    which contextvars allow only in the same Context: ``context`` (the view's,
-    when it ran in a worker thread) or a copy of the current one.
-    """
-    loop = asyncio.get_running_loop()
-    if context is None:
-        context = contextvars.copy_context()
-    while True:
-        chunk = await loop.run_in_executor(None, context.run, _next_chunk, body)
-        if chunk is None:
-            return
-        yield chunk
 
 
 async def _serve_lifespan(app: Flask, receive: Receive, send: Send) -> None:

@@ -116,35 +116,23 @@ _STOP = object()
 
 
 def _next_or_stop(iterator: Iterator[T]) -> T | object:
-    try:
-        return next(iterator)
-    except StopIteration:
-        return _STOP
+    return next(iterator, _STOP)
 
 
-async def iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
+async def iterate_in_thread(
+    iterator: Iterator[T], context: contextvars.Context | None = None
+) -> AsyncIterator[T]:
     """Drive a blocking iterator from async code, one item per worker-thread call.
 
-    Every step runs in the same copy of the caller's context, so a generator
-    that pushes a context in one step and pops it in a later one (as
-    ``stream_with_context`` does) sees one consistent Context.
+    Every step runs in one Context (``context``, else a copy of the caller's),
+    so a generator that pushes a context var in one step and pops it in a later
+    one (as ``stream_with_context`` does) sees one consistent Context.
     """
     loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
+    if context is None:
+        context = contextvars.copy_context()
     while True:
         item = await loop.run_in_executor(None, context.run, _next_or_stop, iterator)
         if item is _STOP:
             return
         yield item  # type: ignore[misc]
-
-
-def sync_to_coroutine(
-    func: Callable[..., Coroutine[Any, Any, T]],
-) -> Callable[..., T]:
-    """Wrap a coroutine function so sync callers get its result."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        return run_coroutine(func(*args, **kwargs))
-
-    return wrapper

@@ -17,36 +17,12 @@ import typing as t
 
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
+from .http.response import _ClosingIterator
 from .sending import FileBody
 
 if t.TYPE_CHECKING:
     from .app import Flask
     from .wrappers import Response
-
-
-class _ClosingBody:
-    """A body iterable whose ``close`` also closes the response."""
-
-    __slots__ = ("_body", "_close", "_iter")
-
-    def __init__(self, body: t.Iterable[bytes], close: t.Callable[[], None]) -> None:
-        self._body = body
-        self._close = close
-        self._iter = iter(body)
-
-    def __iter__(self) -> _ClosingBody:
-        return self
-
-    def __next__(self) -> bytes:
-        return next(self._iter)
-
-    def close(self) -> None:
-        try:
-            body_close = getattr(self._body, "close", None)
-            if body_close is not None:
-                body_close()
-        finally:
-            self._close()
 
 
 def serve_wsgi(
@@ -79,7 +55,7 @@ def serve_wsgi(
                 # The wrapper owns (and closes) the file from here on.
                 return file_wrapper(body.file, body.chunk_size)  # type: ignore[no-any-return]
         if response._on_close or hasattr(response.response, "close"):
-            return _ClosingBody(body, response.close)
+            return _ClosingIterator(body, response.close)
         return body
     finally:
         preserve = environ.get("hipflask.preserve_context")

@@ -9,6 +9,7 @@ dataclasses and objects with ``__html__``.
 from __future__ import annotations
 
 import json
+import sys
 import typing as t
 import uuid
 import weakref
@@ -63,13 +64,13 @@ class JSONProvider:
 def _default(o: t.Any) -> t.Any:
     if isinstance(o, date):
         return http_date(o)
-    if isinstance(o, uuid.UUID) or type(o).__name__ == "Decimal":
-        # Decimal checked by name: importing decimal only to test would cost
-        # every app its import time.
-        from decimal import Decimal
-
-        if isinstance(o, (Decimal, uuid.UUID)):
-            return str(o)
+    if isinstance(o, uuid.UUID):
+        return str(o)
+    # Only an imported decimal module can have made a Decimal; importing it just
+    # to test would cost every app its import time.
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(o, decimal.Decimal):
+        return str(o)
     if hasattr(type(o), "__dataclass_fields__") and not isinstance(o, type):
         from dataclasses import asdict
 
