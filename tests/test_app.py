@@ -151,6 +151,75 @@ def test_make_response_conversions(
     assert rv.headers["Content-Type"] == ctype
 
 
+# -- returns sent without a Response object (the pipeline's plain path) -------
+
+
+@pytest.mark.parametrize(
+    ("value", "body", "ctype"),
+    [
+        ("héllo", "héllo".encode(), "text/html; charset=utf-8"),
+        ({"b": 1, "a": [1, 2]}, b'{"a":[1,2],"b":1}\n', "application/json"),
+        ([1, "x"], b'[1,"x"]\n', "application/json"),
+    ],
+    ids=["str", "dict", "list"],
+)
+def test_plain_returns_match_the_response_object(
+    app: Flask, client: FlaskClient, value: t.Any, body: bytes, ctype: str
+) -> None:
+    app.route("/")(lambda: value)
+    expected = app.make_response(value)
+    for method in ("GET", "HEAD"):
+        rv = client.open("/", method=method)
+        assert rv.status == expected.status == "200 OK"
+        pairs = [("content-type", ctype), ("content-length", str(len(body)))]
+        assert [(k.lower(), v) for k, v in expected.headers] == pairs
+        assert [(k.lower(), v) for k, v in rv.headers] == pairs
+        assert rv.data == (body if method == "GET" else b"")
+
+
+def test_overridden_make_response_sees_plain_returns(protocol: str) -> None:
+    class Custom(Flask):
+        def make_response(self, rv: t.Any) -> Response:
+            response = super().make_response(rv)
+            response.headers["X-Made"] = "custom"
+            return response
+
+    app = Custom(__name__)
+    app.add_url_rule("/text", "text", lambda: "text")
+    app.add_url_rule("/json", "json", lambda: {"a": 1})
+    client = app.test_client(asgi=protocol == "asgi")
+    assert client.get("/text").headers["X-Made"] == "custom"
+    assert client.get("/json").headers["X-Made"] == "custom"
+
+
+def test_custom_response_class_builds_plain_returns(
+    app: Flask, client: FlaskClient
+) -> None:
+    class Plain(Response):
+        default_mimetype = "text/plain"
+
+    app.route("/")(lambda: "text")
+    assert client.get("/").headers["Content-Type"] == "text/html; charset=utf-8"
+    app.response_class = Plain
+    assert client.get("/").headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_custom_json_provider_response_is_used(app: Flask, client: FlaskClient) -> None:
+    from hipflask.json.provider import DefaultJSONProvider
+
+    class Provider(DefaultJSONProvider):
+        def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+            response = super().response(*args, **kwargs)
+            response.headers["X-Provider"] = "custom"
+            return response
+
+    app.json = Provider(app)
+    app.route("/")(lambda: {"a": 1})
+    rv = client.get("/")
+    assert rv.headers["X-Provider"] == "custom"
+    assert rv.data == b'{"a":1}\n'
+
+
 def test_none_return_raises_type_error(app: Flask, client: FlaskClient) -> None:
     @app.route("/")
     def index() -> None:

@@ -62,6 +62,7 @@ from .http.exceptions import (
     RequestRedirect,
     RoutingException,
 )
+from .http.response import PlainResponse, plain_response
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
@@ -217,6 +218,9 @@ class Flask(TemplatingMixin, Scaffold):
         #: Public pipeline methods a subclass (or the instance) replaced; set at
         #: the first request. Non-empty: requests run Flask's way through them.
         self._overridden: frozenset[str] = frozenset()
+        # Whether make_response is Flask's own (set with _overridden): then a
+        # str or JSON return can skip the Response object (see _handle).
+        self._plain_ok = False
         self._chains: dict[str | None, _Chain] = {}
         self._init_templating()
         if self.has_static_folder:
@@ -580,6 +584,7 @@ class Flask(TemplatingMixin, Scaffold):
         self._overridden = frozenset(
             name for name in _PIPELINE_METHODS if self._overrides(name)
         )
+        self._plain_ok = not self._overrides("make_response")
         blueprints = (
             _split_blueprint_path(endpoint.rpartition(".")[0])
             if (endpoint and "." in endpoint)
@@ -621,8 +626,15 @@ class Flask(TemplatingMixin, Scaffold):
             return func(*args, **kwargs)
         return await run_in_thread(func, *args, **kwargs)
 
-    async def _handle(self, ctx: RequestContext, direct: bool) -> Response:
-        """Turn the pushed request context into a response. Never raises Exception."""
+    async def _handle(
+        self, ctx: RequestContext, direct: bool
+    ) -> Response | PlainResponse:
+        """Turn the pushed request context into a response. Never raises Exception.
+
+        The result is a Response, or the parts of one (a
+        :data:`~hipflask.http.response.PlainResponse`) when nothing could observe
+        the object.
+        """
         request = ctx.request
         rule = request.url_rule
         endpoint = rule.endpoint if rule is not None else None
@@ -675,7 +687,24 @@ class Flask(TemplatingMixin, Scaffold):
                 or request._has_cookie_header()  # a session may need refreshing
             ):
                 return await self._finalize(ctx, chain_, rv, direct, False)
-            # PERF: nothing runs after the view: the response is the whole story.
+            # PERF: nothing runs after the view, so nothing can see the response:
+            # a str or JSON return with the default classes is sent as its parts.
+            if self._plain_ok and self.response_class is Response:
+                rv_type = type(rv)
+                if rv_type is str:
+                    mimetype = Response.default_mimetype
+                    if (
+                        mimetype is not None
+                        and Response.automatically_set_content_length
+                    ):
+                        return plain_response(rv, mimetype)
+                elif rv_type is dict or rv_type is list:
+                    provider = self.json
+                    if type(provider).response is DefaultJSONProvider.response:
+                        return plain_response(
+                            provider._body(rv),  # type: ignore[attr-defined]
+                            provider.mimetype,  # type: ignore[attr-defined]
+                        )
             return self.make_response(rv)
         except Exception as e:
             if self._overrides("handle_exception"):

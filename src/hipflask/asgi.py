@@ -34,6 +34,7 @@ from .sending import FileBody
 
 if t.TYPE_CHECKING:
     from .app import Flask
+    from .http.response import PlainResponse
     from .wrappers import Response
 
 Message = dict[str, t.Any]
@@ -97,7 +98,7 @@ async def _receive_body(receive: Receive, limit: int | None) -> SpooledBody:
 
 def _run_direct(
     app: Flask, ctx: RequestContext, preserve: t.Callable[[t.Any], None] | None
-) -> Response:
+) -> Response | PlainResponse:
     """Push, run the pipeline directly, pop: for all-sync endpoints."""
     error: BaseException | None = None
     try:
@@ -116,7 +117,7 @@ def _run_direct(
 
 async def _run_async(
     app: Flask, ctx: RequestContext, preserve: t.Callable[[t.Any], None] | None
-) -> Response:
+) -> Response | PlainResponse:
     """Push, run the pipeline on the event loop, pop (awaiting teardown)."""
     error: BaseException | None = None
     ctx.push()
@@ -149,6 +150,7 @@ async def _serve_http(
     rule = request.url_rule
     chain_ = app._chain_for(rule.endpoint if rule is not None else None)
     context: contextvars.Context | None = None
+    response: Response | PlainResponse
     if chain_.all_sync:
         if app.config["ASGI_SYNC_INLINE"]:
             response = _run_direct(app, ctx, preserve)
@@ -165,30 +167,40 @@ async def _serve_http(
             # A sync body is advanced in worker threads, every step in this one.
             context = contextvars.copy_context()
     try:
-        await _send_response(
-            app, response, request.method, send, scope.get("extensions"), context
-        )
+        if isinstance(response, tuple):
+            # PERF: the parts of a fixed-body response (see Flask._handle).
+            code, _line, headers, sent = response
+            await _send(
+                app, code, headers, sent if request.method != "HEAD" else (), send
+            )
+        else:
+            code, headers, body_iter = response._prepare(request.method)
+            await _send(
+                app, code, headers, body_iter, send, scope.get("extensions"), context
+            )
     finally:
         # Close the body in the Context it was iterated in: closing a
         # stream_with_context generator pops the contexts it pushed there.
-        if context is not None:
-            context.run(response.close)
-        else:
-            response.close()
+        if not isinstance(response, tuple):
+            if context is not None:
+                context.run(response.close)
+            else:
+                response.close()
         # A preserved context (test client) may still read the body later.
         if body is not EMPTY_STREAM and preserve is None:
             body.close()
 
 
-async def _send_response(
+async def _send(
     app: Flask,
-    response: Response,
-    method: str,
+    code: int,
+    headers: list[tuple[str, str]],
+    body: t.Iterable[bytes],
     send: Send,
     extensions: dict[str, t.Any] | None = None,
     context: contextvars.Context | None = None,
 ) -> None:
-    code, headers, body = response._prepare(method)
+    """Send a prepared response: status, headers, then the body."""
     # PERF: ASGI wants lower-case byte names; encode in one pass.
     raw_headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1"))

@@ -22,6 +22,7 @@ from .sending import FileBody
 
 if t.TYPE_CHECKING:
     from .app import Flask
+    from .http.response import PlainResponse
     from .wrappers import Response
 
 
@@ -39,13 +40,17 @@ def serve_wsgi(
         try:
             pipeline.send(None)
         except StopIteration as done:
-            response: Response = done.value
+            response: Response | PlainResponse = done.value
         except BaseException:
             error = sys.exc_info()[1]
             raise
         else:
             pipeline.close()
             raise RuntimeError("The request pipeline suspended under WSGI.")
+        if isinstance(response, tuple):
+            # PERF: the parts of a fixed-body response (see Flask._handle).
+            start_response(response[1], response[2])
+            return response[3] if request.method != "HEAD" else ()
         _code, headers, body = response._prepare(request.method)
         start_response(response._status, headers.copy())
         # PERF: an exact type test; only send_file's bodies qualify.

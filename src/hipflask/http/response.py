@@ -69,6 +69,29 @@ WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 # PERF: bound once; adopts a header list the framework built, unchecked.
 _trusted_headers = Headers._from_trusted_list
 
+#: What a fixed-body response sends, without the object: status code, status
+#: line, header list, body. The pipeline returns one when nothing can observe
+#: the Response it would otherwise build (see ``Flask._handle``).
+PlainResponse = tuple[int, str, list[tuple[str, str]], list[bytes]]
+
+
+def plain_response(text: str, mimetype: str) -> PlainResponse:
+    """What ``Response(text, mimetype=mimetype)`` sends: 200, type and length."""
+    data = text.encode()
+    return (
+        200,
+        "200 OK",
+        [
+            (
+                "Content-Type",
+                _content_types.get(mimetype) or get_content_type(mimetype),
+            ),
+            ("Content-Length", str(len(data))),
+        ],
+        [data],
+    )
+
+
 # "200 OK"-style status lines for the known codes, as Werkzeug spells them.
 _STATUS_LINES: dict[int, str] = {
     code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()

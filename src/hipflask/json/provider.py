@@ -127,6 +127,10 @@ class DefaultJSONProvider(JSONProvider):
             obj = args[0]
         else:
             obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self._body(obj), mimetype=self.mimetype)
+
+    def _body(self, obj: t.Any) -> str:
+        """The text :meth:`response` sends for ``obj``."""
         compact = self.compact
         pretty = compact is False or (compact is None and self._app.config["DEBUG"])
         if type(self).dumps is DefaultJSONProvider.dumps:
@@ -135,4 +139,4 @@ class DefaultJSONProvider(JSONProvider):
             text = self.dumps(obj, indent=2)
         else:
             text = self.dumps(obj, separators=(",", ":"))
-        return self._app.response_class(f"{text}\n", mimetype=self.mimetype)
+        return f"{text}\n"
