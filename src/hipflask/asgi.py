@@ -52,10 +52,81 @@ async def serve_asgi(
     app: Flask, scope: dict[str, t.Any], receive: Receive, send: Send
 ) -> None:
     """Handle one ASGI connection scope with ``app``."""
+    # PERF: http is served in this coroutine; each extra layer costs per request.
+    if scope["type"] != "http":
+        await _serve_other(app, scope, receive, send)
+        return
+    body: t.Any = EMPTY_STREAM
+    if _may_have_body(scope):
+        try:
+            body = await _receive_body(receive, app.config["MAX_CONTENT_LENGTH"])
+        except ClientGone:
+            return
+    request = app.request_class.from_asgi(scope, body)
+    ctx = RequestContext(app, request=request)
+    extra = scope.get("extensions", {}).get("hipflask.environ")
+    preserve = extra.get("hipflask.preserve_context") if extra else None
+    app._match_request(request)
+    rule = request.url_rule
+    chain_ = app._chain_for(rule.endpoint if rule is not None else None)
+    context: contextvars.Context | None = None
+    response: Response | PlainResponse
+    inline = app.config["ASGI_SYNC_INLINE"]
+    if chain_.all_sync:
+        if inline:
+            response = _run_direct(app, ctx, preserve)
+        else:
+            # The view and the body's iteration share one Context, as under
+            # WSGI: stream_with_context pushes in one and pops in the other.
+            context = contextvars.copy_context()
+            response = await asyncio.get_running_loop().run_in_executor(
+                None, context.run, _run_direct, app, ctx, preserve
+            )
+    else:
+        response = await _run_async(app, ctx, preserve)
+        if not inline:
+            # A sync body is advanced in worker threads, every step in this one.
+            context = contextvars.copy_context()
+    try:
+        if isinstance(response, tuple):
+            # PERF: the parts of a fixed-body response (see Flask._handle): its
+            # two headers are Content-Type and Content-Length, sent as they are.
+            code, _line, headers, sent = response
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": code,
+                    "headers": [
+                        (b"content-type", headers[0][1].encode("latin-1")),
+                        (b"content-length", headers[1][1].encode("latin-1")),
+                    ],
+                }
+            )
+            data = sent[0] if request.method != "HEAD" else b""
+            await send({"type": "http.response.body", "body": data})
+        else:
+            code, headers, body_iter = response._prepare(request.method)
+            await _send(
+                app, code, headers, body_iter, send, scope.get("extensions"), context
+            )
+    finally:
+        # Close the body in the Context it was iterated in: closing a
+        # stream_with_context generator pops the contexts it pushed there.
+        if not isinstance(response, tuple):
+            if context is not None:
+                context.run(response.close)
+            else:
+                response.close()
+        # A preserved context (test client) may still read the body later.
+        if body is not EMPTY_STREAM and preserve is None:
+            body.close()
+
+
+async def _serve_other(
+    app: Flask, scope: dict[str, t.Any], receive: Receive, send: Send
+) -> None:
     kind = scope["type"]
-    if kind == "http":
-        await _serve_http(app, scope, receive, send)
-    elif kind == "lifespan":
+    if kind == "lifespan":
         await _serve_lifespan(app, receive, send)
     elif kind == "websocket":
         # Not supported yet: refuse the handshake (HTTP 403 from the server).
@@ -131,64 +202,6 @@ async def _run_async(
             preserve(_cv_app.get())
             preserve(_cv_request.get())
         await app._pop_async(ctx, error or ctx._exception)
-
-
-async def _serve_http(
-    app: Flask, scope: dict[str, t.Any], receive: Receive, send: Send
-) -> None:
-    body: t.Any = EMPTY_STREAM
-    if _may_have_body(scope):
-        try:
-            body = await _receive_body(receive, app.config["MAX_CONTENT_LENGTH"])
-        except ClientGone:
-            return
-    request = app.request_class.from_asgi(scope, body)
-    ctx = RequestContext(app, request=request)
-    extra = scope.get("extensions", {}).get("hipflask.environ")
-    preserve = extra.get("hipflask.preserve_context") if extra else None
-    app._match_request(request)
-    rule = request.url_rule
-    chain_ = app._chain_for(rule.endpoint if rule is not None else None)
-    context: contextvars.Context | None = None
-    response: Response | PlainResponse
-    if chain_.all_sync:
-        if app.config["ASGI_SYNC_INLINE"]:
-            response = _run_direct(app, ctx, preserve)
-        else:
-            # The view and the body's iteration share one Context, as under
-            # WSGI: stream_with_context pushes in one and pops in the other.
-            context = contextvars.copy_context()
-            response = await asyncio.get_running_loop().run_in_executor(
-                None, context.run, _run_direct, app, ctx, preserve
-            )
-    else:
-        response = await _run_async(app, ctx, preserve)
-        if not app.config["ASGI_SYNC_INLINE"]:
-            # A sync body is advanced in worker threads, every step in this one.
-            context = contextvars.copy_context()
-    try:
-        if isinstance(response, tuple):
-            # PERF: the parts of a fixed-body response (see Flask._handle).
-            code, _line, headers, sent = response
-            await _send(
-                app, code, headers, sent if request.method != "HEAD" else (), send
-            )
-        else:
-            code, headers, body_iter = response._prepare(request.method)
-            await _send(
-                app, code, headers, body_iter, send, scope.get("extensions"), context
-            )
-    finally:
-        # Close the body in the Context it was iterated in: closing a
-        # stream_with_context generator pops the contexts it pushed there.
-        if not isinstance(response, tuple):
-            if context is not None:
-                context.run(response.close)
-            else:
-                response.close()
-        # A preserved context (test client) may still read the body later.
-        if body is not EMPTY_STREAM and preserve is None:
-            body.close()
 
 
 async def _send(

@@ -364,7 +364,10 @@ class Request:
         """Whether a Cookie header came (without building the headers view)."""
         if self._scope is None:
             return bool(self._environ and self._environ.get("HTTP_COOKIE"))
-        return any(name == b"cookie" for name, _ in self._scope.get("headers", ()))
+        for name, _value in self._scope.get("headers", ()):
+            if name == b"cookie":
+                return True
+        return False
 
     @property
     def script_root(self) -> str:
