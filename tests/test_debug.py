@@ -757,7 +757,7 @@ def test_any_wsgi_app_can_be_wrapped() -> None:
     def start_response(status: str, headers: t.Any, exc_info: t.Any = None) -> None:
         started.append((status, headers))
 
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": "\udcff"}
+    environ = {"REQUEST_METHOD": None, "PATH_INFO": "/", "QUERY_STRING": "\udcff"}
     body = b"".join(DebuggedApplication(plain)(environ, start_response))
     assert started[0][0] == "500 INTERNAL SERVER ERROR"
     assert ("Content-Length", str(len(body))) in started[0][1]

@@ -220,11 +220,7 @@ class Request:
         "_scope",
         "method",
         "path",
-        "query_string",
-        "remote_addr",
-        "root_path",
         "routing_exception",
-        "scheme",
         "shallow",
         "url_rule",
         "view_args",
@@ -245,17 +241,12 @@ class Request:
         self.routing_exception: Exception | None = None
         self.shallow = shallow
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        self.scheme: str = environ.get("wsgi.url_scheme", "http")
         # PERF: PATH_INFO is ASCII in the common case; decode_wsgi_path has a fast
         # path for it, and an empty or slash-less path is normalised here.
         path = environ.get("PATH_INFO") or "/"
         if path[0] != "/":
             path = "/" + path
         self.path: str = path if path.isascii() else decode_wsgi_path(path)
-        root = environ.get("SCRIPT_NAME")
-        self.root_path: str = decode_wsgi_path(root).rstrip("/") if root else ""
-        self.query_string: bytes = environ.get("QUERY_STRING", "").encode("latin-1")
-        self.remote_addr: str | None = environ.get("REMOTE_ADDR")
         if populate_request and not shallow:
             # A weak proxy: code that finds the request through the environ works,
             # without an environ <-> request reference cycle per request.
@@ -275,7 +266,6 @@ class Request:
         self.routing_exception = None
         self.shallow = False
         self.method = scope.get("method", "GET")
-        self.scheme = scope.get("scheme", "http")
         root = scope.get("root_path", "")
         path = scope["path"]
         if root and path.startswith(root):
@@ -283,11 +273,40 @@ class Request:
         if not path or path[0] != "/":
             path = "/" + path
         self.path = path
-        self.root_path = root.rstrip("/")
-        self.query_string = scope.get("query_string", b"")
-        client = scope.get("client")
-        self.remote_addr = client[0] if client else None
         return self
+
+    # PERF: the connection fields below are read from the environ or the scope
+    # on first use (then kept): many requests never need them.
+
+    @cached
+    def scheme(self) -> str:
+        """The URL scheme: ``http``, ``https`` (``ws``/``wss`` for websockets)."""
+        if self._scope is not None:
+            return t.cast(str, self._scope.get("scheme", "http"))
+        return t.cast(str, self._environ.get("wsgi.url_scheme", "http"))  # type: ignore[union-attr]
+
+    @cached
+    def root_path(self) -> str:
+        """Where the application is mounted, without a trailing slash."""
+        if self._scope is not None:
+            return t.cast(str, self._scope.get("root_path", "")).rstrip("/")
+        root = self._environ.get("SCRIPT_NAME")  # type: ignore[union-attr]
+        return decode_wsgi_path(root).rstrip("/") if root else ""
+
+    @cached
+    def query_string(self) -> bytes:
+        """The raw query string, as bytes."""
+        if self._scope is not None:
+            return t.cast(bytes, self._scope.get("query_string", b""))
+        return t.cast(str, self._environ.get("QUERY_STRING", "")).encode("latin-1")  # type: ignore[union-attr]
+
+    @cached
+    def remote_addr(self) -> str | None:
+        """The client's address, as the server saw it."""
+        if self._scope is not None:
+            client = self._scope.get("client")
+            return t.cast(str, client[0]) if client else None
+        return self._environ.get("REMOTE_ADDR")  # type: ignore[union-attr]
 
     # -- connection ---------------------------------------------------------
 
@@ -364,7 +383,8 @@ class Request:
         """Whether a Cookie header came (without building the headers view)."""
         if self._scope is None:
             return bool(self._environ and self._environ.get("HTTP_COOKIE"))
-        for name, _value in self._scope.get("headers", ()):
+        # PERF: a loop, not any(genexpr): no generator per request.
+        for name, _value in self._scope.get("headers", ()):  # noqa: SIM110
             if name == b"cookie":
                 return True
         return False
