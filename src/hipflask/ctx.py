@@ -47,8 +47,11 @@ class _AppCtxGlobals:
         except KeyError:
             raise AttributeError(name) from None
 
-    def __setattr__(self, name: str, value: t.Any) -> None:
-        self.__dict__[name] = value
+    # PERF: setting an attribute is object's own __setattr__ (it stores in the
+    # instance dict, as Flask's does); type checkers are told it accepts any name.
+    if t.TYPE_CHECKING:
+
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
 
     def __delattr__(self, name: str) -> None:
         try:

@@ -68,7 +68,11 @@ class LocalProxy:
         return getattr(obj, name)
 
     def __setattr__(self, name: str, value: t.Any) -> None:
-        setattr(self._get_current_object(), name, value)
+        try:
+            obj = self.__getter()
+        except LookupError:
+            raise RuntimeError(self.__unbound) from None
+        setattr(obj, name, value)
 
     def __delattr__(self, name: str) -> None:
         delattr(self._get_current_object(), name)

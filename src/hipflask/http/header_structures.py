@@ -495,7 +495,20 @@ class Headers:
 
     def __setitem__(self, key: str | int | slice, value: t.Any) -> None:
         """Set a name (as :meth:`set`), or replace the field(s) at an index or slice."""
-        if isinstance(key, str):
+        if type(key) is str and type(value) is str:
+            # PERF: ``headers["X-Name"] = "value"``, the common spelling, skips
+            # set() and _checked(); _checked still raises for an unsafe pair.
+            if (
+                "\n" in key
+                or "\r" in key
+                or "\0" in key
+                or "\n" in value
+                or "\r" in value
+                or "\0" in value
+            ):
+                _checked(key, value)
+            self._replace(key, [(key, value)])
+        elif isinstance(key, str):
             self.set(key, value)
         elif isinstance(key, int):
             name, text = value
