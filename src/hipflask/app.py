@@ -10,6 +10,10 @@ How a request flows (read top to bottom from :meth:`Flask._handle`):
    ``after_request`` hooks and session saving, ``request_finished``. Anything
    that escapes becomes a 500 through :meth:`handle_exception`.
 3. The adapter sends the response and pops the context (teardown functions).
+   When nothing runs after the view (no after_request hook or function, no
+   session, no ``request_finished`` receiver) and the view returned a str, dict
+   or list with the default classes, no Response object is built: ``_handle``
+   returns its parts (:data:`~hipflask.http.response.PlainResponse`).
 
 The pipeline is written once, as a coroutine. Every call into user code goes
 through :meth:`_call`, which knows whether the callable is a coroutine function
