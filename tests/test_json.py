@@ -514,3 +514,34 @@ def test_tagged_serializer_with_orjson_provider_writes_the_same(app: Flask) -> N
     with app.app_context():
         assert s.dumps(value) == default_text
         assert s.loads(default_text) == value
+
+
+# -- the response encoder: the C encoder called directly, or encode() ----------------
+
+
+def test_response_encoder_without_the_c_encoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    app = our_app(DefaultJSONProvider)
+    with app.app_context():
+        body = app.json.response(VALUES["ordered"]).get_data()
+    assert body == b'{"a":2,"z":1}\n'
+
+
+def test_response_encoder_keeps_no_state_between_calls() -> None:
+    app = our_app(DefaultJSONProvider)
+    loop: list[t.Any] = []
+    loop.append(loop)
+    holder: dict[str, t.Any] = {"k": [1, 2], "z": object()}
+    with app.app_context():
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            app.json.response(loop)
+        # A call that fails inside ``holder`` (on its unserialisable value)
+        # leaves no mark on it: once fixed, it serialises fine.
+        with pytest.raises(TypeError):
+            app.json.response([holder])
+        del holder["z"]
+        assert app.json.response([holder, holder]).get_data() == (
+            b'[{"k":[1,2]},{"k":[1,2]}]\n'
+        )
