@@ -1,16 +1,24 @@
-"""The Jinja2 classes behind templating: the app's environment and loader.
+"""The Jinja2 classes behind templating: the app's environment, template and loader.
 
 Imported on first use (``app.jinja_env``), so that importing hipflask does not
 import jinja2. :mod:`hipflask.templating` holds the API; see its header for how
 loading and rendering work.
+
+The environment loads templates as :class:`Template`, a ``jinja2.Template``
+that builds each render's context from plain dict copies of its globals
+rather than through the ``ChainMap`` Jinja keeps them in (same keys, order and
+values; other mappings take Jinja's own path).
 """
 
 from __future__ import annotations
 
 import typing as t
+from collections import ChainMap
 
 from jinja2 import BaseLoader, TemplateNotFound
 from jinja2 import Environment as BaseEnvironment
+from jinja2 import Template as BaseTemplate
+from jinja2.runtime import Context, new_context
 
 from .globals import _cv_request
 
@@ -23,14 +31,54 @@ if t.TYPE_CHECKING:
 __all__ = [
     "DispatchingJinjaLoader",
     "Environment",
+    "Template",
     "explain_template_loading_attempts",
 ]
 
 SourceTriple = tuple[str, str | None, t.Callable[[], bool] | None]
 
 
+class Template(BaseTemplate):
+    """A Jinja template whose render context is built without ChainMap lookups.
+
+    A loaded template's ``globals`` is a ``ChainMap`` of its own globals over
+    the environment's (so later changes to ``env.globals`` show). Jinja builds
+    each render's context with ``dict(globals, **vars)``, which calls
+    ``ChainMap.__getitem__`` (Python code that raises and catches ``KeyError``
+    for the empty first map) once per global: an application's dozen globals
+    cost more than the rest of setting up the render.
+    """
+
+    def new_context(
+        self,
+        vars: dict[str, t.Any] | None = None,
+        shared: bool = False,
+        locals: t.Mapping[str, t.Any] | None = None,
+    ) -> Context:
+        globals = self.globals
+        if shared or type(globals) is not ChainMap:
+            return super().new_context(vars, shared, locals)
+        # PERF: flatten the chain with dict.update (C speed), last map first so
+        # that keys keep ChainMap's order and the first map's values win; only
+        # for plain dicts, whose update cannot differ from item lookups.
+        flat: dict[str, t.Any] = {}
+        for mapping in reversed(globals.maps):
+            if type(mapping) is not dict:
+                return super().new_context(vars, shared, locals)
+            flat.update(mapping)
+        # The same dict(globals, **vars) Jinja builds, already "shared".
+        parent = flat if vars is None else dict(flat, **vars)
+        # Context only takes the key set of globals: the flat copy has the same.
+        keys = flat if self.environment.context_class is Context else globals
+        return new_context(
+            self.environment, self.name, self.blocks, parent, True, keys, locals
+        )
+
+
 class Environment(BaseEnvironment):
     """A Jinja environment that knows its application (``env.app``)."""
+
+    template_class = Template
 
     def __init__(self, app: Flask, **options: t.Any) -> None:
         if "loader" not in options:
