@@ -250,6 +250,80 @@ def test_context_processor_chains_are_cached(app: Flask, client: FlaskClient) ->
     assert app._template_chains["bp"] is chain
 
 
+def test_one_chain_serves_every_blueprint_without_own_processors(
+    app: Flask, client: FlaskClient
+) -> None:
+    bp = Blueprint("bp", __name__)
+
+    @bp.app_context_processor
+    def everywhere() -> dict[str, t.Any]:
+        return {"value": "app"}
+
+    @bp.route("/in-bp")
+    def in_bp() -> str:
+        return render_template_string("{{ value }} {{ request.blueprint }}")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ value }} {{ request.blueprint }}")
+
+    app.register_blueprint(bp)
+    assert client.get("/in-bp").text == "app bp"
+    chain = app._template_chain_everywhere
+    assert chain is not None
+    assert [getattr(f, "__name__", None) for f in chain][-1] == "everywhere"
+    assert client.get("/").text == "app None"
+    assert client.get("/in-bp").text == "app bp"
+    assert app._template_chain_everywhere is chain
+
+
+def test_blueprint_processors_need_the_blueprints_chain(
+    app: Flask, client: FlaskClient
+) -> None:
+    bp = Blueprint("bp", __name__)
+
+    @bp.context_processor
+    def own() -> dict[str, t.Any]:
+        return {"value": "bp"}
+
+    @bp.route("/in-bp")
+    def in_bp() -> str:
+        return render_template_string("{{ value }}")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ value }}")
+
+    app.register_blueprint(bp)
+    for _ in range(2):
+        assert client.get("/").text == ""
+        assert client.get("/in-bp").text == "bp"
+    assert app._template_chain_everywhere is None
+    assert set(app._template_chains) == {None, "bp"}
+
+
+def test_chains_are_dropped_after_run(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hipflask.serving.run_app", lambda *args: None)
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ value }}")
+
+    assert client.get("/").text == ""
+    assert app._template_chain_everywhere is not None
+    app.run()
+    assert app._template_chain_everywhere is None
+    assert app._template_chains == {}
+
+    @app.context_processor
+    def late() -> dict[str, t.Any]:
+        return {"value": "late"}
+
+    assert client.get("/").text == "late"
+
+
 def test_only_default_processor_is_a_fast_path(app: Flask, client: FlaskClient) -> None:
     seen: dict[str, t.Any] = {}
 

@@ -1320,6 +1320,7 @@ class Flask(TemplatingMixin, Scaffold):
             # As in Flask, the app can be changed again once the server stopped.
             self._got_first_request = False
             self._chains.clear()
+            self._forget_template_chains()
 
     def wsgi_app(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]

@@ -22,7 +22,9 @@ Rendering (:func:`render_template` and friends) takes three steps:
    return, without overriding names the caller passed. The processors that
    apply to a blueprint (the application's, then each enclosing blueprint's,
    outermost first) are flattened once per blueprint name and cached once the
-   application has served its first request (setup is frozen from then on).
+   application has served its first request (setup is frozen from then on);
+   when no blueprint has processors of its own, the one chain serves every
+   request without looking up its blueprint.
    The default processor only adds the concrete ``g`` and ``request``; when it
    is the only one, that is done inline without copying the context.
 2. ``before_render_template`` is sent (only if someone listens).
@@ -132,6 +134,7 @@ class TemplatingMixin:
         template_context_processors: dict[str | None, list[t.Callable[..., t.Any]]]
         _got_first_request: bool
         _template_chains: dict[str | None, list[t.Callable[[], dict[str, t.Any]]]]
+        _template_chain_everywhere: list[t.Callable[[], dict[str, t.Any]]] | None
 
         def ensure_sync(
             self, func: t.Callable[..., t.Any]
@@ -141,6 +144,7 @@ class TemplatingMixin:
         """Install the default context processor (called by ``Flask.__init__``)."""
         self.template_context_processors[None].append(_default_template_ctx_processor)
         self._template_chains = {}
+        self._template_chain_everywhere = None
 
     @cached_property
     def jinja_env(self) -> Environment:
@@ -199,13 +203,24 @@ class TemplatingMixin:
         if self._got_first_request:
             # Setup methods refuse changes from now on, so the list stays valid.
             self._template_chains[blueprint] = funcs
+            if not any(fs for name, fs in tables.items() if name is not None):
+                # No blueprint adds processors: every blueprint gets this chain,
+                # so rendering need not work out the request's blueprint.
+                self._template_chain_everywhere = funcs
         return funcs
+
+    def _forget_template_chains(self) -> None:
+        """Drop the cached chains (setup may change again, e.g. after ``run``)."""
+        self._template_chains.clear()
+        self._template_chain_everywhere = None
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add what the context processors return; names already set are kept."""
         req_ctx = _cv_request.get(None)
-        blueprint = req_ctx.request.blueprint if req_ctx is not None else None
-        funcs = self._context_processors(blueprint)
+        funcs = self._template_chain_everywhere
+        if funcs is None:
+            blueprint = req_ctx.request.blueprint if req_ctx is not None else None
+            funcs = self._context_processors(blueprint)
         if funcs is _DEFAULT_ONLY:
             # PERF: the common case, done inline without copying the context.
             if "g" not in context:
