@@ -146,3 +146,87 @@ def test_imports_and_macros_see_the_context(app: Flask, client: FlaskClient) -> 
         )
 
     assert client.get("/").text == "S1|2|/|True"
+
+
+# -- getattr: ``row.name`` ------------------------------------------------------------
+
+
+def stock_getattr(env: Environment, obj: t.Any, attribute: t.Any) -> t.Any:
+    """What plain Jinja's ``Environment.getattr`` answers."""
+    return jinja2.Environment.getattr(env, obj, attribute)
+
+
+class _WithAttribute(dict[str, t.Any]):
+    name = "attribute"
+
+
+@pytest.mark.parametrize(
+    ("obj", "attribute"),
+    [
+        ({"name": "item"}, "name"),  # fast: the item
+        ({"keys": "item"}, "keys"),  # a dict attribute wins over the item
+        ({"get": "item"}, "get"),
+        ({}, "__class__"),
+        ({"__dict__": "item"}, "__dict__"),  # dicts have no __dict__
+        (_WithAttribute(name="item"), "name"),  # subclasses take Jinja's path
+        ([1, 2], "append"),
+    ],
+)
+def test_getattr_matches_jinja(env: Environment, obj: t.Any, attribute: str) -> None:
+    assert env.getattr(obj, attribute) == stock_getattr(env, obj, attribute)
+
+
+def test_getattr_prefers_the_attribute(env: Environment) -> None:
+    row = {"name": "item", "items": "item"}
+    assert env.getattr(row, "name") == "item"
+    assert env.getattr(row, "items") == row.items
+    assert env.getattr(_WithAttribute(name="item"), "name") == "attribute"
+    assert env.getattr({"__dict__": "item"}, "__dict__") == "item"
+
+
+def test_getattr_missing_item_is_undefined(env: Environment) -> None:
+    row = {"name": "item"}
+    ours = env.getattr(row, "missing")
+    stock = stock_getattr(env, row, "missing")
+    assert type(ours) is type(stock) is jinja2.Undefined
+    assert ours._undefined_obj is row
+    assert ours._undefined_name == stock._undefined_name == "missing"
+
+
+def test_getattr_other_mappings_take_jinjas_path(env: Environment) -> None:
+    from collections import defaultdict
+
+    counts: defaultdict[str, int] = defaultdict(int)
+    assert env.getattr(counts, "missing") == 0
+    assert counts == {"missing": 0}
+
+
+def test_getattr_non_string_attribute_as_jinja(env: Environment) -> None:
+    with pytest.raises(TypeError) as stock:
+        stock_getattr(env, {1: "item"}, 1)
+    with pytest.raises(TypeError) as ours:
+        env.getattr({1: "item"}, 1)  # type: ignore[arg-type]
+    assert str(ours.value) == str(stock.value)
+
+
+def test_dict_rows_in_templates(app: Flask, client: FlaskClient) -> None:
+    rows = [{"name": "a & b", "keys": 1}, {"name": "<c>"}]
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string(
+            "{% for row in rows %}{{ row.name }}|{{ row.missing }}|"
+            "{{ row.keys is callable }};{% endfor %}",
+            rows=rows,
+        )
+
+    assert client.get("/").text == "a &amp; b||True;&lt;c&gt;||True;"
+
+
+def test_strict_undefined_still_raises() -> None:
+    app = Flask(__name__)
+    app.jinja_options = {"undefined": jinja2.StrictUndefined}
+    with app.app_context():
+        template = app.jinja_env.from_string("{{ row.missing }}")
+        with pytest.raises(jinja2.UndefinedError, match="has no attribute 'missing'"):
+            template.render(row={"name": "item"})
