@@ -545,3 +545,78 @@ def test_response_encoder_keeps_no_state_between_calls() -> None:
         assert app.json.response([holder, holder]).get_data() == (
             b'[{"k":[1,2]},{"k":[1,2]}]\n'
         )
+
+
+def reference_untagged(s: TaggedJSONSerializer, text: str) -> tuple[str, t.Any]:
+    """The parse-then-walk result (or error) the fast path must reproduce."""
+    try:
+        return ("ok", s._untag_scan(json.loads(text)))
+    except json.JSONDecodeError as e:
+        return ("error", str(e))
+
+
+TAGGED_TEXTS = [
+    '{"a":1}',
+    ' {"a":1}',
+    '{"a":1}\n\t ',
+    '{"a":1} x',
+    '{"a":1}{"b":2}',
+    "",
+    "   ",
+    "x",
+    "\ufeff{}",
+    '{" t":[1,{" t":[2]}]}',
+    '[{" b":"AAE="},{" u":"12345678123456781234567812345678"}]',
+    '{"k":{" di":{" t__":5}}}',
+    '{"a":1,"a":{" m":"<b>"}}',
+    '"text"',
+    "12.5",
+]
+
+
+@pytest.mark.parametrize("text", TAGGED_TEXTS, ids=repr)
+def test_tagged_loads_parses_while_untagging_as_parse_then_walk(
+    app: Flask, text: str
+) -> None:
+    s = TaggedJSONSerializer()
+    expected = reference_untagged(s, text)
+    for context in (None, app.app_context()):
+        if context is not None:
+            context.push()
+        try:
+            try:
+                got: tuple[str, t.Any] = ("ok", s.loads(text))
+            except json.JSONDecodeError as e:
+                got = ("error", str(e))
+        finally:
+            if context is not None:
+                context.pop()
+        assert got == expected
+
+
+def test_tagged_loads_bytes_and_other_providers_use_their_parser(app: Flask) -> None:
+    calls: list[t.Any] = []
+
+    class Recording(DefaultJSONProvider):
+        def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+            calls.append(s)
+            return super().loads(s, **kwargs)
+
+    s = TaggedJSONSerializer()
+    text = '{"x":{" t":[1]}}'
+    assert s.loads(text.encode()) == {"x": (1,)}
+    app.json = Recording(app)
+    with app.app_context():
+        assert s.loads(text) == {"x": (1,)}
+    assert calls == [text]
+
+
+def test_tagged_subclass_with_its_own_walk_keeps_it() -> None:
+    class Walker(TaggedJSONSerializer):
+        __slots__ = ()
+
+        def _untag_scan(self, value: t.Any) -> t.Any:
+            return ("walked", value)
+
+    assert Walker().loads('{"a":1}') == ("walked", {"a": 1})
+    assert TaggedJSONSerializer().loads('{"a":1}') == {"a": 1}

@@ -380,6 +380,49 @@ def test_repeated_header_fields_from_an_asgi_server(app: Flask) -> None:
     assert data["hipflask"] == data["werkzeug"]
 
 
+@pytest.mark.parametrize("headers_first", [False, True])
+def test_cookie_fields_from_an_asgi_server(app: Flask, headers_first: bool) -> None:
+    # The cookies are read from the scope directly unless the headers view was
+    # built already; both give the fields joined as the headers view joins them.
+    @app.route("/")
+    def view() -> dict[str, t.Any]:
+        header = request.headers.get("Cookie") if headers_first else None
+        cookies = [[k, v] for k, v in request.cookies.items(multi=True)]
+        return {
+            "cookies": cookies,
+            "header": request.headers.get("Cookie"),
+            "h": header,
+        }
+
+    status, body = call_asgi(
+        app,
+        "/",
+        [
+            (b"host", b"example.org"),
+            (b"cookie", b"a=1; b=2"),
+            (b"x-other", b"z"),
+            (b"Cookie", b"c=\xe9"),  # another case; Latin-1 bytes
+            (b"cookie", b"a=3"),
+        ],
+    )
+    assert status == 200
+    data = json.loads(body)
+    assert data["header"] == "a=1; b=2; c=\xe9; a=3"
+    assert data["cookies"] == [["a", "1"], ["a", "3"], ["b", "2"], ["c", "\xe9"]]
+    status, body = call_asgi(app, "/", [(b"host", b"example.org")])
+    assert json.loads(body)["cookies"] == []
+
+
+@pytest.mark.parametrize("headers_first", [False, True])
+def test_cookies_from_the_environ(headers_first: bool) -> None:
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_COOKIE": "a=1; b=x"}
+    req = Request(environ)
+    if headers_first:
+        assert req.headers.get("Cookie") == "a=1; b=x"
+    assert list(req.cookies.items(multi=True)) == [("a", "1"), ("b", "x")]
+    assert Request({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}).cookies == {}
+
+
 def test_environ(app: Flask, client: FlaskClient) -> None:
     keys = [
         "REQUEST_METHOD",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import random
 import typing as t
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -11,7 +13,7 @@ from http.cookies import SimpleCookie
 import flask
 import flask.sessions
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
 import hipflask
@@ -558,6 +560,253 @@ def test_expired_cookie_gives_an_empty_session(
     assert client.get("/", headers={"Cookie": f"session={cookie}"}).text == "{'x': 1}"
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 1_700_000_090)
     assert client.get("/", headers={"Cookie": f"session={cookie}"}).text == "{}"
+
+
+# -- the cookie reader (in-house verification, checked against itsdangerous) --------
+
+READER_KEYS = ["older key", "old key", "new key"]
+READER_NOW = 1_700_000_000
+READER_MAX_AGE = 3600
+
+
+def reader_app(**config: t.Any) -> Flask:
+    app = Flask("reader", root_path="/nonexistent-root")
+    app.config.update(
+        SECRET_KEY=READER_KEYS[-1], SECRET_KEY_FALLBACKS=READER_KEYS[:-1], **config
+    )
+    return app
+
+
+def signer_for(key: str, digest: t.Any = hashlib.sha1) -> t.Any:
+    """An itsdangerous signer that signs any bytes the way the session signs."""
+    from itsdangerous import Signer
+
+    return Signer(
+        key, salt="cookie-session", key_derivation="hmac", digest_method=digest
+    )
+
+
+def stamp(seconds: int) -> bytes:
+    from itsdangerous.encoding import base64_encode, int_to_bytes
+
+    return base64_encode(int_to_bytes(seconds))
+
+
+def reader_corpus() -> list[str]:
+    """Cookies valid, expired, tampered, oddly encoded and oddly signed."""
+    import zlib
+
+    from itsdangerous.encoding import base64_encode
+
+    cookies: list[str] = []
+    big = {"text": "x" * 400, "n": list(range(30))}  # compresses: "." prefix
+    for key in [*READER_KEYS, "unknown key"]:
+        for payload in ({"user": "alice"}, big, RICH_SESSION):
+            text = SecureCookieSessionInterface.serializer.dumps(payload).encode()
+            for encoded in (
+                base64_encode(text),
+                b"." + base64_encode(zlib.compress(text)),
+            ):
+                for seconds in (
+                    READER_NOW,
+                    READER_NOW - READER_MAX_AGE,
+                    READER_NOW - READER_MAX_AGE - 1,
+                    READER_NOW + 1,
+                    0,
+                ):
+                    value = encoded + b"." + stamp(seconds)
+                    cookies.append(signer_for(key).sign(value).decode())
+    good = signer_for("new key")
+    now = stamp(READER_NOW)
+    text = base64_encode(b'{"a":1}')
+    # Correctly signed, but the timestamp or payload is malformed.
+    for value in (
+        text,  # no timestamp
+        text + b"." + base64_encode((2**64 - 1).to_bytes(8, "big")),  # far future
+        text + b"." + base64_encode((2**64).to_bytes(9, "big")),  # 9 bytes
+        text + b"." + base64_encode(READER_NOW.to_bytes(9, "big")),  # 9, valid time
+        text + b"." + b"%%%",
+        text + b"." + b"A",  # bad padding
+        text + b".",  # empty timestamp (0: expired)
+        b"." + text + b"." + now,  # "compressed" but not zlib
+        b"%%%." + now,
+        base64_encode(b"\xff\xfe") + b"." + now,  # not UTF-8
+        base64_encode(b'{"a":"\xe9"}') + b"." + now,  # Latin-1, not UTF-8
+        base64_encode(b"{not json") + b"." + now,
+        base64_encode(b' {"a": 1} ') + b"." + now,  # blanks around the JSON
+        base64_encode(b'{"a":1} x') + b"." + now,  # extra data
+        base64_encode(b"\xef\xbb\xbf{}") + b"." + now,  # a UTF-8 BOM
+        base64_encode(b'"just a string"') + b"." + now,
+        base64_encode(b'{" t": 5}') + b"." + now,  # a tag that cannot apply
+        b"eyJhIjox-_fQ" + b"." + now,  # URL-safe characters in the payload
+        b"eyJhIjoxfQ==" + b"." + now,  # padding kept
+        b"eyJh IjoxfQ!!" + b"." + now,  # characters base64 skips
+    ):
+        cookies.append(good.sign(value).decode())  # noqa: PERF401
+    rnd = random.Random(4)
+    alphabet = "aA0.-_=+/!é \x00"
+    mutated = []
+    for cookie in cookies[:40] + cookies[-18:]:
+        for _ in range(6):
+            chars = list(cookie)
+            index = rnd.randrange(len(chars))
+            action = rnd.randrange(3)
+            if action == 0:
+                chars[index] = rnd.choice(alphabet)
+            elif action == 1:
+                del chars[index]
+            else:
+                chars.insert(index, rnd.choice(alphabet))
+            mutated.append("".join(chars))
+        mutated.append(cookie[: rnd.randrange(len(cookie))])
+        # The signature re-encoded with padding or extra characters still reads.
+        mutated.append(cookie + "=")
+        mutated.append(cookie + "!")
+    return cookies + mutated + [*BAD_COOKIES, "\ud800.x.y", "a.b", ".", ".."]
+
+
+def outcome(load: t.Callable[..., t.Any], *args: t.Any) -> tuple[str, t.Any]:
+    try:
+        return ("ok", load(*args))
+    except Exception:
+        return ("bad", None)
+
+
+def test_reader_agrees_with_itsdangerous(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = reader_app()
+    interface = SecureCookieSessionInterface()
+    _, reader = interface._signing(app)  # type: ignore[misc]
+    assert reader is not None
+    reference = URLSafeTimedSerializer(
+        READER_KEYS,
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    monkeypatch.setattr("time.time", lambda: READER_NOW + 0.5)
+    corpus = reader_corpus()
+    accepted = 0
+    with app.app_context():
+        for cookie in corpus:
+            ours = outcome(reader.loads, cookie, READER_MAX_AGE)
+            theirs = outcome(reference.loads, cookie, READER_MAX_AGE)
+            assert ours == theirs, cookie
+            accepted += ours[0] == "ok"
+    # The corpus exercises both outcomes, and both sides of every branch.
+    assert 50 < accepted < len(corpus) - 300
+
+
+def test_reader_keys_and_age_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = reader_app()
+    interface = SecureCookieSessionInterface()
+    _, reader = interface._signing(app)  # type: ignore[misc]
+    assert reader is not None
+    monkeypatch.setattr("time.time", lambda: READER_NOW)
+    body = base64.urlsafe_b64encode(b'{"k":1}').rstrip(b"=")
+    for key in READER_KEYS:  # the newest key and each fallback
+        cookie = signer_for(key).sign(body + b"." + stamp(READER_NOW)).decode()
+        assert reader.loads(cookie, READER_MAX_AGE) == {"k": 1}
+    unknown = signer_for("unknown").sign(body + b"." + stamp(READER_NOW)).decode()
+    with pytest.raises(BadSignature):
+        reader.loads(unknown, READER_MAX_AGE)
+    for seconds, ok in [
+        (READER_NOW - READER_MAX_AGE, True),  # exactly max_age old
+        (READER_NOW - READER_MAX_AGE - 1, False),
+        (READER_NOW, True),
+        (READER_NOW + 1, False),  # from the future
+    ]:
+        cookie = signer_for("new key").sign(body + b"." + stamp(seconds)).decode()
+        if ok:
+            assert reader.loads(cookie, READER_MAX_AGE) == {"k": 1}
+        else:
+            with pytest.raises(BadSignature):
+                reader.loads(cookie, READER_MAX_AGE)
+
+
+@pytest.mark.parametrize("length", [0, 1, 20, 63, 64, 65, 200])
+def test_sha1_hmac_pads_give_hmac_sha1(length: int) -> None:
+    import hmac
+
+    from hipflask.sessions import _sha1_hmac_pads
+
+    key = bytes(range(length % 256)) * (length // 256) + bytes(range(length % 256))
+    key = key[:length]
+    inner, outer = _sha1_hmac_pads(key)
+    for message in (b"", b"m", b"x" * 1000):
+        inner_copy = inner.copy()
+        inner_copy.update(message)
+        outer_copy = outer.copy()
+        outer_copy.update(inner_copy.digest())
+        assert outer_copy.digest() == hmac.digest(key, message, "sha1")
+
+
+class Sha256Interface(SecureCookieSessionInterface):
+    digest_method = staticmethod(hashlib.sha256)
+
+
+class OwnSignerInterface(SecureCookieSessionInterface):
+    """Overrides get_signing_serializer: the reader must not stand in for it."""
+
+    calls = 0
+
+    def get_signing_serializer(self, app: t.Any) -> URLSafeTimedSerializer | None:
+        OwnSignerInterface.calls += 1
+        return URLSafeTimedSerializer(
+            app.secret_key,
+            salt="own salt",
+            serializer=self.serializer,
+            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+        )
+
+
+@pytest.mark.parametrize("interface_class", [Sha256Interface, OwnSignerInterface])
+def test_customised_signing_round_trips(
+    protocol: str, interface_class: type[SecureCookieSessionInterface]
+) -> None:
+    app = writer_app(hipflask)
+    app.session_interface = interface_class()
+    client = app.test_client(asgi=protocol == "asgi")
+    cookie = session_cookie(client.get("/write"))
+    assert cookie
+    rv = client.get("/read", headers={"Cookie": f"session={cookie}"})
+    assert rv.text == repr(sorted(RICH_SESSION.items()))
+    # A cookie signed the default way is not valid for these settings.
+    default_cookie = session_cookie(writer_app(hipflask).test_client().get("/write"))
+    rv = client.get("/read", headers={"Cookie": f"session={default_cookie}"})
+    assert rv.text == "[]"
+
+
+def test_sha256_sessions_use_the_reader_with_hmac_new() -> None:
+    app = reader_app()
+    serializer, reader = Sha256Interface()._signing(app)  # type: ignore[misc]
+    assert reader is not None and reader._sha1_pads is None
+    with app.app_context():
+        cookie = serializer.dumps({"a": 1})
+        assert reader.loads(cookie, READER_MAX_AGE) == {"a": 1}
+        with pytest.raises(BadSignature):
+            reader.loads(cookie[:-2], READER_MAX_AGE)
+
+
+def test_overridden_signing_serializer_is_used(protocol: str) -> None:
+    app = writer_app(hipflask)
+    app.session_interface = OwnSignerInterface()
+    client = app.test_client(asgi=protocol == "asgi")
+    cookie = session_cookie(client.get("/write"))
+    before = OwnSignerInterface.calls
+    client.get("/read", headers={"Cookie": f"session={cookie}"})
+    assert OwnSignerInterface.calls > before
+
+
+def test_reader_only_for_serializers_it_matches() -> None:
+    from hipflask.sessions import _CookieReader
+
+    app = reader_app()
+    serializer, _ = SecureCookieSessionInterface()._signing(app)  # type: ignore[misc]
+    assert _CookieReader.usable(serializer)
+    serializer.fallback_signers = [{"digest_method": hashlib.sha256}]
+    assert not _CookieReader.usable(serializer)
+    plain = URLSafeTimedSerializer("key", salt="cookie-session")  # its own signer
+    assert not _CookieReader.usable(plain)
 
 
 # -- custom interfaces ---------------------------------------------------------------

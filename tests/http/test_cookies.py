@@ -10,7 +10,7 @@ import pytest
 from werkzeug import http as wz
 from werkzeug.sansio import http as wz_sansio
 
-from hipflask.http.cookies import dump_cookie, parse_cookie
+from hipflask.http.cookies import _parse_quoted, dump_cookie, parse_cookie
 from hipflask.http.dates import parse_date
 
 
@@ -92,6 +92,18 @@ def test_parse_cookie_fragment_fuzz_matches_werkzeug() -> None:
     for _ in range(5000):
         header = "".join(rnd.choice(fragments) for _ in range(rnd.randint(0, 10)))
         assert parse_cookie(header) == werkzeug_cookies(header), header
+
+
+def test_parse_cookie_without_quotes_matches_the_general_scanner() -> None:
+    # Headers without '"' take the split fast path; _parse_quoted handles any
+    # header with the same grammar, so both must agree (and with Werkzeug).
+    rnd = random.Random(2109)
+    fragments = ["a", "bc", "=", "==", ";", "; ", " ", "\t", ",", "é", "\n", "x y"]
+    for _ in range(5000):
+        header = "".join(rnd.choice(fragments) for _ in range(rnd.randint(0, 14)))
+        expected = _parse_quoted(header)
+        assert parse_cookie(header) == expected, header
+        assert werkzeug_cookies(header) == expected, header
 
 
 MEGABYTE = 1 << 20

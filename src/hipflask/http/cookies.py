@@ -36,11 +36,6 @@ from .dates import http_date
 
 __all__ = ["dump_cookie", "parse_cookie"]
 
-# One whole ";"-separated pair, in a header without any quote. A piece that
-# does not match is skipped, as the match can only start at a ";".
-_simple_pairs_re = re.compile(
-    r'(?:\A|;)[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*([^ \t";]*))?[ \t]*(?=;|\Z)'
-)
 # The name and the blanks after it, at the start of a pair.
 _name_re = re.compile(r'[ \t]*([^ \t=";]+)[ \t]*')
 _blanks_re = re.compile(r"[ \t]*")
@@ -130,8 +125,21 @@ def parse_cookie(header: str | None) -> list[tuple[str, str]]:
         return []
     if '"' in header:
         return _parse_quoted(header)
-    # PERF: the usual header has no quotes: one C-level scan finds all pairs.
-    return _simple_pairs_re.findall(header)
+    # PERF: the usual header has no quotes, so every pair lies between two
+    # ";" and is checked with str methods (the grammar _parse_quoted applies),
+    # several times faster than a regular expression on long cookie values.
+    cookies: list[tuple[str, str]] = []
+    for pair in header.split(";"):
+        name, eq, value = pair.partition("=")
+        name = name.strip(" \t")
+        if not name or " " in name or "\t" in name:
+            continue
+        if eq:
+            value = value.strip(" \t")
+            if " " in value or "\t" in value:
+                continue
+        cookies.append((name, value))
+    return cookies
 
 
 # Value characters that need no quoting (Werkzeug's set: no space, DQUOTE,

@@ -9,6 +9,8 @@ so a session cookie written by Flask is read here and the other way round.
 
 from __future__ import annotations
 
+import json
+import re
 import typing as t
 from base64 import b64decode, b64encode
 from datetime import datetime
@@ -16,8 +18,13 @@ from uuid import UUID
 
 from markupsafe import Markup
 
+from ..globals import _cv_app
 from ..http.headers import http_date, parse_date
 from . import dumps, loads
+from .provider import DefaultJSONProvider
+
+# The blanks JSONDecoder.decode allows after the value (json.decoder.WHITESPACE).
+_json_blanks = re.compile(r"[ \t\n\r]*").match
 
 
 class JSONTag:
@@ -167,7 +174,7 @@ class TagDateTime(JSONTag):
 class TaggedJSONSerializer:
     """Serialise with tags; ``register`` adds custom tags."""
 
-    __slots__ = ("order", "tags")
+    __slots__ = ("_decoder", "order", "tags")
 
     default_tags: list[type[JSONTag]] = [
         TagDict,
@@ -185,6 +192,13 @@ class TaggedJSONSerializer:
         self.order: list[JSONTag] = []
         for cls in self.default_tags:
             self.register(cls)
+        # PERF: the JSON parser calls ``object_hook`` on each object once its
+        # members are parsed: the same bottom-up untagging as _untag_scan, done
+        # while parsing instead of in a second walk. Not when a subclass changes
+        # the walk itself.
+        self._decoder: json.JSONDecoder | None = None
+        if type(self)._untag_scan is TaggedJSONSerializer._untag_scan:
+            self._decoder = json.JSONDecoder(object_hook=self.untag)
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
@@ -231,4 +245,29 @@ class TaggedJSONSerializer:
 
     def loads(self, value: str | bytes) -> t.Any:
         """Parse and untag."""
+        decoder = self._decoder
+        if (
+            decoder is not None
+            and isinstance(value, str)
+            and not value.startswith("\ufeff")
+        ):
+            # The parsing is the standard library's (json.loads) with no app or
+            # with the default provider; another provider parses its own way.
+            app_ctx = _cv_app.get(None)
+            if (
+                app_ctx is None
+                or type(app_ctx.app.json).loads is DefaultJSONProvider.loads
+            ):
+                # JSONDecoder.decode, without its two Python-level calls when
+                # the text starts with the value and ends with it.
+                scan_once: t.Any = decoder.scan_once  # type: ignore[attr-defined]
+                try:
+                    result, end = scan_once(value, 0)
+                except StopIteration:  # leading blanks, or not JSON
+                    return decoder.decode(value)
+                if end != len(value):
+                    end = t.cast("re.Match[str]", _json_blanks(value, end)).end()
+                    if end != len(value):
+                        raise json.JSONDecodeError("Extra data", value, end)
+                return result
         return self._untag_scan(loads(value))
