@@ -723,11 +723,18 @@ def test_reader_keys_and_age_limits(monkeypatch: pytest.MonkeyPatch) -> None:
                 reader.loads(cookie, READER_MAX_AGE)
 
 
+@pytest.mark.parametrize("builtin_sha1", [True, False])
 @pytest.mark.parametrize("length", [0, 1, 20, 63, 64, 65, 200])
-def test_sha1_hmac_pads_give_hmac_sha1(length: int) -> None:
+def test_sha1_hmac_pads_give_hmac_sha1(
+    length: int, builtin_sha1: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hmac
+    import sys
 
     from hipflask.sessions import _sha1_hmac_pads
+
+    if not builtin_sha1:  # as in a build without CPython's own _sha1: hashlib's
+        monkeypatch.setitem(sys.modules, "_sha1", None)
 
     key = bytes(range(length % 256)) * (length // 256) + bytes(range(length % 256))
     key = key[:length]
