@@ -309,7 +309,7 @@ class _CookieReader:
         )
 
     def loads(self, cookie: str, max_age: int) -> t.Any:
-        """The data signed in ``cookie``; BadSignature if invalid or expired."""
+        """The data signed in ``cookie``; BadData if invalid, expired or unreadable."""
         signed = cookie.encode()
         value, dot, signature = signed.rpartition(b".")
         if not dot:
