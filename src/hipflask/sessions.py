@@ -496,3 +496,37 @@ class SecureCookieSessionInterface(SessionInterface):
         finally:
             # Reading the session to save it is not the app accessing it.
             session.accessed = accessed
+
+
+_VARY_COOKIE: list[tuple[str, str]] = [("Vary", "Cookie")]
+_NO_HEADERS: list[tuple[str, str]] = []
+
+
+def _read_session_headers(
+    interface: SessionInterface, app: Flask, session: SessionMixin
+) -> list[tuple[str, str]] | None:
+    """The headers saving ``session`` adds to a response when it sets no cookie.
+
+    PERF: a session that was only read (not modified, not a permanent one to
+    refresh) needs no Response object to be saved onto: saving adds at most
+    ``Vary: Cookie``, so the pipeline may send a plain response with these
+    headers. None when saving must run: another interface or session class,
+    a method of the interface replaced on the instance, or a cookie to write
+    or delete.
+    """
+    if (
+        type(interface) is not SecureCookieSessionInterface
+        or type(session) is not SecureCookieSession
+        or session.modified
+    ):
+        return None
+    overrides = interface.__dict__
+    if overrides and (len(overrides) > 1 or "_serializers" not in overrides):
+        return None
+    if (
+        dict.__len__(session)
+        and dict.get(session, "_permanent", False)
+        and app.config["SESSION_REFRESH_EACH_REQUEST"]
+    ):
+        return None
+    return _VARY_COOKIE if session.accessed else _NO_HEADERS
