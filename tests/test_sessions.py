@@ -723,11 +723,18 @@ def test_reader_keys_and_age_limits(monkeypatch: pytest.MonkeyPatch) -> None:
                 reader.loads(cookie, READER_MAX_AGE)
 
 
+@pytest.mark.parametrize("builtin_sha1", [True, False])
 @pytest.mark.parametrize("length", [0, 1, 20, 63, 64, 65, 200])
-def test_sha1_hmac_pads_give_hmac_sha1(length: int) -> None:
+def test_sha1_hmac_pads_give_hmac_sha1(
+    length: int, builtin_sha1: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hmac
+    import sys
 
     from hipflask.sessions import _sha1_hmac_pads
+
+    if not builtin_sha1:  # as in a build without CPython's own _sha1: hashlib's
+        monkeypatch.setitem(sys.modules, "_sha1", None)
 
     key = bytes(range(length % 256)) * (length // 256) + bytes(range(length % 256))
     key = key[:length]
@@ -807,6 +814,157 @@ def test_reader_only_for_serializers_it_matches() -> None:
     assert not _CookieReader.usable(serializer)
     plain = URLSafeTimedSerializer("key", salt="cookie-session")  # its own signer
     assert not _CookieReader.usable(plain)
+
+
+# -- a session only read: the plain response path -----------------------------------
+
+
+def normalised(rv: t.Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers (lower-case names) and body; a Set-Cookie reduced to its
+    name and attribute names (its value and dates change with the time)."""
+    headers = []
+    for name, value in rv.headers:
+        if name.lower() == "set-cookie":
+            parts = [part.strip() for part in value.split(";")]
+            value = "; ".join(
+                [parts[0].partition("=")[0]] + [p.partition("=")[0] for p in parts[1:]]
+            )
+        headers.append((name.lower(), value))
+    return rv.status_code, headers, rv.data
+
+
+def pipeline_app(with_hook: bool, **config: t.Any) -> Flask:
+    app = Flask("pipeline", root_path="/nonexistent-root")
+    app.config.update(SECRET_KEY="test key", **config)
+    if with_hook:  # an after_request function: the full pipeline, with a Response
+
+        @app.after_request
+        def unchanged(response: Response) -> Response:
+            return response
+
+    @app.route("/login")
+    def login() -> str:
+        session["user"] = "alice"
+        session.permanent = "permanent" in hipflask.request.args
+        return "ok"
+
+    @app.route("/text")
+    def text() -> str:
+        return str(session.get("user"))
+
+    @app.route("/json")
+    def json_view() -> t.Any:
+        return {"user": session.get("user")}
+
+    @app.route("/list")
+    def list_view() -> t.Any:
+        return [session.get("user")]
+
+    @app.route("/tuple")
+    def tuple_view() -> t.Any:
+        return str(session.get("user")), 201
+
+    @app.route("/untouched")
+    def untouched() -> str:
+        return "no session"
+
+    @app.route("/modify")
+    def modify() -> str:
+        session["n"] = 1
+        return "modified"
+
+    @app.route("/clear")
+    def clear() -> str:
+        session.clear()
+        return "cleared"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "path", ["/text", "/json", "/list", "/tuple", "/untouched", "/modify", "/clear"]
+)
+@pytest.mark.parametrize(
+    ("login", "config"),
+    [
+        ("/login", {}),
+        ("/login?permanent", {}),  # refreshed on every response
+        ("/login?permanent", {"SESSION_REFRESH_EACH_REQUEST": False}),
+        (None, {}),  # no cookie at all
+    ],
+)
+def test_session_responses_are_the_same_without_a_response_object(
+    protocol: str, path: str, login: str | None, config: dict[str, t.Any]
+) -> None:
+    # Without after_request functions a str or JSON return is sent without a
+    # Response object, a read session adding its Vary; with one, the full
+    # pipeline runs. Both must send the same thing.
+    results = []
+    for with_hook in (False, True):
+        app = pipeline_app(with_hook, **config)
+        client = app.test_client(asgi=protocol == "asgi")
+        if login is not None:
+            client.get(login)
+        results.append([normalised(client.get(path)), normalised(client.head(path))])
+    assert results[0] == results[1]
+    headers = dict(results[0][0][1])
+    # Vary whenever the session was accessed or a cookie is sent.
+    if path != "/untouched" or "set-cookie" in headers:
+        assert headers.get("vary") == "Cookie"
+    else:
+        assert "vary" not in headers
+    refreshed = login == "/login?permanent" and not config
+    assert ("set-cookie" in headers) == (path in ("/modify", "/clear") or refreshed), (
+        headers
+    )
+
+
+def test_read_session_headers() -> None:
+    from hipflask.sessions import _read_session_headers
+
+    app = reader_app()
+    interface = SecureCookieSessionInterface()
+    read = SecureCookieSession({"user": "alice"})
+    assert _read_session_headers(interface, app, read) == []  # not accessed
+    read.accessed = True
+    assert _read_session_headers(interface, app, read) == [("Vary", "Cookie")]
+    assert not read.modified
+    empty = SecureCookieSession()
+    empty.accessed = True
+    assert _read_session_headers(interface, app, empty) == [("Vary", "Cookie")]
+    # A cookie to write or delete: the full save.
+    changed = SecureCookieSession({"user": "alice"})
+    changed["n"] = 1
+    assert _read_session_headers(interface, app, changed) is None
+    emptied = SecureCookieSession({"user": "alice"})
+    emptied.clear()
+    assert _read_session_headers(interface, app, emptied) is None
+    permanent = SecureCookieSession({"user": "alice", "_permanent": True})
+    assert _read_session_headers(interface, app, permanent) is None
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert _read_session_headers(interface, app, permanent) == []
+    # Other classes, or a method replaced on the instance: the full save.
+    assert _read_session_headers(Sha256Interface(), app, read) is None
+    assert _read_session_headers(interface, app, MemorySession("sid")) is None
+    custom = SecureCookieSessionInterface()
+    custom.save_session = lambda *args: None  # type: ignore[method-assign]
+    assert _read_session_headers(custom, app, read) is None
+
+
+def test_save_session_replaced_on_the_instance_still_runs(protocol: str) -> None:
+    app = pipeline_app(False)
+    interface = SecureCookieSessionInterface()
+    saved = []
+
+    def save_session(app: t.Any, session: t.Any, response: t.Any) -> None:
+        saved.append(dict(session))
+        response.headers["X-Saved"] = "yes"
+
+    interface.save_session = save_session  # type: ignore[method-assign]
+    app.session_interface = interface
+    rv = app.test_client(asgi=protocol == "asgi").get("/text")
+    assert rv.headers["X-Saved"] == "yes"
+    assert saved == [{}]
 
 
 # -- custom interfaces ---------------------------------------------------------------

@@ -11,9 +11,12 @@ How a request flows (read top to bottom from :meth:`Flask._handle`):
    that escapes becomes a 500 through :meth:`handle_exception`.
 3. The adapter sends the response and pops the context (teardown functions).
    When nothing runs after the view (no after_request hook or function, no
-   session, no ``request_finished`` receiver) and the view returned a str, dict
-   or list with the default classes, no Response object is built: ``_handle``
-   returns its parts (:data:`~hipflask.http.response.PlainResponse`).
+   session to save, no ``request_finished`` receiver) and the view returned a
+   str, dict or list with the default classes, no Response object is built:
+   ``_handle`` returns its parts (:data:`~hipflask.http.response.PlainResponse`).
+   A default session that was only read writes no cookie, so it allows this
+   too, adding the ``Vary: Cookie`` saving would add
+   (:func:`~hipflask.sessions._read_session_headers`).
 
 The pipeline is written once, as a coroutine. Every call into user code goes
 through :meth:`_call`, which knows whether the callable is a coroutine function
@@ -71,7 +74,12 @@ from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
-from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
+from .sessions import (
+    SecureCookieSessionInterface,
+    SessionInterface,
+    SessionMixin,
+    _read_session_headers,
+)
 from .templating import TemplatingMixin
 from .wrappers import Request, Response
 
@@ -686,13 +694,22 @@ class Flask(TemplatingMixin, Scaffold):
             if (
                 chain_.after
                 or ctx._after_request_functions
-                or ctx._opened_session is not None
                 or signals.request_finished.receivers
-                or request._has_cookie_header()  # a session may need refreshing
             ):
                 return await self._finalize(ctx, chain_, rv, direct, False)
+            session = ctx._opened_session
+            if session is None and request._has_cookie_header():
+                session = self._session_to_refresh(ctx)  # as _finalize would
+            session_headers = None
+            if session is not None:
+                session_headers = _read_session_headers(
+                    self.session_interface, self, session
+                )
+                if session_headers is None:  # a cookie to write, or custom saving
+                    return await self._finalize(ctx, chain_, rv, direct, False)
             # PERF: nothing runs after the view, so nothing can see the response:
-            # a str or JSON return with the default classes is sent as its parts.
+            # a str or JSON return with the default classes is sent as its parts
+            # (a session that was only read adds its Vary: all saving it does).
             if self._plain_ok and self.response_class is Response:
                 rv_type = type(rv)
                 if rv_type is str:
@@ -701,14 +718,22 @@ class Flask(TemplatingMixin, Scaffold):
                         mimetype is not None
                         and Response.automatically_set_content_length
                     ):
-                        return plain_response(rv, mimetype)
+                        plain = plain_response(rv, mimetype)
+                        if session_headers:
+                            plain[2].extend(session_headers)
+                        return plain
                 elif rv_type is dict or rv_type is list:
                     provider = self.json
                     if type(provider).response is DefaultJSONProvider.response:
-                        return plain_response(
+                        plain = plain_response(
                             provider._body(rv),  # type: ignore[attr-defined]
                             provider.mimetype,  # type: ignore[attr-defined]
                         )
+                        if session_headers:
+                            plain[2].extend(session_headers)
+                        return plain
+            if session_headers:
+                return await self._finalize(ctx, chain_, rv, direct, False)
             return self.make_response(rv)
         except Exception as e:
             if self._overrides("handle_exception"):

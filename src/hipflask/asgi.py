@@ -90,17 +90,20 @@ async def serve_asgi(
     try:
         if isinstance(response, tuple):
             # PERF: the parts of a fixed-body response (see Flask._handle): its
-            # two headers are Content-Type and Content-Length, sent as they are.
+            # headers are Content-Type and Content-Length, sent as they are, then
+            # any a read session added (Vary).
             code, _line, headers, sent = response
+            raw_headers = [
+                (b"content-type", headers[0][1].encode("latin-1")),
+                (b"content-length", headers[1][1].encode("latin-1")),
+            ]
+            if len(headers) > 2:
+                raw_headers.extend(
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in headers[2:]
+                )
             await send(
-                {
-                    "type": "http.response.start",
-                    "status": code,
-                    "headers": [
-                        (b"content-type", headers[0][1].encode("latin-1")),
-                        (b"content-length", headers[1][1].encode("latin-1")),
-                    ],
-                }
+                {"type": "http.response.start", "status": code, "headers": raw_headers}
             )
             data = sent[0] if request.method != "HEAD" else b""
             await send({"type": "http.response.body", "body": data})

@@ -70,8 +70,9 @@ WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 _trusted_headers = Headers._from_trusted_list
 
 #: What a fixed-body response sends, without the object: status code, status
-#: line, header list, body. The pipeline returns one when nothing can observe
-#: the Response it would otherwise build (see ``Flask._handle``).
+#: line, header list (Content-Type and Content-Length first, then any others),
+#: body. The pipeline returns one when nothing can observe the Response it
+#: would otherwise build (see ``Flask._handle``).
 PlainResponse = tuple[int, str, list[tuple[str, str]], list[bytes]]
 
 
