@@ -9,6 +9,7 @@ dataclasses and objects with ``__html__``.
 from __future__ import annotations
 
 import json
+import json.encoder
 import sys
 import typing as t
 import uuid
@@ -80,6 +81,43 @@ def _default(o: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+#: The json module's C encoder factory (None without its C accelerator).
+_c_make_encoder: t.Any = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _compact_encode(encoder: json.JSONEncoder) -> t.Callable[[t.Any], str]:
+    """``encoder.encode`` (compact, no indent) through one reusable C encoder.
+
+    PERF: ``JSONEncoder.encode`` builds a new C encoder (and a closure) on every
+    call. This one is built once, without the circular-reference bookkeeping,
+    which a reused encoder could not reset after an error: a circular structure
+    then ends in RecursionError, and ``encoder.encode`` (which checks) runs
+    again to raise its usual ValueError.
+    """
+    iterencode = _c_make_encoder(
+        None,
+        encoder.default,
+        json.encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else json.encoder.encode_basestring,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+    checked = encoder.encode
+
+    def encode(obj: t.Any) -> str:
+        try:
+            return "".join(iterencode(obj, 0))
+        except RecursionError:
+            return checked(obj)
+
+    return encode
+
+
 class DefaultJSONProvider(JSONProvider):
     """The standard library's ``json`` with Flask's defaults."""
 
@@ -91,14 +129,15 @@ class DefaultJSONProvider(JSONProvider):
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
-        self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
+        self._encoders: dict[tuple[t.Any, ...], t.Callable[[t.Any], str]] = {}
 
-    def _encoder(self, pretty: bool) -> json.JSONEncoder:
+    def _encoder(self, pretty: bool) -> t.Callable[[t.Any], str]:
+        """The function that serialises with the current settings."""
         # PERF: json.dumps() with a custom ``default`` builds a JSONEncoder per
         # call; keep one per combination of settings (they may change at runtime).
         key = (self.default, self.ensure_ascii, self.sort_keys, pretty)
-        encoder = self._encoders.get(key)
-        if encoder is None:
+        encode = self._encoders.get(key)
+        if encode is None:
             encoder = json.JSONEncoder(
                 default=self.default,
                 ensure_ascii=self.ensure_ascii,
@@ -106,9 +145,13 @@ class DefaultJSONProvider(JSONProvider):
                 indent=2 if pretty else None,
                 separators=None if pretty else (",", ":"),
             )
+            if pretty or _c_make_encoder is None:
+                encode = encoder.encode
+            else:
+                encode = _compact_encode(encoder)
             if len(self._encoders) < 16:
-                self._encoders[key] = encoder
-        return encoder
+                self._encoders[key] = encode
+        return encode
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialise with the provider's defaults (sorted keys, ASCII only)."""
@@ -130,7 +173,7 @@ class DefaultJSONProvider(JSONProvider):
         compact = self.compact
         pretty = compact is False or (compact is None and self._app.config["DEBUG"])
         if type(self).dumps is DefaultJSONProvider.dumps:
-            text = self._encoder(bool(pretty)).encode(obj)
+            text = self._encoder(bool(pretty))(obj)
         elif pretty:
             text = self.dumps(obj, indent=2)
         else:
