@@ -1515,6 +1515,35 @@ def test_urlencoded_form_limits_set_on_the_request(
         assert message in rv.text
 
 
+@pytest.mark.parametrize("override", ["class_attribute", "property"])
+def test_urlencoded_form_limits_from_a_request_subclass(
+    app: Flask, client: FlaskClient, override: str
+) -> None:
+    # A subclass's own limit wins over the config, whichever way it is spelled.
+    if override == "class_attribute":
+
+        class LimitedRequest(Request):
+            max_form_parts = 3  # type: ignore[assignment]
+
+    else:
+
+        class LimitedRequest(Request):  # type: ignore[no-redef]
+            @property
+            def max_form_memory_size(self) -> int | None:
+                return FORM_SIZE - 1
+
+    app.request_class = LimitedRequest
+    _form_view(app)
+    rv = _post_form(client)
+    assert rv.status_code == 413
+    if override == "class_attribute":
+        assert "more than 3 fields (max_form_parts)" in rv.text
+    else:
+        assert "(max_form_memory_size)" in rv.text
+    app.request_class = Request
+    assert _post_form(client).json["form"] == FORM_FIELDS
+
+
 @pytest.mark.parametrize("empty", [True, False])
 def test_urlencoded_form_then_the_body_is_consumed(
     app: Flask, client: FlaskClient, empty: bool
