@@ -26,7 +26,7 @@ from hipflask import (
     stream_with_context,
 )
 from hipflask.ctx import AppContext, RequestContext, _AppCtxGlobals
-from hipflask.globals import _cv_app, _cv_request, app_ctx, request_ctx
+from hipflask.globals import LocalProxy, _cv_app, _cv_request, app_ctx, request_ctx
 from hipflask.testing import FlaskClient
 
 Message = dict[str, t.Any]
@@ -111,6 +111,57 @@ def test_unbound_proxies_are_falsy_and_say_so() -> None:
     assert not g
     assert not current_app
     assert repr(g) == "<LocalProxy unbound>"
+
+
+def test_proxy_attributes_are_the_proxied_objects(app: Flask) -> None:
+    with app.test_request_context("/p?a=1", method="POST"):
+        real = request._get_current_object()  # type: ignore[attr-defined]
+        assert request.method == "POST"
+        assert request.args is real.args
+        assert request.__dict__ is real.__dict__
+        assert request.__class__ is type(real)
+        assert isinstance(request, type(real))
+        assert request.__wrapped__ is real  # type: ignore[attr-defined]
+        assert hasattr(request, "form")
+        assert not hasattr(request, "no_such_thing")
+        with pytest.raises(AttributeError, match="no_such_thing") as info:
+            request.no_such_thing  # type: ignore[attr-defined]  # noqa: B018
+        with pytest.raises(AttributeError) as direct:
+            real.no_such_thing  # noqa: B018
+        assert str(info.value) == str(direct.value)
+        g.user = "ann"
+        assert g.user == "ann"
+        assert g.__dict__ == {"user": "ann"}
+        del g.user
+        assert "user" not in g
+
+
+def test_proxy_class_names_stay_the_proxys(app: Flask) -> None:
+    # What the class defines (and object's names) are looked up on the proxy.
+    with app.test_request_context("/"):
+        assert request._get_current_object is not None  # type: ignore[attr-defined]
+        assert request.__repr__.__self__ is request  # type: ignore[attr-defined]
+        assert request.__len__.__func__ is LocalProxy.__len__  # type: ignore[attr-defined]
+        assert request.__doc__ == LocalProxy.__doc__
+        assert request.__slots__ == LocalProxy.__slots__
+
+
+def test_proxy_subclass_keeps_its_own_names(app: Flask) -> None:
+    class Tagged(LocalProxy):
+        __slots__ = ()
+        label = "tagged"
+
+        def describe(self) -> str:
+            return f"proxy of {self.__class__.__name__}"
+
+    proxy: t.Any = Tagged(lambda: _cv_app.get().app, "unbound")
+    with app.app_context():
+        assert proxy.label == "tagged"
+        assert proxy.describe() == "proxy of Flask"
+        assert proxy.name == "test_app"
+    with pytest.raises(RuntimeError, match="unbound"):
+        proxy.name  # noqa: B018
+    assert proxy.label == "tagged"
 
 
 def test_request_needs_request_context_even_in_app_context(app: Flask) -> None:

@@ -208,6 +208,73 @@ def test_unserialisable_values_raise_flasks_type_error() -> None:
         assert str(ours.value) == str(theirs.value)
 
 
+def _circular() -> list[t.Any]:
+    items: list[t.Any] = [1]
+    items.append({"again": items})
+    return items
+
+
+def _failure_then_success(app: t.Any, value: t.Any) -> tuple[t.Any, bytes]:
+    with app.app_context():
+        try:
+            app.json.response(value)
+        except (ValueError, TypeError) as e:
+            error: t.Any = (type(e), str(e))
+        else:
+            error = None
+        return error, app.json.response({"a": [1, {"b": 2}]}).get_data()
+
+
+@pytest.mark.parametrize("settings", [{}, {"compact": False}], ids=repr)
+@pytest.mark.parametrize(
+    "value",
+    [_circular(), {"a": [1, {"b": object()}]}, {"x": {1, 2}}],
+    ids=["circular", "deep-object", "set"],
+)
+def test_failures_match_flask_and_leave_no_state(
+    settings: dict[str, t.Any], value: t.Any
+) -> None:
+    # The compact encoder is built once and reused: a failure in one response
+    # must raise what Flask raises and must not affect the next response.
+    ours = _failure_then_success(our_app(DefaultJSONProvider, **settings), value)
+    assert ours[0] is not None
+    assert ours == _failure_then_success(flask_provider(**settings), value)
+
+
+def test_deep_data_is_a_recursion_error(app: Flask) -> None:
+    deep: dict[str, t.Any] = {}
+    for _ in range(sys.getrecursionlimit() + 100):
+        deep = {"a": deep}
+    with app.app_context():
+        with pytest.raises(RecursionError):
+            app.json.response(deep)
+        assert app.json.response({"ok": 1}).get_data() == b'{"ok":1}\n'
+
+
+def test_default_may_serialise_in_turn(app: Flask) -> None:
+    class Nested:
+        pass
+
+    def default(value: t.Any) -> t.Any:
+        if isinstance(value, Nested):
+            # A default that itself renders JSON (with the same provider).
+            return json.loads(jsonify({"inner": [1, 2]}).get_data())
+        raise TypeError(f"no {type(value).__name__}")
+
+    app.json.default = default  # type: ignore[attr-defined]
+    with app.app_context():
+        rv = jsonify(outer=Nested(), n=1)
+    assert rv.get_data() == b'{"n":1,"outer":{"inner":[1,2]}}\n'
+
+
+def test_jsonify_outside_an_app_context_is_flasks_error() -> None:
+    with pytest.raises(RuntimeError) as ours:
+        jsonify(1)
+    with pytest.raises(RuntimeError) as theirs:
+        flask.jsonify(1)
+    assert str(ours.value) == str(theirs.value)
+
+
 def test_provider_defaults_are_flasks() -> None:
     ours = DefaultJSONProvider
     theirs = flask.json.provider.DefaultJSONProvider

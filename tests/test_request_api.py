@@ -11,6 +11,7 @@ that both agree.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import typing as t
@@ -37,7 +38,12 @@ from hipflask.http import (
     Range,
     UserAgent,
 )
-from hipflask.http.exceptions import MethodNotAllowed, NotFound, RequestRedirect
+from hipflask.http.exceptions import (
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+    RequestRedirect,
+)
 from hipflask.testing import FlaskClient, TestResponse
 
 # -- describing values as JSON ---------------------------------------------------------
@@ -1421,6 +1427,258 @@ def test_form_limit_is_413(app: Flask, client: FlaskClient) -> None:
     assert client.post("/", data={"a": "x" * 5}).json == {"a": "xxxxx"}
 
 
+# -- urlencoded forms: the fast path and where it hands over ---------------------------
+#
+# A urlencoded body whose size is known and within every limit is read whole and
+# parsed in one pass; anything else takes the general parser. Each case below
+# sits on one side of that line, under both protocols, and must answer the same.
+
+FORM_BODY = b"first_name=Ada&email=ada%40example.org&tag=a&tag=b+c"
+FORM_SIZE = len(FORM_BODY)
+FORM_FIELDS = [
+    ["first_name", ["Ada"]],
+    ["email", ["ada@example.org"]],
+    ["tag", ["a", "b c"]],
+]
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+def _post_form(client: FlaskClient, **kwargs: t.Any) -> TestResponse:
+    kwargs.setdefault("data", FORM_BODY)
+    kwargs.setdefault("content_type", URLENCODED)
+    return client.post("/", **kwargs)
+
+
+def _form_view(app: Flask) -> None:
+    @app.route("/", methods=["POST"])
+    def view() -> dict[str, t.Any]:
+        return {
+            "form": describe(request.form),
+            "type": type(request.form).__name__,
+            "files": len(request.files),
+        }
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        URLENCODED,  # the exact header: no parsing
+        "Application/X-WWW-Form-Urlencoded",
+        "application/x-www-form-urlencoded; charset=utf-8",
+        " application/x-www-form-urlencoded ",
+    ],
+)
+def test_urlencoded_form_whatever_the_header_spelling(
+    app: Flask, client: FlaskClient, content_type: str
+) -> None:
+    _form_view(app)
+    rv = _post_form(client, content_type=content_type)
+    assert rv.json == {"form": FORM_FIELDS, "type": "ImmutableMultiDict", "files": 0}
+
+
+def test_urlencoded_form_with_escaped_separators(
+    app: Flask, client: FlaskClient
+) -> None:
+    _form_view(app)
+    rv = _post_form(client, data=b"a=%26b%3Dc&a=%zz&%C3%A9=%ff&&x")
+    assert rv.json["form"] == [["a", ["&b=c", "%zz"]], ["é", ["%FF"]], ["x", [""]]]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"MAX_CONTENT_LENGTH": FORM_SIZE}, None),
+        ({"MAX_CONTENT_LENGTH": FORM_SIZE - 1}, "The request body is larger than the"),
+        ({"MAX_FORM_MEMORY_SIZE": FORM_SIZE}, None),
+        ({"MAX_FORM_MEMORY_SIZE": FORM_SIZE - 1}, "The form data is larger than the"),
+        ({"MAX_FORM_MEMORY_SIZE": None, "MAX_CONTENT_LENGTH": None}, None),
+        ({"MAX_FORM_PARTS": 4}, None),
+        ({"MAX_FORM_PARTS": 3}, "The form has more than 3 fields (max_form_parts)."),
+    ],
+)
+def test_urlencoded_form_limits_from_the_config(
+    app: Flask, client: FlaskClient, config: dict[str, t.Any], message: str | None
+) -> None:
+    app.config.update(config)
+    _form_view(app)
+    rv = _post_form(client)
+    if message is None:
+        assert rv.json["form"] == FORM_FIELDS
+    else:
+        assert rv.status_code == 413
+        assert message in rv.text
+        if "larger" in message:
+            assert f"maximum of {FORM_SIZE - 1} bytes" in rv.text
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"max_content_length": FORM_SIZE}, None),
+        ({"max_content_length": FORM_SIZE - 1}, "The request body is larger than the"),
+        ({"max_form_memory_size": FORM_SIZE}, None),
+        ({"max_form_memory_size": FORM_SIZE - 1}, "The form data is larger than the"),
+        ({"max_form_memory_size": 10**9}, None),
+        ({"max_form_parts": 4}, None),
+        ({"max_form_parts": 3}, "The form has more than 3 fields (max_form_parts)."),
+    ],
+)
+@pytest.mark.parametrize("where", ["view", "before_request"])
+def test_urlencoded_form_limits_set_on_the_request(
+    app: Flask,
+    client: FlaskClient,
+    limits: dict[str, int],
+    message: str | None,
+    where: str,
+) -> None:
+    if "max_form_memory_size" in limits:
+        # A low config limit that the request's own limit overrides.
+        app.config["MAX_FORM_MEMORY_SIZE"] = 10
+    if "max_form_parts" in limits:
+        app.config["MAX_FORM_PARTS"] = 1
+
+    def set_limits() -> None:
+        for name, value in limits.items():
+            setattr(request, name, value)
+
+    if where == "before_request":
+        app.before_request(set_limits)
+
+    @app.route("/", methods=["POST"])
+    def view() -> dict[str, t.Any]:
+        if where == "view":
+            set_limits()
+        return {"form": describe(request.form)}
+
+    rv = _post_form(client)
+    if message is None:
+        assert rv.json == {"form": FORM_FIELDS}
+    else:
+        assert rv.status_code == 413
+        assert message in rv.text
+
+
+@pytest.mark.parametrize("override", ["class_attribute", "property"])
+def test_urlencoded_form_limits_from_a_request_subclass(
+    app: Flask, client: FlaskClient, override: str
+) -> None:
+    # A subclass's own limit wins over the config, whichever way it is spelled.
+    if override == "class_attribute":
+
+        class LimitedRequest(Request):
+            max_form_parts = 3  # type: ignore[assignment]
+
+    else:
+
+        class LimitedRequest(Request):  # type: ignore[no-redef]
+            @property
+            def max_form_memory_size(self) -> int | None:
+                return FORM_SIZE - 1
+
+    app.request_class = LimitedRequest
+    _form_view(app)
+    rv = _post_form(client)
+    assert rv.status_code == 413
+    if override == "class_attribute":
+        assert "more than 3 fields (max_form_parts)" in rv.text
+    else:
+        assert "(max_form_memory_size)" in rv.text
+    app.request_class = Request
+    assert _post_form(client).json["form"] == FORM_FIELDS
+
+
+@pytest.mark.parametrize("empty", [True, False])
+def test_urlencoded_form_then_the_body_is_consumed(
+    app: Flask, client: FlaskClient, empty: bool
+) -> None:
+    @app.route("/", methods=["POST"])
+    def view() -> dict[str, t.Any]:
+        form = describe(request.form)
+        stream = request.stream
+        return {
+            "form": form,
+            "read": stream.read().decode(),
+            "tell": stream.tell(),
+            "data": request.get_data().decode(),
+            "again": describe(request.form),
+        }
+
+    body = b"" if empty else FORM_BODY
+    rv = _post_form(client, data=body)
+    assert rv.json == {
+        "form": [] if empty else FORM_FIELDS,
+        "read": "",
+        "tell": len(body),
+        "data": "",
+        "again": [] if empty else FORM_FIELDS,
+    }
+
+
+@pytest.mark.parametrize("first", ["get_data", "stream", "stream_read"])
+def test_urlencoded_form_after_the_body_was_touched(
+    app: Flask, client: FlaskClient, first: str
+) -> None:
+    # The body or its stream used first: the general path reads what is left.
+    @app.route("/", methods=["POST"])
+    def view() -> dict[str, t.Any]:
+        if first == "get_data":
+            request.get_data()
+        elif first == "stream":
+            assert request.stream is not None
+        else:
+            request.stream.read(11)  # "first_name="
+        return {"form": describe(request.form)}
+
+    rv = _post_form(client)
+    if first == "stream_read":
+        assert rv.json == {"form": [["Ada", [""]], *FORM_FIELDS[1:]]}
+    else:
+        assert rv.json == {"form": FORM_FIELDS}
+
+
+def test_urlencoded_form_with_another_storage_class(
+    app: Flask, client: FlaskClient
+) -> None:
+    class MutableRequest(Request):
+        parameter_storage_class = MultiDict  # type: ignore[assignment]
+
+    app.request_class = MutableRequest
+    _form_view(app)
+    rv = _post_form(client)
+    assert rv.json == {"form": FORM_FIELDS, "type": "MultiDict", "files": 0}
+
+
+def test_urlencoded_form_on_a_shallow_request(app: Flask) -> None:
+    with app.test_request_context(
+        "/", method="POST", data=FORM_BODY, content_type=URLENCODED
+    ):
+        request.shallow = True
+        with pytest.raises(RuntimeError, match="shallow request"):
+            request.form  # noqa: B018
+
+
+@pytest.mark.parametrize("max_content_length", [None, 30])
+def test_urlencoded_form_without_a_content_length(
+    app: Flask, protocol: str, max_content_length: int | None
+) -> None:
+    # Chunked: under WSGI the general path reads to the end of the input; under
+    # ASGI the body is already received and its size is known.
+    app.config["MAX_CONTENT_LENGTH"] = max_content_length
+    _form_view(app)
+    client = app.test_client(asgi=protocol == "asgi")
+    rv = client.post(
+        "/",
+        input_stream=io.BytesIO(FORM_BODY),
+        content_type=URLENCODED,
+        environ_overrides={"wsgi.input_terminated": True},
+        headers={"Transfer-Encoding": "chunked"},
+    )
+    if max_content_length is None:
+        assert rv.json["form"] == FORM_FIELDS
+    else:
+        assert rv.status_code == 413
+
+
 # -- an abort from attribute access ----------------------------------------------------
 
 
@@ -1482,3 +1740,233 @@ def test_body_attributes_match_werkzeug(body: bytes, content_type: str) -> None:
     ):
         assert ours.get_json(silent=True) == theirs.get_json(silent=True)
         assert ours.get_data(as_text=True) == theirs.get_data(as_text=True)
+
+
+# -- toolkit level: the urlencoded fast path and the server's input --------------------
+
+
+class _Input:
+    """A wsgi.input that records read sizes; gives ``step`` bytes at most per read,
+    fails with OSError once ``fail_at`` bytes were given, or ignores the size."""
+
+    def __init__(
+        self,
+        data: bytes,
+        *,
+        step: int | None = None,
+        fail_at: int | None = None,
+        generous: bool = False,
+    ) -> None:
+        self._inner = io.BytesIO(data)
+        self._step = step
+        self._fail_at = fail_at
+        self._generous = generous
+        self.sizes: list[int] = []
+
+    def read(self, size: int = -1, /) -> bytes:
+        self.sizes.append(size)
+        if self._fail_at is not None and self._inner.tell() >= self._fail_at:
+            raise OSError("connection reset")
+        if self._generous:
+            return self._inner.read()
+        if self._step is not None:
+            size = min(size, self._step)
+        return self._inner.read(size)
+
+
+def _plain_request(
+    stream: t.Any, length: int | None = FORM_SIZE, **environ: t.Any
+) -> t.Any:
+    from hipflask.http import Request as PlainRequest
+
+    base: dict[str, t.Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "CONTENT_TYPE": URLENCODED,
+        "wsgi.input": stream,
+    }
+    if length is not None:
+        base["CONTENT_LENGTH"] = str(length)
+    base.update(environ)
+    return PlainRequest(base)
+
+
+def test_fast_form_reads_the_input_once() -> None:
+    source = _Input(FORM_BODY + b"&not=read")
+    req = _plain_request(source)
+    assert describe(req.form) == FORM_FIELDS
+    assert source.sizes == [FORM_SIZE]
+    # The stream, when asked for afterwards, is the one that read the body.
+    stream = req.stream
+    assert type(stream).__name__ == "LimitedStream"
+    assert (stream.limit, stream.tell(), stream.is_exhausted) == (
+        FORM_SIZE,
+        FORM_SIZE,
+        True,
+    )
+    assert stream.read() == b""
+    assert req.get_data() == b""
+    assert source.sizes == [FORM_SIZE]
+
+
+def test_fast_form_from_an_input_that_trickles() -> None:
+    source = _Input(FORM_BODY, step=20)
+    req = _plain_request(source)
+    assert describe(req.form) == FORM_FIELDS
+    assert source.sizes == [FORM_SIZE, FORM_SIZE - 20, FORM_SIZE - 40]
+
+
+def test_fast_form_from_an_input_that_gives_too_much() -> None:
+    req = _plain_request(_Input(FORM_BODY + b"&extra=1", generous=True))
+    assert describe(req.form) == FORM_FIELDS
+    assert req.stream.tell() == FORM_SIZE
+
+
+def test_fast_form_from_a_client_that_went_away() -> None:
+    from hipflask.http.exceptions import ClientDisconnected
+
+    req = _plain_request(_Input(FORM_BODY[:30], step=20), length=FORM_SIZE)
+    with pytest.raises(ClientDisconnected, match=f"sent 30 of the {FORM_SIZE} bytes"):
+        req.form  # noqa: B018
+    # As with the stream: the body is gone, a second look finds an empty form.
+    assert describe(req.form) == []
+    assert req.stream.tell() == 30
+    assert req.stream.read() == b""
+
+
+def test_fast_form_from_an_input_that_fails() -> None:
+    from hipflask.http.exceptions import ClientDisconnected
+
+    source = _Input(FORM_BODY, step=10, fail_at=10)
+    req = _plain_request(source)
+    with pytest.raises(ClientDisconnected, match="failed after 10 bytes: connection"):
+        req.form  # noqa: B018
+    assert describe(req.form) == []
+    assert req.stream.tell() == 10
+    assert source.sizes == [FORM_SIZE, FORM_SIZE - 10]
+
+
+def test_form_over_a_chunk_is_read_through_the_stream() -> None:
+    from hipflask.http.streams import CHUNK_SIZE
+
+    body = b"big=" + b"x" * CHUNK_SIZE
+    source = _Input(body)
+    req = _plain_request(source, length=len(body))
+    assert req.form["big"] == "x" * CHUNK_SIZE
+    assert source.sizes == [CHUNK_SIZE, 4]
+
+
+@pytest.mark.parametrize(
+    ("length", "environ", "expected"),
+    [
+        (None, {}, []),  # no length, not terminated: nothing is read
+        (None, {"wsgi.input_terminated": True}, [*FORM_FIELDS, ["x", ["1"]]]),
+        ("abc", {}, []),
+        (0, {}, []),
+        (14, {}, [["first_name", ["Ada"]]]),
+    ],
+)
+def test_form_with_odd_content_lengths(
+    length: t.Any, environ: dict[str, t.Any], expected: list[t.Any]
+) -> None:
+    req = _plain_request(_Input(FORM_BODY + b"&x=1"), length=length, **environ)
+    assert describe(req.form) == expected
+
+
+def _asgi_request(
+    body: bytes, headers: list[tuple[bytes, bytes]], max_content_length: int | None
+) -> t.Any:
+    from hipflask.http import Request as PlainRequest
+    from hipflask.http.streams import SpooledBody
+
+    spooled = SpooledBody(max_content_length=max_content_length)
+    with contextlib.suppress(RequestEntityTooLarge):
+        # Refused: the body remembers it and raises when read.
+        spooled.write(body)
+    spooled.finish()
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    return PlainRequest.from_asgi(scope, spooled)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "limits", "expected"),
+    [
+        (FORM_BODY, [(b"content-type", URLENCODED.encode())], {}, FORM_FIELDS),
+        # Header names in any case, as the headers view reads them.
+        (
+            FORM_BODY,
+            [
+                (b"Content-Type", URLENCODED.encode()),
+                (b"CONTENT-LENGTH", str(FORM_SIZE).encode()),
+            ],
+            {},
+            FORM_FIELDS,
+        ),
+        # A body longer than its Content-Length is read whole, as before.
+        (
+            FORM_BODY,
+            [(b"content-type", URLENCODED.encode()), (b"content-length", b"5")],
+            {},
+            FORM_FIELDS,
+        ),
+        # Over a limit: the general path answers.
+        (
+            FORM_BODY,
+            [(b"content-type", URLENCODED.encode())],
+            {"max_form_memory_size": FORM_SIZE - 1},
+            "The form data is larger than the maximum",
+        ),
+        (
+            FORM_BODY,
+            [(b"content-type", URLENCODED.encode())],
+            {"max_content_length": FORM_SIZE - 1},
+            "The request body is larger than the maximum",
+        ),
+        (
+            b"a=1",
+            [
+                (b"content-type", URLENCODED.encode()),
+                (b"content-length", str(FORM_SIZE).encode()),
+            ],
+            {"max_form_memory_size": FORM_SIZE - 1},
+            "The form data is larger than the maximum",
+        ),
+    ],
+)
+def test_asgi_form_limits_and_headers(
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    limits: dict[str, int],
+    expected: t.Any,
+) -> None:
+    req = _asgi_request(body, headers, limits.get("max_content_length"))
+    for name, value in limits.items():
+        setattr(req, name, value)
+    if isinstance(expected, str):
+        with pytest.raises(RequestEntityTooLarge, match=expected):
+            req.form  # noqa: B018
+    else:
+        assert describe(req.form) == expected
+        assert req.stream.read() == b""
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"content-type", b"text/plain"), (b"content-length", b"12")],
+        [(b"Content-Type", b"a/b"), (b"content-type", b"c/d")],
+        [(b"content-length", b"3"), (b"Content-Length", b"3")],
+        [(b"content-length", b" 7 ")],
+        [(b"x-content-type", b"a/b"), (b"content-lengthy", b"1")],
+        [],
+    ],
+)
+def test_asgi_content_type_and_length_match_the_headers_view(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    fresh = _asgi_request(b"", headers, None)
+    viewed = _asgi_request(b"", headers, None)
+    assert viewed.headers is not None  # built first: read through the view
+    assert fresh.content_type == viewed.content_type
+    assert fresh.content_length == viewed.content_length
+    assert fresh.mimetype == viewed.mimetype

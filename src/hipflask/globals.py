@@ -39,6 +39,17 @@ _cv_app: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
 
 
+_get = object.__getattribute__
+
+
+def _current(proxy: LocalProxy) -> t.Any:
+    """The object ``proxy`` stands for right now (RuntimeError when unbound)."""
+    try:
+        return _get(proxy, "_LocalProxy__getter")()
+    except LookupError:
+        raise RuntimeError(_get(proxy, "_LocalProxy__unbound")) from None
+
+
 class LocalProxy:
     """Forward every operation to the object ``getter()`` returns right now.
 
@@ -53,98 +64,113 @@ class LocalProxy:
         object.__setattr__(self, "_LocalProxy__unbound", unbound_message)
 
     def _get_current_object(self) -> t.Any:
-        try:
-            return self.__getter()
-        except LookupError:
-            raise RuntimeError(self.__unbound) from None
+        return _current(self)
 
-    # PERF: attribute access is the hot operation (request.args, g.user); it is
-    # spelled out instead of going through _get_current_object to save a call.
-    def __getattr__(self, name: str) -> t.Any:
+    # PERF: attribute access is the hot operation (request.args, g.user). A
+    # ``__getattr__`` hook only runs after the normal lookup has failed, and on
+    # CPython 3.11 that failure builds an AttributeError (with its suggestion
+    # context) every time: most of the cost. Here the names the class itself
+    # has (``_OWN_NAMES``: exactly what the normal lookup would find) are
+    # looked up as usual and everything else is forwarded directly.
+    def __getattribute__(self, name: str) -> t.Any:
+        if name in _OWN_NAMES:
+            return _get(self, name)
+        if type(self) is not LocalProxy:
+            # A subclass may define more names of its own.
+            try:
+                return _get(self, name)
+            except AttributeError:
+                pass
         try:
-            obj = self.__getter()
+            obj = _get(self, "_LocalProxy__getter")()
         except LookupError:
-            raise RuntimeError(self.__unbound) from None
+            raise RuntimeError(_get(self, "_LocalProxy__unbound")) from None
         return getattr(obj, name)
 
     def __setattr__(self, name: str, value: t.Any) -> None:
+        # PERF: spelled out (g.name = value is common) instead of _current().
         try:
-            obj = self.__getter()
+            obj = _get(self, "_LocalProxy__getter")()
         except LookupError:
-            raise RuntimeError(self.__unbound) from None
+            raise RuntimeError(_get(self, "_LocalProxy__unbound")) from None
         setattr(obj, name, value)
 
     def __delattr__(self, name: str) -> None:
-        delattr(self._get_current_object(), name)
+        delattr(_current(self), name)
 
     @property  # type: ignore[misc]
     def __class__(self) -> type:
         try:
-            return type(self.__getter())
+            return type(_get(self, "_LocalProxy__getter")())
         except LookupError:
             return LocalProxy
 
     @property
     def __wrapped__(self) -> t.Any:
-        return self._get_current_object()
+        return _current(self)
 
     def __repr__(self) -> str:
         try:
-            obj = self.__getter()
+            obj = _get(self, "_LocalProxy__getter")()
         except LookupError:
             return "<LocalProxy unbound>"
         return repr(obj)
 
     def __str__(self) -> str:
-        return str(self._get_current_object())
+        return str(_current(self))
 
     def __bool__(self) -> bool:
         try:
-            return bool(self.__getter())
+            return bool(_get(self, "_LocalProxy__getter")())
         except LookupError:
             return False
 
     def __dir__(self) -> list[str]:
         try:
-            return dir(self.__getter())
+            return dir(_get(self, "_LocalProxy__getter")())
         except LookupError:
             return []
 
     def __eq__(self, other: object) -> bool:
-        return bool(self._get_current_object() == other)
+        return bool(_current(self) == other)
 
     def __ne__(self, other: object) -> bool:
-        return bool(self._get_current_object() != other)
+        return bool(_current(self) != other)
 
     def __hash__(self) -> int:
-        return hash(self._get_current_object())
+        return hash(_current(self))
 
     def __len__(self) -> int:
-        return len(self._get_current_object())
+        return len(_current(self))
 
     def __iter__(self) -> t.Iterator[t.Any]:
-        return iter(self._get_current_object())
+        return iter(_current(self))
 
     def __contains__(self, item: object) -> bool:
-        return item in self._get_current_object()
+        return item in _current(self)
 
     def __getitem__(self, key: t.Any) -> t.Any:
-        return self._get_current_object()[key]
+        return _current(self)[key]
 
     def __setitem__(self, key: t.Any, value: t.Any) -> None:
-        self._get_current_object()[key] = value
+        _current(self)[key] = value
 
     def __delitem__(self, key: t.Any) -> None:
-        del self._get_current_object()[key]
+        del _current(self)[key]
 
     def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        return self._get_current_object()(*args, **kwargs)
+        return _current(self)(*args, **kwargs)
 
     def __enter__(self) -> t.Any:
-        return self._get_current_object().__enter__()
+        return _current(self).__enter__()
 
     def __exit__(self, *exc: t.Any) -> t.Any:
-        return self._get_current_object().__exit__(*exc)
+        return _current(self).__exit__(*exc)
+
+
+#: The names an attribute lookup on a proxy finds on its class (LocalProxy's and
+#: object's); every other name is the proxied object's.
+_OWN_NAMES = frozenset(name for klass in LocalProxy.__mro__ for name in vars(klass))
 
 
 def _app_getter() -> Flask:

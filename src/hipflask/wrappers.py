@@ -63,6 +63,29 @@ class Request(_HTTPRequest):
     def max_form_parts(self, value: int | None) -> None:
         self._max_form_parts = value
 
+    def _form_limits(self) -> tuple[int | None, int | None, int | None]:
+        cls = type(self)
+        if (
+            cls.max_content_length is _MAX_CONTENT_LENGTH
+            and cls.max_form_memory_size is _MAX_FORM_MEMORY_SIZE
+            and cls.max_form_parts is _MAX_FORM_PARTS
+        ):
+            app_ctx = _cv_app.get(None)
+            if app_ctx is not None:
+                # PERF: the three properties' answers from one context lookup.
+                config = app_ctx.app.config
+                max_length = self._max_content_length
+                if max_length is None:
+                    max_length = config["MAX_CONTENT_LENGTH"]
+                memory = self._max_form_memory_size
+                if memory is None:
+                    memory = config["MAX_FORM_MEMORY_SIZE"]
+                parts = self._max_form_parts
+                if parts is None:
+                    parts = config["MAX_FORM_PARTS"]
+                return max_length, memory, parts
+        return super()._form_limits()
+
     def _load_form_data(self) -> None:
         super()._load_form_data()
         # In debug mode, explain a files[] lookup on a non-multipart form.
@@ -108,6 +131,11 @@ class Request(_HTTPRequest):
             if e is None or (app_ctx is not None and app_ctx.app.debug):
                 raise
             raise BadRequest("The request body is not valid JSON.") from ebr
+
+
+_MAX_CONTENT_LENGTH = Request.max_content_length
+_MAX_FORM_MEMORY_SIZE = Request.max_form_memory_size
+_MAX_FORM_PARTS = Request.max_form_parts
 
 
 class Response(_HTTPResponse):

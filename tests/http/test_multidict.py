@@ -74,6 +74,27 @@ def test_construction_from_multidict_copies_lists() -> None:
     assert original.getlist("a") == ["1", "3"]
 
 
+@pytest.mark.parametrize("cls", [MultiDict, ImmutableMultiDict])
+def test_from_lists_takes_over_the_lists(cls: type[MultiDict[str, str]]) -> None:
+    # What the query and form parsers build (name -> values) becomes the storage.
+    lists = {"a": ["1", "3"], "b": ["2"]}
+    d = cls._from_lists(lists)
+    assert type(d) is cls
+    assert d == cls(PAIRS)
+    assert multi(d) == multi(MultiDict(PAIRS))
+    assert d.getlist("a") == ["1", "3"]
+    assert dict.__getitem__(d, "a") is lists["a"]
+    assert cls._from_lists({}) == cls()
+    assert type(cls._from_lists({})) is cls
+
+
+def test_from_lists_immutable_refuses_changes() -> None:
+    d = ImmutableMultiDict._from_lists({"a": ["1"]})
+    with pytest.raises(TypeError):
+        d["a"] = "2"
+    assert hash(d) == hash(ImmutableMultiDict([("a", "1")]))
+
+
 def test_getitem_returns_first_value() -> None:
     d = MultiDict(PAIRS)
     assert d["a"] == "1"

@@ -92,6 +92,24 @@ def test_hello_fast_path() -> None:
     assert response.direct_passthrough is False
 
 
+def test_json_fast_path() -> None:
+    response = Response('{"a":1}\n', mimetype="application/json")
+    assert response.status == "200 OK"
+    assert response.response == [b'{"a":1}\n']
+    assert response.headers._list == [
+        ("Content-Type", "application/json"),
+        ("Content-Length", "8"),
+    ]
+
+
+def test_mimetype_without_automatic_content_length() -> None:
+    class NoLength(Response):
+        automatically_set_content_length = False
+
+    response = NoLength("x", mimetype="text/plain")
+    assert response.headers._list == [("Content-Type", "text/plain; charset=utf-8")]
+
+
 CONSTRUCTOR_CASES: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
     ((), {}),
     (("hello",), {}),
@@ -111,6 +129,15 @@ CONSTRUCTOR_CASES: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
     (("x",), {"content_type": "application/x; a=b", "mimetype": "text/plain"}),
     (("x",), {"headers": [("Content-Type", "a/b")], "mimetype": "text/css"}),
     (("",), {}),
+    # A mimetype on the straight-line path, and beside it.
+    (('{"a":1}\n',), {"mimetype": "application/json"}),
+    (("x", 404), {"mimetype": "application/json"}),
+    (("x", 299), {"mimetype": "application/json"}),
+    (("x", "404 Custom"), {"mimetype": "text/plain"}),
+    (("x",), {"mimetype": ""}),
+    (("x",), {"mimetype": "text/html"}),
+    ((b"x",), {"mimetype": "application/json"}),
+    (("x",), {"mimetype": "application/json", "direct_passthrough": True}),
 ]
 
 

@@ -168,6 +168,92 @@ def test_large_body_read_in_bounded_chunks() -> None:
     assert all(size <= CHUNK_SIZE for _, size in source.calls)
 
 
+class TrickleStream:
+    """A wsgi.input that gives at most ``step`` bytes per read (and records sizes)."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self._inner = io.BytesIO(data)
+        self._step = step
+        self.sizes: list[int] = []
+
+    def read(self, size: int = -1, /) -> bytes:
+        self.sizes.append(size)
+        return self._inner.read(min(size, self._step))
+
+
+class GenerousStream:
+    """A wsgi.input that ignores the size and gives everything it has."""
+
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._inner.read()
+
+
+def test_small_rest_is_read_in_one_call() -> None:
+    # readall's fast case: what is left fits one read.
+    source = RecordingStream(b"a=1&b=2-and-more")
+    stream = LimitedStream(source, 7)
+    assert stream.read() == b"a=1&b=2"
+    assert source.calls == [("read", 7)]
+    assert stream.is_exhausted
+    assert stream.read() == b""
+    assert source.calls == [("read", 7)]
+
+
+def test_small_rest_given_in_pieces_is_read_to_the_end() -> None:
+    # The input gives less than asked: readall goes on with the rest.
+    source = TrickleStream(b"0123456789", 3)
+    stream = LimitedStream(source, 10)
+    assert stream.read() == b"0123456789"
+    assert source.sizes == [10, 7, 4, 1]
+
+
+def test_small_rest_cut_short_raises_client_disconnected() -> None:
+    source = TrickleStream(b"01234", 3)
+    stream = LimitedStream(source, 10)
+    with pytest.raises(ClientDisconnected, match="sent 5 of the 10 bytes"):
+        stream.read()
+    assert stream.tell() == 5
+    assert stream.read() == b""
+
+
+def test_small_rest_of_an_overlong_input_is_cut() -> None:
+    stream = LimitedStream(GenerousStream(b"0123456789"), 4)
+    assert stream.read() == b"0123"
+    assert stream.read() == b""
+
+
+def test_small_rest_of_terminated_input_ends_at_its_end() -> None:
+    # Terminated input under a maximum: at most max + 1 bytes are asked for.
+    source = RecordingStream(b"abc")
+    stream = LimitedStream(source, None, max_content_length=10, is_terminated=True)
+    assert stream.read() == b"abc"
+    assert source.calls == [("read", 11), ("read", 8)]
+    assert stream.read() == b""
+
+
+def test_rest_over_a_chunk_is_read_in_chunks() -> None:
+    body = b"y" * (CHUNK_SIZE + 1)
+    source = RecordingStream(body)
+    stream = LimitedStream(source, len(body))
+    assert stream.read() == body
+    assert source.calls == [("read", CHUNK_SIZE), ("read", 1)]
+
+
+def test_exhausted_stream_reads_nothing() -> None:
+    # What request.stream is after the form fast path read the body itself.
+    stream = LimitedStream._exhausted(UntouchableStream(), 76, 76)
+    assert stream.limit == 76
+    assert stream.tell() == 76
+    assert stream.is_exhausted
+    assert stream.read() == b""
+    assert stream.read(10) == b""
+    assert stream.readline() == b""
+    assert stream.exhaust() == 0
+
+
 def test_matches_werkzeug_limited_stream() -> None:
     body = b"line one\nline two\n" * 1000
     environ = create_environ("/", method="POST", input_stream=io.BytesIO(body))

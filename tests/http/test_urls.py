@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import random
 import typing as t
+import urllib.parse
 
 import pytest
 from werkzeug import urls as wz_urls
@@ -11,8 +13,10 @@ from werkzeug.wsgi import get_path_info
 
 from hipflask.http.exceptions import RequestEntityTooLarge
 from hipflask.http.urls import (
+    _ERRORS,
     decode_wsgi_path,
     iri_to_uri,
+    parse_qs_lists,
     parse_qsl,
     uri_to_iri,
     url_encode,
@@ -117,6 +121,103 @@ def test_parse_qsl_within_max_pairs(query: str, max_pairs: int, count: int) -> N
 def test_parse_qsl_pathological_input_completes(query: str) -> None:
     pairs = parse_qsl(query)
     assert sum(len(name) + len(value) for name, value in pairs) <= len(query)
+
+
+def _reference_pairs(query: str) -> list[tuple[str, str]]:
+    """parse_qsl's rules spelled out slowly, on urllib's unquote."""
+    pairs = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append(
+                (
+                    urllib.parse.unquote(name.replace("+", " "), "utf-8", _ERRORS),
+                    urllib.parse.unquote(value.replace("+", " "), "utf-8", _ERRORS),
+                )
+            )
+    return pairs
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    lists: dict[str, list[str]] = {}
+    for name, value in pairs:
+        lists.setdefault(name, []).append(value)
+    return lists
+
+
+# Pieces whose mixes exercise escapes (valid, invalid, partial UTF-8, separators
+# in disguise), "+", non-ASCII text and empty parts.
+_PIECES = [
+    "a", "B", "=", "&", "%", "+", "2", "6", "3", "d", "D", "F", " ", "é", "\ufffd",
+    "%26", "%3D", "%3d", "%2B", "%2b", "%25", "%20", "%41", "%C3%A9", "%c3", "%A9",
+    "%E2%82", "%E2%82%AC", "%FF", "%zz", "%4", "%%",
+]  # fmt: skip
+_GENERATED = [
+    "".join(random.Random(seed).choices(_PIECES, k=random.Random(-seed).randint(1, 14)))
+    for seed in range(1, 1500)
+]
+
+
+@pytest.mark.parametrize("chunk", range(0, len(_GENERATED), 100))
+def test_parse_qsl_matches_the_reference(chunk: int) -> None:
+    for query in _GENERATED[chunk : chunk + 100]:
+        expected = _reference_pairs(query)
+        assert parse_qsl(query) == expected, query
+        assert parse_qsl(query.encode()) == expected, query
+
+
+@pytest.mark.parametrize("chunk", range(0, len(_GENERATED), 100))
+def test_parse_qs_lists_groups_what_parse_qsl_gives(chunk: int) -> None:
+    for query in _GENERATED[chunk : chunk + 100]:
+        expected = _grouped(parse_qsl(query))
+        assert parse_qs_lists(query) == expected, query
+        assert parse_qs_lists(query.encode()) == expected, query
+
+
+@pytest.mark.parametrize(("query", "expected"), QUERY_CASES)
+def test_parse_qs_lists(query: str, expected: list[tuple[str, str]]) -> None:
+    assert parse_qs_lists(query.encode()) == _grouped(expected)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Escapes that decode to no separator: the whole query is decoded at once.
+        ("a=%41%42&b=%C3%A9+x", {"a": ["AB"], "b": ["é x"]}),
+        ("a=%E2%82&b=%AC", {"a": ["%E2%82"], "b": ["%AC"]}),
+        ("a%C3=%A9", {"a%C3": ["%A9"]}),
+        ("a=%2526&b=%253D", {"a": ["%26"], "b": ["%3D"]}),
+        ("a=%2B&a=+", {"a": ["+", " "]}),
+        # An escaped "&" or "=": decoded part by part, after splitting.
+        ("a=%26b&c=1", {"a": ["&b"], "c": ["1"]}),
+        ("%3D=1&x=%41", {"=": ["1"], "x": ["A"]}),
+        ("k%3dv=1&k=2", {"k=v": ["1"], "k": ["2"]}),
+    ],
+)
+def test_parse_qs_lists_escapes(query: str, expected: dict[str, list[str]]) -> None:
+    assert parse_qs_lists(query) == expected
+    assert parse_qs_lists(query.encode()) == expected
+
+
+def test_parse_qs_lists_non_utf8_bytes_and_bytes_like() -> None:
+    assert parse_qs_lists(b"a=\xff&a=%ff") == {"a": ["\ufffd", "%FF"]}
+    assert parse_qs_lists(bytearray(b"a=1")) == {"a": ["1"]}
+    assert parse_qs_lists(memoryview(b"a=%20")) == {"a": [" "]}
+    assert parse_qs_lists("") == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "max_pairs"),
+    [("a=1&b=2&c=3", 2), ("a&b", 1), ("a=1&a=2", 0), ("+&%41", 1)],
+)
+def test_parse_qs_lists_too_many_pairs(query: str, max_pairs: int) -> None:
+    with pytest.raises(RequestEntityTooLarge) as info:
+        parse_qs_lists(query, max_pairs=max_pairs)
+    assert f"More than {max_pairs} fields" in str(info.value.description)
+
+
+def test_parse_qs_lists_within_max_pairs() -> None:
+    assert parse_qs_lists("a=1&&&b=2&", max_pairs=2) == {"a": ["1"], "b": ["2"]}
 
 
 # -- quoting ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ text fields and uploaded files. Other mimetypes give two empty ones.
 
 **urlencoded** bodies are read whole (at most ``max_form_memory_size`` and
 ``max_content_length`` bytes; one more byte is a 413) and decoded by
-:func:`~hipflask.http.urls.parse_qsl`; more than ``max_form_parts`` fields is a
+:func:`~hipflask.http.urls.parse_qs_lists`; more than ``max_form_parts`` fields is a
 413.
 
 **multipart** bodies (RFC 7578, on the RFC 2046 grammar) look like::
@@ -43,7 +43,7 @@ from tempfile import SpooledTemporaryFile
 from .datastructures import FileStorage, Headers, MultiDict
 from .exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from .headers import parse_options_header
-from .urls import parse_qsl
+from .urls import parse_qs_lists
 
 if t.TYPE_CHECKING:
     from python_multipart import MultipartParser
@@ -162,11 +162,20 @@ def _parse_urlencoded(
                 raise _form_too_large(limit)
             raise _body_too_large(limit)
 
+    return MultiDict._from_lists(parse_urlencoded_lists(body, max_form_parts))
+
+
+def parse_urlencoded_lists(
+    body: bytes, max_form_parts: int | None
+) -> dict[str, list[str]]:
+    """Decode a whole urlencoded body into name -> values lists.
+
+    More than ``max_form_parts`` fields is a 413 naming that limit.
+    """
     try:
-        pairs = parse_qsl(body, max_pairs=max_form_parts)
+        return parse_qs_lists(body, max_pairs=max_form_parts)
     except RequestEntityTooLarge:
         raise _too_many_parts(t.cast(int, max_form_parts)) from None
-    return MultiDict(pairs)
 
 
 def _form_too_large(limit: int) -> RequestEntityTooLarge:

@@ -120,6 +120,18 @@ class MultiDict(dict[K, V]):
         dict.update(new, dict.items(source))
         return new
 
+    @classmethod
+    def _from_lists(cls, lists: dict[K, list[V]]) -> Self:
+        """A new instance whose storage is ``lists`` (name -> non-empty list).
+
+        For the framework's own parsers (``parse_qs_lists``), whose fresh dict
+        nothing else holds; the lists are taken over, not copied.
+        """
+        new = cls.__new__(cls)
+        if lists:
+            _dict_update(new, lists)
+        return new
+
     def __init__(self, mapping: MultiSource[K, V] | None = None) -> None:
         if mapping is None:
             return

@@ -36,7 +36,7 @@ from .exceptions import (
     SecurityError,
     UnsupportedMediaType,
 )
-from .forms import parse_form
+from .forms import parse_form, parse_urlencoded_lists
 from .header_types import (
     Accept,
     Authorization,
@@ -59,8 +59,16 @@ from .headers import (
     parse_options_header,
     parse_range_header,
 )
-from .streams import EMPTY_STREAM, LimitedStream, _too_large
-from .urls import decode_wsgi_path, parse_qsl, uri_to_iri
+from .streams import (
+    CHUNK_SIZE,
+    EMPTY_STREAM,
+    LimitedStream,
+    SpooledBody,
+    _cut_short,
+    _read_failed,
+    _too_large,
+)
+from .urls import decode_wsgi_path, parse_qs_lists, parse_qsl, uri_to_iri
 
 if t.TYPE_CHECKING:
     from datetime import datetime
@@ -75,6 +83,7 @@ _PATH_SAFE = "!$&'()*+,/:;=@%"
 #: The ``files`` of every request without uploads (immutable, so shareable).
 _NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 _QUERY_SAFE = "!$&'()*+,/:;=?@%"
+_URLENCODED = "application/x-www-form-urlencoded"
 
 
 class cached(t.Generic[R]):
@@ -154,6 +163,32 @@ def _content_length(value: str | None) -> int | None:
     if not value.isdigit() or not value.isascii():
         return None
     return int(value)
+
+
+def _scope_content_headers(scope: dict[str, t.Any]) -> tuple[str | None, str | None]:
+    """Content-Type and Content-Length of an ASGI scope, read in one pass.
+
+    As the request's headers view reads them: names in any case, repeated
+    fields joined with ``", "`` (as :meth:`Headers.from_asgi` joins them).
+    """
+    content_type: str | None = None
+    content_length: str | None = None
+    for name, value in scope.get("headers", ()):
+        size = len(name)
+        # PERF: the length rules out nearly every other header before lower().
+        if size in (12, 14):
+            name = name.lower()
+            if name == b"content-type":
+                text = value.decode("latin-1")
+                content_type = (
+                    text if content_type is None else f"{content_type}, {text}"
+                )
+            elif name == b"content-length":
+                text = value.decode("latin-1")
+                content_length = (
+                    text if content_length is None else f"{content_length}, {text}"
+                )
+    return content_type, content_length
 
 
 def _environ_from_scope(scope: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -449,7 +484,11 @@ class Request:
     @cached
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
-        return self.parameter_storage_class(parse_qsl(self.query_string))
+        storage = self.parameter_storage_class
+        if storage is ImmutableMultiDict:
+            # PERF: parsed straight into the multi dict's storage (no pair list).
+            return ImmutableMultiDict._from_lists(parse_qs_lists(self.query_string))
+        return storage(parse_qsl(self.query_string))
 
     @cached
     def cookies(self) -> ImmutableMultiDict[str, str]:
@@ -478,19 +517,33 @@ class Request:
     @property
     def content_type(self) -> str | None:
         """The Content-Type header."""
-        environ = self._environ
-        if self._scope is None and environ is not None:
-            # PERF: straight from the environ, without building the headers view.
-            return environ.get("CONTENT_TYPE") or None
+        scope = self._scope
+        if scope is None:
+            environ = self._environ
+            if environ is not None:
+                # PERF: straight from the environ, without the headers view.
+                return environ.get("CONTENT_TYPE") or None
+        elif "headers" not in self.__dict__:
+            # PERF: straight from the scope, without the headers view.
+            return self._scope_content_headers[0]
         return self.headers.get("Content-Type")
 
     @cached
     def content_length(self) -> int | None:
         """The Content-Length header as an int (None when absent or invalid)."""
-        environ = self._environ
-        if self._scope is None and environ is not None:
-            return _content_length(environ.get("CONTENT_LENGTH"))
+        scope = self._scope
+        if scope is None:
+            environ = self._environ
+            if environ is not None:
+                return _content_length(environ.get("CONTENT_LENGTH"))
+        elif "headers" not in self.__dict__:
+            return _content_length(self._scope_content_headers[1])
         return _content_length(self.headers.get("Content-Length"))
+
+    @cached
+    def _scope_content_headers(self) -> tuple[str | None, str | None]:
+        scope = self._scope
+        return _scope_content_headers(scope if scope is not None else {})
 
     @cached
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
@@ -522,6 +575,13 @@ class Request:
     # -- body ----------------------------------------------------------------
 
     def _make_stream(self) -> t.Any:
+        read = self.__dict__.get("_body_read")
+        if read is not None:
+            # The body was read without the stream (see _read_declared): the
+            # stream it would have been, where that read left it.
+            return LimitedStream._exhausted(
+                self.environ["wsgi.input"], self.content_length, read
+            )
         if self.shallow:
             raise RuntimeError(
                 "This request is shallow: reading its body is not allowed."
@@ -587,15 +647,33 @@ class Request:
 
     def _load_form_data(self) -> None:
         """Parse the body as form data (once); fills ``form`` and ``files``."""
-        if "form" in self.__dict__:
+        fields = self.__dict__
+        if "form" in fields:
             return
-        mimetype, options = self._parsed_content_type
-        mimetype = mimetype.lower()
+        if self.content_type == _URLENCODED:
+            # PERF: the usual header, exactly, needs no parsing.
+            mimetype: str = _URLENCODED
+            options: dict[str, str] = {}
+        else:
+            mimetype, options = self._parsed_content_type
+            mimetype = mimetype.lower()
         if self.shallow:
             raise RuntimeError(
                 "A shallow request tried to consume form data. If you really want"
                 " to do that, set `shallow` to False."
             )
+        if (
+            mimetype == _URLENCODED
+            and self.parameter_storage_class is ImmutableMultiDict
+            and "stream" not in fields
+            and "_body_read" not in fields
+            and "_cached_data" not in fields
+        ):
+            lists = self._read_urlencoded()
+            if lists is not None:
+                fields["form"] = ImmutableMultiDict._from_lists(lists)
+                fields["files"] = _NO_FILES
+                return
         if mimetype in (
             "multipart/form-data",
             "application/x-www-form-urlencoded",
@@ -622,17 +700,95 @@ class Request:
             self.__dict__["form"] = storage(form)
             self.__dict__["files"] = storage(files)
 
+    def _read_urlencoded(self) -> dict[str, list[str]] | None:
+        """The urlencoded body as name -> values, when it fits every limit.
+
+        PERF: the common form post, a body whose size is known and within
+        ``max_content_length`` and ``max_form_memory_size``, is read whole (under
+        WSGI with the reads ``LimitedStream`` would make, under ASGI from the
+        received body) and parsed in one pass, without the general form
+        parser's layers; the limits, errors and results are the same. Returns
+        None when the size is unknown or over a limit: the general path then
+        decides (and raises).
+        """
+        length = self.content_length
+        if self._scope is None:
+            if length is None:
+                # Chunked or unknown: the stream's own limits apply.
+                return None
+            size = length
+        else:
+            body = self._body
+            if type(body) is not SpooledBody or body.too_large:
+                return None
+            size = body.size
+            if length is not None and length > size:
+                size = length
+        max_length, limit, max_parts = self._form_limits()
+        if max_length is not None and (limit is None or max_length < limit):
+            limit = max_length
+        if limit is not None and size > limit:
+            return None
+        if self._scope is not None:
+            # The stream is the body (what _make_stream returns within limits).
+            self.__dict__["stream"] = body
+            data = body.read()
+        elif size <= CHUNK_SIZE:
+            data = self._read_declared(size)
+        else:
+            data = self.stream.read()
+        return parse_urlencoded_lists(data, max_parts)
+
+    def _form_limits(self) -> tuple[int | None, int | None, int | None]:
+        """``max_content_length``, ``max_form_memory_size`` and ``max_form_parts``."""
+        return self.max_content_length, self.max_form_memory_size, self.max_form_parts
+
+    def _read_declared(self, length: int) -> bytes:
+        """Read a WSGI body of ``length`` (at most ``CHUNK_SIZE``) bytes.
+
+        PERF: the reads ``LimitedStream`` would make (one, unless the input
+        gives less), with its checks and errors, without building the stream;
+        ``stream`` is built later, exhausted, if asked for.
+        """
+        environ = self._environ
+        read = (environ if environ is not None else self.environ)["wsgi.input"].read
+        chunks: list[bytes] = []
+        pos = 0
+        try:
+            while pos < length:
+                want = length - pos
+                try:
+                    data = read(want)
+                except (OSError, ValueError) as error:
+                    raise _read_failed(pos, error) from error
+                if not data:
+                    raise _cut_short(pos, length)
+                if len(data) > want:
+                    # A misbehaving input gave more than asked: cut it.
+                    data = data[:want]
+                chunks.append(data)
+                pos += len(data)
+        finally:
+            self.__dict__["_body_read"] = pos
+        if len(chunks) == 1:
+            return chunks[0]
+        return b"".join(chunks)
+
     @cached
     def form(self) -> ImmutableMultiDict[str, str]:
         """Form fields from a urlencoded or multipart body."""
         self._load_form_data()
-        return t.cast(ImmutableMultiDict[str, str], self.__dict__["form"])
+        # PERF: a typed local rather than t.cast (a call, and a generic alias
+        # built on every call).
+        form: ImmutableMultiDict[str, str] = self.__dict__["form"]
+        return form
 
     @cached
     def files(self) -> ImmutableMultiDict[str, FileStorage]:
         """Uploaded files from a multipart body."""
         self._load_form_data()
-        return t.cast(ImmutableMultiDict[str, FileStorage], self.__dict__["files"])
+        files: ImmutableMultiDict[str, FileStorage] = self.__dict__["files"]
+        return files
 
     @cached
     def values(self) -> CombinedMultiDict[str, str]:

@@ -211,18 +211,18 @@ class Response(ResponseHeaderViews):
         if (
             type(response) is str
             and headers is None
-            and mimetype is None
             and content_type is None
             and not direct_passthrough
             and (status is None or type(status) is int)
         ):
-            # PERF: Response("text") and Response("text", 404), the commonest
-            # calls, in a straight line.
-            default_mimetype = self.default_mimetype
+            # PERF: Response("text"), Response("text", 404) and JSON responses
+            # (a mimetype), the commonest calls, in a straight line.
+            if mimetype is None:
+                mimetype = self.default_mimetype
             code = self.default_status if status is None else status
             line = _STATUS_LINES.get(code) if type(code) is int else None
             if (
-                default_mimetype is not None
+                mimetype is not None
                 and line is not None
                 and self.automatically_set_content_length
             ):
@@ -231,8 +231,7 @@ class Response(ResponseHeaderViews):
                     [
                         (
                             "Content-Type",
-                            _content_types.get(default_mimetype)
-                            or get_content_type(default_mimetype),
+                            _content_types.get(mimetype) or get_content_type(mimetype),
                         ),
                         ("Content-Length", str(len(data))),
                     ]

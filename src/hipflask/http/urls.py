@@ -63,13 +63,71 @@ codecs.register_error(_ERRORS, _requote_invalid_bytes)
 # -- query strings ------------------------------------------------------------
 
 
+# Every ``XX`` of a ``%XX`` escape (any case of hex digits) and the byte it
+# stands for, as a latin-1 character.
+_HEX_CHARS: dict[str, str] = {
+    a + b: chr(int(a + b, 16))
+    for a in "0123456789abcdefABCDEF"
+    for b in "0123456789abcdefABCDEF"
+}
+
+
+def _unquote(text: str) -> str:
+    """Decode the ``%XX`` escapes of one component (read as UTF-8).
+
+    Undecodable bytes stay as upper-case ``%XX``; an invalid escape stays as is.
+    """
+    if not text.isascii():
+        return unquote(text, "utf-8", _ERRORS)
+    # PERF: ASCII text (nearly every query and form body) is decoded here in one
+    # split and a table lookup per escape; urllib's unquote runs a regex split and
+    # a second function per call. Escapes become latin-1 characters, so the
+    # string is the escaped bytes; only non-ASCII bytes need the UTF-8 decode.
+    bits = text.split("%")
+    if len(bits) == 1:
+        return text
+    out = [bits[0]]
+    append = out.append
+    for bit in bits[1:]:
+        char = _HEX_CHARS.get(bit[:2])
+        if char is None:
+            append("%")
+            append(bit)
+        else:
+            append(char)
+            append(bit[2:])
+    text = "".join(out)
+    if text.isascii():
+        return text
+    return text.encode("latin-1").decode("utf-8", _ERRORS)
+
+
 def _decode_component(text: str) -> str:
     """Decode one name or value: ``+`` to space, then ``%XX`` escapes."""
     if "+" in text:
         text = text.replace("+", " ")
     if "%" in text:
-        text = unquote(text, "utf-8", _ERRORS)
+        text = _unquote(text)
     return text
+
+
+def _as_text(query: str | bytes) -> str:
+    """A query as text: bytes are read as UTF-8, U+FFFD for undecodable ones."""
+    if type(query) is bytes:
+        return query.decode("utf-8", "replace")
+    if isinstance(query, (bytes, bytearray, memoryview)):
+        return bytes(query).decode("utf-8", "replace")
+    return query
+
+
+def _check_pairs(query: str, max_pairs: int | None) -> None:
+    if max_pairs is not None and query.count("&") >= max_pairs:
+        # Only now is an exact count worth its cost.
+        count = sum(1 for part in query.split("&") if part)
+        if count > max_pairs:
+            raise RequestEntityTooLarge(
+                f"More than {max_pairs} fields were sent (received {count})."
+            )
 
 
 def parse_qsl(
@@ -80,17 +138,10 @@ def parse_qsl(
     Bytes are read as UTF-8 (undecodable bytes become U+FFFD). Raises
     :exc:`RequestEntityTooLarge` when there are more than ``max_pairs`` pairs.
     """
-    if isinstance(query, (bytes, bytearray, memoryview)):
-        query = bytes(query).decode("utf-8", "replace")
+    query = _as_text(query)
     if not query:
         return []
-    if max_pairs is not None and query.count("&") >= max_pairs:
-        # Only now is an exact count worth its cost.
-        count = sum(1 for part in query.split("&") if part)
-        if count > max_pairs:
-            raise RequestEntityTooLarge(
-                f"More than {max_pairs} fields were sent (received {count})."
-            )
+    _check_pairs(query, max_pairs)
     pairs: list[tuple[str, str]] = []
     append = pairs.append
     if "%" not in query and "+" not in query:
@@ -109,6 +160,51 @@ def parse_qsl(
                 value = _decode_component(value)
             append((name, value))
     return pairs
+
+
+def parse_qs_lists(
+    query: str | bytes, *, max_pairs: int | None = None
+) -> dict[str, list[str]]:
+    """Like :func:`parse_qsl`, but gather the values of each name in a list.
+
+    The result is the storage of a multi dict (name -> every value, in order),
+    ready for :meth:`~hipflask.http.multidict.MultiDict._from_lists`.
+    """
+    # PERF: the usual bytes query is decoded and counted inline (no helper calls).
+    query = (
+        query.decode("utf-8", "replace") if type(query) is bytes else _as_text(query)
+    )
+    lists: dict[str, list[str]] = {}
+    if not query:
+        return lists
+    if max_pairs is not None and query.count("&") >= max_pairs:
+        _check_pairs(query, max_pairs)
+    escaped = False
+    if "%" in query:
+        if "%26" in query or "%3D" in query or "%3d" in query:
+            # An escaped "&" or "=" must not split: decode part by part.
+            escaped = True
+        else:
+            # PERF: no escape decodes to a separator, so the whole query can be
+            # decoded before splitting, in one call: the same names and values
+            # (an ASCII separator never joins bytes into one UTF-8 character).
+            query = _unquote(query.replace("+", " ") if "+" in query else query)
+    elif "+" in query:
+        query = query.replace("+", " ")
+    # PERF: one pass straight into the lists, instead of a list of pairs that a
+    # multi dict then regroups.
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            if escaped and ("%" in part or "+" in part):
+                name = _decode_component(name)
+                value = _decode_component(value)
+            values = lists.get(name)
+            if values is None:
+                lists[name] = [value]
+            else:
+                values.append(value)
+    return lists
 
 
 # -- quoting one component ----------------------------------------------------
