@@ -533,15 +533,16 @@ class Flask(TemplatingMixin, Scaffold):
                 host = self._routing_host(request)
             else:
                 host = url_map.default_subdomain
-            request.url_rule, request.view_args = url_map._match(
+            # PERF: stored as they come; a miss is (None, error), moved below.
+            request.url_rule, request.view_args = url_map._match_or_error(  # type: ignore[assignment]
                 request.path, request.method, host
             )
-        except RequestRedirect as e:
+        except Exception as e:  # an untrusted host, a converter that failed badly
             request.routing_exception = e
-        except HTTPException as e:
-            request.routing_exception = e
-        except Exception as e:  # a converter that failed badly
-            request.routing_exception = e
+            return
+        if request.url_rule is None:
+            request.routing_exception = request.view_args  # type: ignore[assignment]
+            request.view_args = None
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing exception stored on the request.
