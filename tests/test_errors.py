@@ -7,6 +7,7 @@ frameworks and every route's status and body are compared.
 from __future__ import annotations
 
 import logging
+import sys
 import types
 import typing as t
 from functools import partial
@@ -669,3 +670,295 @@ def test_handler_for_custom_http_exception_subclass(
     rv = client.get("/")
     assert (rv.status_code, rv.text) == (402, "Pay up.")
     assert issubclass(BadRequestKeyError, BadRequest)
+
+
+# -- routing errors answered without raising them ------------------------------------
+# When nothing but Flask's own steps would see a routing error raised (no handler
+# takes it, it is not trapped, no step replaced), the pipeline answers with its
+# page without raising it: the error then has no traceback. Otherwise it is
+# raised, as in Flask. These tests pin both sides.
+
+ERROR_STEPS = [
+    "raise_routing_exception",
+    "handle_user_exception",
+    "handle_http_exception",
+    "trap_http_exception",
+    "make_response",
+]
+
+
+def _page(error: werkzeug.exceptions.HTTPException) -> bytes:
+    return error.get_response().get_data()
+
+
+def test_routing_error_page_runs_the_pipeline(app: Flask, client: FlaskClient) -> None:
+    events: list[t.Any] = []
+    app.before_request(lambda: events.append("before"))
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        error = request.routing_exception
+        events.append((type(response), response.status_code, type(error)))
+        events.append(error.__traceback__)  # type: ignore[union-attr]
+        return response
+
+    app.teardown_request(lambda exc: events.append(("teardown", exc)))
+    app.route("/")(lambda: "index")
+    with got_request_exception.connected_to(lambda *a, **k: events.append(a), app):
+        rv = client.get("/missing")
+    assert (rv.status_code, rv.data) == (404, _page(werkzeug.exceptions.NotFound()))
+    assert rv.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert rv.headers["Content-Length"] == str(len(rv.data))
+    assert events == [
+        "before",
+        (Response, 404, NotFound),
+        None,  # not raised
+        ("teardown", None),
+    ]
+
+
+def test_before_request_answer_wins_over_routing_error(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.before_request(lambda: ("early", 200))
+    assert client.get("/missing").text == "early"
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_routing_error_pages_like_flask(protocol: str, method: str) -> None:
+    def build(mod: types.ModuleType) -> t.Any:
+        app = mod.Flask("pages", root_path="/nonexistent-root")
+        app.add_url_rule("/", "index", lambda: "index")
+        app.add_url_rule("/post", "post", lambda: "posted", methods=["POST"])
+        app.add_url_rule("/dir/", "dir", lambda: "dir")
+        app.add_url_rule("/u/<int:n>", "user", lambda n: str(n))
+        return app
+
+    def headers(response: t.Any) -> dict[str, t.Any]:
+        # Header names case-insensitively; Allow's methods in any order.
+        fields = {name.lower(): value for name, value in response.headers.items()}
+        if "allow" in fields:
+            fields["allow"] = set(fields["allow"].split(", "))
+        return fields
+
+    client = build(hipflask).test_client(asgi=protocol == "asgi")
+    flask_client = build(flask).test_client()
+    for path in ["/missing", "/post", "/dir", "/dir?x=1&y=%20", "/u/x", "/u//1"]:
+        got = client.open(path, method=method)
+        expected = flask_client.open(path, method=method)
+        assert (got.status, got.data, headers(got)) == (
+            expected.status,
+            expected.data,
+            headers(expected),
+        ), path
+
+
+def test_redirect_is_made_absolute_once(app: Flask, client: FlaskClient) -> None:
+    seen: list[t.Any] = []
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        seen.append(request.routing_exception)
+        return response
+
+    app.route("/dir/")(lambda: "dir")
+    rv = client.get("/dir?q=1")
+    assert (rv.status_code, rv.headers["Location"]) == (
+        308,
+        "http://localhost/dir/?q=1",
+    )
+    assert seen[0].new_url == "http://localhost/dir/?q=1"
+
+
+def test_handler_for_a_routing_error_runs_while_it_is_raised(
+    app: Flask, client: FlaskClient
+) -> None:
+    seen: list[tuple[bool, bool, bool]] = []
+
+    @app.errorhandler(404)
+    def not_found(e: NotFound) -> t.Any:
+        seen.append(
+            (
+                sys.exc_info()[1] is e,
+                e is request.routing_exception,
+                e.__traceback__ is not None,
+            )
+        )
+        return "handled", 404
+
+    assert client.get("/missing").text == "handled"
+    assert seen == [(True, True, True)]
+
+
+def test_handler_put_in_the_spec_after_the_first_404_is_used(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.route("/")(lambda: "index")
+    page = _page(werkzeug.exceptions.NotFound())
+    assert client.get("/missing").data == page
+    app.error_handler_spec[None][404][NotFound] = lambda e: ("by code", 404)
+    assert client.get("/missing").text == "by code"
+    del app.error_handler_spec[None][404][NotFound]
+    assert client.get("/missing").data == page
+    app.error_handler_spec[None][None][HTTPException] = lambda e: ("by class", 404)
+    assert client.get("/missing").text == "by class"
+    app.error_handler_spec.clear()
+    assert client.get("/missing").data == page
+    # A blueprint's handlers do not take a URL that matched no rule.
+    app.error_handler_spec["bp"][404][NotFound] = lambda e: ("blueprint", 404)
+    assert client.get("/missing").data == page
+
+
+def test_handler_registered_before_the_next_first_request_is_used(
+    app: Flask, client: FlaskClient
+) -> None:
+    assert client.get("/missing").status_code == 404
+    app._got_first_request = False  # as after app.run() returned
+    app.register_error_handler(404, lambda e: ("late", 404))
+    assert client.get("/missing").text == "late"
+
+
+@pytest.mark.parametrize("step", ERROR_STEPS)
+def test_error_step_replaced_in_a_subclass_is_called(protocol: str, step: str) -> None:
+    calls: list[str] = []
+
+    def replacement(self: Flask, *args: t.Any) -> t.Any:
+        calls.append(step)
+        return getattr(Flask, step)(self, *args)
+
+    app = type("App", (Flask,), {step: replacement})(
+        "sub", root_path="/nonexistent-root"
+    )
+    client = app.test_client(asgi=protocol == "asgi")
+    rv = client.get("/missing")
+    assert (rv.status_code, rv.data) == (404, _page(werkzeug.exceptions.NotFound()))
+    assert step in calls
+
+
+@pytest.mark.parametrize("step", ERROR_STEPS)
+def test_error_step_wrapped_on_the_instance_is_called(
+    app: Flask, client: FlaskClient, step: str
+) -> None:
+    """Set after the first 404 was answered without raising."""
+    assert client.get("/missing").status_code == 404
+    calls: list[tuple[str, type]] = []
+    original = getattr(app, step)
+
+    def replacement(*args: t.Any) -> t.Any:
+        calls.append((step, type(args[-1])))
+        return original(*args)
+
+    setattr(app, step, replacement)
+    rv = client.get("/missing")
+    assert (rv.status_code, rv.data) == (404, _page(werkzeug.exceptions.NotFound()))
+    expected = (
+        hipflask.wrappers.Request if step == "raise_routing_exception" else NotFound
+    )
+    assert (step, expected) in calls
+
+
+def test_make_response_override_gets_the_routing_error(protocol: str) -> None:
+    class App(Flask):
+        def make_response(self, rv: t.Any) -> Response:
+            if isinstance(rv, HTTPException):
+                return Response(f"json {rv.code}", rv.code, mimetype="application/json")
+            return super().make_response(rv)
+
+    app = App("sub", root_path="/nonexistent-root")
+    app.route("/post", methods=["POST"])(lambda: "posted")
+    client = app.test_client(asgi=protocol == "asgi")
+    rv = client.get("/missing")
+    assert (rv.status_code, rv.text, rv.mimetype) == (
+        404,
+        "json 404",
+        "application/json",
+    )
+    assert client.get("/post").text == "json 405"
+
+
+def test_trap_settings_are_read_per_request(app: Flask, client: FlaskClient) -> None:
+    app.route("/")(lambda: "index")
+    assert client.get("/missing").status_code == 404
+    app.config["TRAP_HTTP_EXCEPTIONS"] = True
+    with pytest.raises(NotFound):
+        client.get("/missing")
+    app.config["TRAP_HTTP_EXCEPTIONS"] = False
+    app.config["TRUSTED_HOSTS"] = ["example.com"]  # a 400 while routing
+    assert client.get("/").status_code == 400
+    app.config["TRAP_BAD_REQUEST_ERRORS"] = True
+    with pytest.raises(BadRequest):
+        client.get("/")
+    assert client.get("/missing", base_url="http://example.com").status_code == 404
+
+
+def test_public_steps_still_raise_or_return_the_error(app: Flask) -> None:
+    app.route("/")(lambda: "index")
+    with app.test_request_context("/missing"):
+        with pytest.raises(NotFound):
+            app.dispatch_request()
+        error = NotFound()
+        assert app.handle_user_exception(error) is error
+        assert app.handle_http_exception(error) is error
+        assert app.full_dispatch_request().status_code == 404
+
+
+def test_routing_error_page_with_a_custom_response_class(
+    app: Flask, client: FlaskClient
+) -> None:
+    class Custom(Response):
+        automatically_set_content_length = False
+        default_mimetype = "text/plain"
+
+    app.response_class = Custom
+    seen: list[type] = []
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        seen.append(type(response))
+        return response
+
+    rv = client.get("/missing")
+    # As Flask: the page is built as the base class, then re-classed.
+    assert rv.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert rv.headers["Content-Length"] == str(len(rv.data))
+    assert seen == [Custom]
+
+
+def test_abort_in_a_view_without_handler(app: Flask, client: FlaskClient) -> None:
+    seen: list[type] = []
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        seen.append(type(response))
+        return response
+
+    app.route("/")(lambda: abort(410))
+    rv = client.get("/")
+    assert (rv.status_code, rv.data) == (410, _page(werkzeug.exceptions.Gone()))
+    assert seen == [Response]
+
+
+def test_routing_error_leaves_no_reference_cycle(app: Flask) -> None:
+    import gc
+
+    from hipflask.testing import EnvironBuilder
+
+    app.add_url_rule("/", "index", lambda: "index")
+    app.add_url_rule("/dir/", "dir", lambda: "dir")
+    app.add_url_rule("/post", "post", lambda: "posted", methods=["POST"])
+
+    def call(path: str) -> None:
+        environ = EnvironBuilder(app, path=path).get_environ()
+        body = app(environ, lambda status, headers, exc_info=None: None)
+        b"".join(body)
+        getattr(body, "close", lambda: None)()
+
+    for path in ["/missing", "/post", "/dir"]:
+        call(path)  # warm up
+        gc.collect()
+        gc.disable()
+        try:
+            call(path)
+            assert gc.collect() == 0, path
+        finally:
+            gc.enable()

@@ -1456,3 +1456,62 @@ def test_compilation_is_lazy() -> None:
     matcher = url_map._matcher
     url_map._match("/r3/1", "GET")
     assert url_map._matcher is matcher  # not recompiled
+
+
+# -- _match_or_error: the application's entry point, errors returned ----------------
+
+
+def _error_map() -> Map:
+    return Map(
+        [
+            Rule("/", endpoint="index"),
+            Rule("/post", endpoint="post", methods=["POST"]),
+            Rule("/dir/", endpoint="dir"),
+            Rule("/u/<int:n>", endpoint="user"),
+            Rule("/old", endpoint="old", redirect_to="/new"),
+            Rule("/ws", endpoint="ws", websocket=True),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "error", "new_url"),
+    [
+        ("/missing", "GET", NotFound, None),
+        ("/u/x", "GET", NotFound, None),
+        ("/post", "GET", MethodNotAllowed, None),
+        ("/dir", "GET", RedirectRequired, "/dir/"),
+        ("/old", "GET", RedirectRequired, "/new"),
+        ("/u//1", "GET", RedirectRequired, "/u/1"),
+        ("/ws", "GET", WebsocketMismatch, None),
+    ],
+)
+def test_match_or_error_returns_what_match_raises(
+    path: str, method: str, error: type[Exception], new_url: str | None
+) -> None:
+    url_map = _error_map()
+    rule, found = url_map._match_or_error(path, method)
+    assert rule is None
+    assert type(found) is error
+    assert found.__traceback__ is None
+    if new_url is not None:
+        assert found.new_url == new_url  # type: ignore[attr-defined]
+    if error is MethodNotAllowed:
+        assert found.valid_methods == ["POST"]  # type: ignore[attr-defined]
+    with pytest.raises(error) as raised:
+        url_map._match(path, method)
+    assert type(raised.value) is error
+
+
+@pytest.mark.parametrize(
+    ("path", "endpoint", "values"),
+    [("/", "index", {}), ("/dir/", "dir", {}), ("/u/5", "user", {"n": 5})],
+)
+def test_match_or_error_hits(
+    path: str, endpoint: str, values: dict[str, t.Any]
+) -> None:
+    url_map = _error_map()
+    rule, found = url_map._match_or_error(path, "GET")
+    assert rule is not None
+    assert (rule.endpoint, found) == (endpoint, values)
+    assert url_map._match(path, "GET") == (rule, found)

@@ -62,6 +62,7 @@ from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
     BadHost,
+    BadRequest,
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
@@ -541,15 +542,16 @@ class Flask(TemplatingMixin, Scaffold):
                 host = self._routing_host(request)
             else:
                 host = url_map.default_subdomain
-            request.url_rule, request.view_args = url_map._match(
+            # PERF: stored as they come; a miss is (None, error), moved below.
+            request.url_rule, request.view_args = url_map._match_or_error(  # type: ignore[assignment]
                 request.path, request.method, host
             )
-        except RequestRedirect as e:
+        except Exception as e:  # an untrusted host, a converter that failed badly
             request.routing_exception = e
-        except HTTPException as e:
-            request.routing_exception = e
-        except Exception as e:  # a converter that failed badly
-            request.routing_exception = e
+            return
+        if request.url_rule is None:
+            request.routing_exception = request.view_args  # type: ignore[assignment]
+            request.view_args = None
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing exception stored on the request.
@@ -559,18 +561,29 @@ class Flask(TemplatingMixin, Scaffold):
         """
         exc = request.routing_exception
         if isinstance(exc, RequestRedirect):
-            if exc.new_url.startswith("/"):
-                exc = RequestRedirect(self._absolute_redirect(request, exc.new_url))
-                request.routing_exception = exc
-            if (
-                self.debug
-                and exc.code not in (307, 308)
-                and request.method not in ("GET", "HEAD", "OPTIONS")
-            ):
+            exc = self._absolute_routing_redirect(request, exc)
+            if self._form_data_redirect(request, exc):
                 from .debughelpers import FormDataRoutingRedirect
 
                 raise FormDataRoutingRedirect(request)
         raise exc  # type: ignore[misc]
+
+    def _absolute_routing_redirect(
+        self, request: Request, exc: RequestRedirect
+    ) -> RequestRedirect:
+        """The router's redirect, made absolute (and stored) if it is not yet."""
+        if exc.new_url.startswith("/"):
+            exc = RequestRedirect(self._absolute_redirect(request, exc.new_url))
+            request.routing_exception = exc
+        return exc
+
+    def _form_data_redirect(self, request: Request, exc: RequestRedirect) -> bool:
+        """Whether the redirect would drop a form body (reported in debug mode)."""
+        return (
+            self.debug
+            and exc.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        )
 
     @staticmethod
     def _absolute_redirect(request: Request, path: str) -> str:
@@ -787,8 +800,21 @@ class Flask(TemplatingMixin, Scaffold):
             Flask, name
         )
 
-    async def _dispatch(self, request: Request, direct: bool) -> t.Any:
-        if request.routing_exception is not None:
+    async def _dispatch(
+        self, request: Request, direct: bool, pipeline: bool = True
+    ) -> t.Any:
+        """The view's return value.
+
+        ``pipeline`` (:meth:`_handle`): a routing error may come back as its
+        answer instead of being raised (see :meth:`_unraised_routing_error`);
+        ``dispatch_request`` raises it, as Flask's does.
+        """
+        exc = request.routing_exception
+        if exc is not None:
+            if pipeline:
+                rv = self._unraised_routing_error(request, exc)
+                if rv is not None:
+                    return rv
             self.raise_routing_exception(request)
         rule = request.url_rule
         if rule is None:
@@ -803,9 +829,82 @@ class Flask(TemplatingMixin, Scaffold):
             return view(**request.view_args)  # type: ignore[arg-type]
         return await self._call(direct, view, **request.view_args)  # type: ignore[arg-type]
 
+    def _unraised_routing_error(self, request: Request, exc: Exception) -> t.Any:
+        """What the pipeline answers for the routing error ``exc``, or ``None``.
+
+        PERF: when no user code would see ``exc`` raised (the steps that could
+        are Flask's own, no error handler takes it, it is not trapped), the
+        answer is the one Flask gives, ``make_response(exc)``, made without
+        raising, catching and re-raising it (and without a traceback whose
+        frames hold the request: a reference cycle through
+        ``request.routing_exception`` left to the garbage collector).
+        ``None`` means: raise it, the general path.
+        """
+        cls = type(self)
+        attributes = self.__dict__  # extensions wrap steps on the instance
+        if (
+            # Error handlers are looked up by the request's blueprints.
+            request.url_rule is not None
+            or not isinstance(exc, HTTPException)
+            or isinstance(exc, BadRequestKeyError)
+            or cls.raise_routing_exception is not _FLASK_RAISE_ROUTING_EXCEPTION
+            or cls.handle_user_exception is not _FLASK_HANDLE_USER_EXCEPTION
+            or cls.handle_http_exception is not _FLASK_HANDLE_HTTP_EXCEPTION
+            or cls.trap_http_exception is not _FLASK_TRAP_HTTP_EXCEPTION
+            or "raise_routing_exception" in attributes
+            or "handle_user_exception" in attributes
+            or "handle_http_exception" in attributes
+            or "trap_http_exception" in attributes
+        ):
+            return None
+        if isinstance(exc, RequestRedirect):
+            exc = self._absolute_routing_redirect(request, exc)
+            if self._form_data_redirect(request, exc):
+                return None
+        elif (
+            exc.code is not None
+            and self.error_handler_spec
+            and not isinstance(exc, RoutingException)
+            and self._find_error_handler(exc, [])
+        ):
+            return None
+        # trap_http_exception(exc) (Flask's, see above) for an exception that is
+        # not a BadRequestKeyError.
+        config = self.config
+        if config["TRAP_HTTP_EXCEPTIONS"] or (
+            config["TRAP_BAD_REQUEST_ERRORS"] and isinstance(exc, BadRequest)
+        ):
+            return None
+        return self._http_error_rv(exc)
+
+    def _http_error_rv(self, e: Exception) -> t.Any:
+        """``e`` as the pipeline's return value: the error page as a response
+        when ``make_response`` is Flask's (what it would make of ``e``), else
+        ``e`` for ``make_response`` to convert."""
+        if (
+            type(self).make_response is not _FLASK_MAKE_RESPONSE
+            or "make_response" in self.__dict__
+            or not isinstance(e, HTTPException)
+        ):
+            return e
+        # PERF: the exception's page directly, skipping make_response's tests
+        # for the return types a view usually gives.
+        response_class = self.response_class
+        if (
+            response_class is Response
+            and e.response is None
+            and type(e).get_response is _HTTP_EXCEPTION_GET_RESPONSE
+        ):
+            # The default class shares the base class's __init__ and settings:
+            # made as it at once, rather than re-classed by force_type.
+            return e._page(Response)
+        return response_class.force_type(e.get_response())
+
     async def _handle_user_exception(
-        self, e: Exception, chain_: _Chain, direct: bool
+        self, e: Exception, chain_: _Chain, direct: bool, page: bool = True
     ) -> t.Any:
+        """Flask's ``handle_user_exception``. With ``page`` (the pipeline), an
+        HTTP error without a handler comes back as its response, not as ``e``."""
         if isinstance(e, BadRequestKeyError) and (
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
@@ -813,13 +912,16 @@ class Flask(TemplatingMixin, Scaffold):
         if isinstance(e, self._http_exception_types) and not self.trap_http_exception(
             e
         ):
-            if self._overrides("handle_http_exception"):
+            if (
+                type(self).handle_http_exception is not _FLASK_HANDLE_HTTP_EXCEPTION
+                or "handle_http_exception" in self.__dict__
+            ):
                 return await self._call(direct, self.handle_http_exception, e)
             if e.code is None or isinstance(e, RoutingException):  # type: ignore[attr-defined]
-                return e
+                return self._http_error_rv(e) if page else e
             handler = self._find_error_handler(e, chain_.blueprints)
             if handler is None:
-                return e
+                return self._http_error_rv(e) if page else e
             return await self._call(direct, handler, e)
         handler = self._find_error_handler(e, chain_.blueprints)
         if handler is None:
@@ -960,13 +1062,11 @@ class Flask(TemplatingMixin, Scaffold):
         trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
         if (
             trap_bad_request is None
-            and self.debug
             and isinstance(e, BadRequestKeyError)
+            and self.debug
         ):
             return True
         if trap_bad_request:
-            from .http.exceptions import BadRequest
-
             return isinstance(e, BadRequest)
         return False
 
@@ -982,7 +1082,7 @@ class Flask(TemplatingMixin, Scaffold):
     def handle_user_exception(self, e: Exception) -> HTTPException | t.Any:
         """Handle an exception raised by user code; re-raise when unhandled."""
         chain_ = self._chain_for(_current_endpoint())
-        return _drive(self._handle_user_exception(e, chain_, True))
+        return _drive(self._handle_user_exception(e, chain_, True, page=False))
 
     def handle_exception(self, e: Exception) -> Response:
         """Turn an unhandled exception into a 500 response (or propagate it)."""
@@ -999,7 +1099,7 @@ class Flask(TemplatingMixin, Scaffold):
     def dispatch_request(self) -> t.Any:
         """Call the view for the current request and return its value."""
         ctx = _require_request_ctx()
-        return _drive(self._dispatch(ctx.request, True))
+        return _drive(self._dispatch(ctx.request, True, pipeline=False))
 
     def preprocess_request(self) -> t.Any:
         """Run URL value preprocessors and before_request hooks."""
@@ -1386,6 +1486,14 @@ def _strip_default_port(server_name: str, scheme: str) -> str:
         return server_name.removesuffix(":443")
     return server_name
 
+
+# Flask's own error steps: a subclass that replaces one is called instead.
+_FLASK_RAISE_ROUTING_EXCEPTION = Flask.raise_routing_exception
+_FLASK_HANDLE_USER_EXCEPTION = Flask.handle_user_exception
+_FLASK_HANDLE_HTTP_EXCEPTION = Flask.handle_http_exception
+_FLASK_TRAP_HTTP_EXCEPTION = Flask.trap_http_exception
+_FLASK_MAKE_RESPONSE = Flask.make_response
+_HTTP_EXCEPTION_GET_RESPONSE = HTTPException.get_response
 
 _PIPELINE_METHODS = (
     "full_dispatch_request",

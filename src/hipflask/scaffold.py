@@ -343,9 +343,18 @@ class Scaffold:
         self, e: Exception, blueprints: list[str]
     ) -> t.Callable[[Exception], Response] | None:
         """The handler for ``e``: by code then class MRO, blueprints before app."""
-        exc_class, code = self._get_exc_class_and_code(type(e))
-        names = (*blueprints, None)
         spec = self.error_handler_spec
+        if not spec:
+            return None  # PERF: no handler registered anywhere.
+        # PERF: not _get_exc_class_and_code, whose checks are for what users
+        # register: the type of a raised exception is an Exception class.
+        exc_class = type(e)
+        code: int | None = (
+            exc_class.code  # type: ignore[attr-defined]
+            if issubclass(exc_class, Scaffold._http_exception_types)
+            else None
+        )
+        names = (*blueprints, None)
         for c in (code, None) if code is not None else (None,):
             for name in names:
                 handler_map = spec.get(name)

@@ -387,3 +387,164 @@ def test_no_werkzeug_import_in_module() -> None:
     source = inspect.getsource(ex)
     assert "import werkzeug" not in source
     assert "from werkzeug" not in source
+
+
+# -- the standard page, made once per (code, phrase, description) ---------------------
+
+
+def _page_of(error: ex.HTTPException) -> tuple[int, bytes, list[tuple[str, str]]]:
+    response = error.get_response()
+    return response.status_code, response.get_data(), list(response.headers.items())
+
+
+def test_repeated_page_is_the_same_and_matches_werkzeug() -> None:
+    first = _page_of(ex.NotFound())
+    assert _page_of(ex.NotFound()) == first
+    theirs = wz.NotFound().get_response()
+    assert first == (404, theirs.get_data(), list(theirs.headers.items()))
+
+
+@pytest.mark.parametrize("method", ["get_body", "get_description"])
+def test_subclass_overriding_the_page_is_asked_after_the_standard_page(
+    method: str,
+) -> None:
+    _page_of(ex.NotFound())  # the standard 404 page is remembered
+
+    def replaced(self: ex.HTTPException, *args: Any) -> str:
+        return "<p>mine</p>"
+
+    Mine = type("Mine", (ex.NotFound,), {method: replaced})
+    status, body, _headers = _page_of(Mine())
+    assert status == 404
+    assert b"<p>mine</p>" in body
+    assert b"was not found" not in body
+    assert _page_of(Mine()) == (status, body, _headers)
+
+
+def test_subclass_overriding_name_is_used() -> None:
+    _page_of(ex.NotFound())
+
+    class Renamed(ex.NotFound):
+        name = "Gone Fishing"  # type: ignore[assignment]
+
+    _status, body, _headers = _page_of(Renamed())
+    assert b"<title>404 Gone Fishing</title>" in body
+
+
+def test_class_patched_after_the_page_was_made_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _page_of(ex.NotFound())
+    monkeypatch.setattr(ex.NotFound, "get_body", lambda self, *a: "patched")
+    assert _page_of(ex.NotFound())[1] == b"patched"
+
+
+def test_page_follows_instance_code_and_description() -> None:
+    error = ex.NotFound("first")
+    assert b"<p>first</p>" in _page_of(error)[1]
+    error.description = "second"
+    error.code = 410
+    status, body, _headers = _page_of(error)
+    assert status == 410
+    assert b"<title>410 Gone</title>" in body
+    assert b"<p>second</p>" in body
+
+
+def test_page_follows_a_changed_status_phrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Custom(ex.HTTPException):
+        code = 499
+
+    assert b"<title>499 Unknown Error</title>" in _page_of(Custom())[1]
+    monkeypatch.setitem(ex.HTTP_STATUS_CODES, 499, "Client Closed Request")
+    assert b"<title>499 Client Closed Request</title>" in _page_of(Custom())[1]
+
+
+def test_markup_description_is_not_escaped_like_werkzeug() -> None:
+    from markupsafe import Markup
+
+    plain = "<b>bold</b>"
+    assert ex.NotFound(plain).get_description() == "<p>&lt;b&gt;bold&lt;/b&gt;</p>"
+    # The equal plain string was escaped (and remembered) first.
+    ours = ex.NotFound(Markup(plain))
+    theirs = wz.NotFound(Markup(plain))
+    assert ours.get_description() == theirs.get_description() == "<p><b>bold</b></p>"
+    assert _page_of(ours)[1] == theirs.get_response().get_data()
+
+
+def test_long_description_page() -> None:
+    description = "x" * 5000
+    ours = _page_of(ex.BadRequest(description))
+    theirs = wz.BadRequest(description).get_response()
+    assert ours[1] == theirs.get_data()
+
+
+def test_headers_added_by_subclass_or_override() -> None:
+    status, _body, headers = _page_of(ex.MethodNotAllowed(["GET", "POST"]))
+    assert status == 405
+    assert headers[-1] == ("Allow", "GET, POST")
+
+    class JSONError(ex.NotFound):
+        def get_headers(self, *args: Any) -> list[tuple[str, str]]:
+            return [("Content-Type", "application/json")]
+
+        def get_body(self, *args: Any) -> str:
+            return "{}"
+
+    assert _page_of(JSONError()) == (
+        404,
+        b"{}",
+        [("Content-Type", "application/json"), ("Content-Length", "2")],
+    )
+
+
+def test_page_as_another_response_class() -> None:
+    class Mine(Response):
+        pass
+
+    page = ex.NotFound()._page(Mine)
+    assert type(page) is Mine
+    assert (page.status_code, page.get_data()) == (
+        404,
+        ex.NotFound().get_body().encode(),
+    )
+
+
+# -- construction -----------------------------------------------------------------
+
+
+def test_args_like_werkzeug() -> None:
+    for ours, theirs in [
+        (ex.NotFound(), wz.NotFound()),
+        (ex.NotFound("d"), wz.NotFound("d")),
+        (ex.NotFound("d", Response("r")), wz.NotFound("d", Response("r"))),  # type: ignore[arg-type]
+        (ex.MethodNotAllowed(["GET"]), wz.MethodNotAllowed(["GET"])),
+        (ex.RequestRedirect("/x"), wz_routing.RequestRedirect("/x")),
+    ]:
+        assert ours.args == theirs.args == ()
+    assert ex.NotFound().response is None
+    assert "response" not in vars(ex.NotFound())
+
+
+def test_a_following_base_init_is_called() -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    class Tracked(Exception):
+        def __init__(self, *args: Any) -> None:
+            calls.append(args)
+            super().__init__(*args)
+
+    class Both(ex.HTTPException, Tracked):
+        code = 499
+
+    Both()
+    Both("description")
+    assert calls == [(), ()]
+    assert Both("description").args == ()
+
+
+def test_pickle_round_trip() -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(ex.NotFound("gone")))
+    assert type(error) is ex.NotFound
+    assert (error.description, error.response, error.args) == ("gone", None, ())

@@ -143,20 +143,47 @@ HTTP_STATUS_CODES: dict[int, str] = {
 
 _HTML_CONTENT_TYPE = ("Content-Type", "text/html; charset=utf-8")
 
+# The __init__ methods of builtin exceptions that only set ``args``.
+_BUILTIN_INITS = frozenset(
+    {
+        BaseException.__init__,
+        Exception.__init__,
+        LookupError.__init__,
+        KeyError.__init__,
+        ValueError.__init__,
+        TypeError.__init__,
+    }
+)
+
 
 class HTTPException(Exception):
     """Base class of all HTTP errors; also usable as a WSGI application."""
 
     code: int | None = None
     description: str | None = None
+    #: The response given to the constructor, served instead of the page.
+    response: Response | None = None
+    # Whether the __init__ after this class's in the MRO is the builtin one
+    # that only sets ``args`` (no cooperative mixin to call).
+    _builtin_base_init: t.ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._builtin_base_init = super().__init__ in _BUILTIN_INITS
 
     def __init__(
         self, description: str | None = None, response: Response | None = None
     ) -> None:
-        super().__init__()
+        # PERF: an exception raised per request (a 404) is made often. The
+        # builtin __init__ only resets ``args``, which BaseException.__new__
+        # set from the call's positional arguments: call it when there were
+        # some, or when a mixin's __init__ follows in the MRO.
+        if self.args or not self._builtin_base_init:
+            super().__init__()
         if description is not None:
             self.description = description
-        self.response = response
+        if response is not None:
+            self.response = response
 
     @property
     def name(self) -> str:
@@ -208,24 +235,64 @@ class HTTPException(Exception):
         """
         if self.response is not None:
             return self.response
+        return self._page(_response_class or _load_response_class(), environ, scope)
+
+    def _page(
+        self,
+        response_class: type[Response],
+        environ: WSGIEnvironment | t.Any | None = None,
+        scope: dict[str, t.Any] | None = None,
+    ) -> Response:
+        """:meth:`get_response`'s page, made as ``response_class``."""
         if environ is not None:
             environ = _get_environ(environ)
-        headers = self.get_headers(environ, scope)
-        response_class = _response_class or _load_response_class()
-        body = self.get_body(environ, scope)
+        cls = type(self)
+        # PERF: the base class's headers are a constant; subclasses that add
+        # some (Allow, WWW-Authenticate...) are asked.
+        headers = (
+            None
+            if cls.get_headers is _BASE_GET_HEADERS
+            else self.get_headers(environ, scope)
+        )
+        code = self.code
+        description = self.description
+        if (
+            cls.get_body is _BASE_GET_BODY
+            and cls.get_description is _BASE_GET_DESCRIPTION
+            and cls.name is _BASE_NAME
+            and type(code) is int
+            and (description is None or type(description) is str)
+        ):
+            # PERF: the standard page depends on the code, its phrase and the
+            # description only; it is made once per triple (up to a fixed
+            # number of them, with short descriptions).
+            key = (code, HTTP_STATUS_CODES.get(code), description)
+            body = _page_cache.get(key)
+            if body is None:
+                body = self.get_body(environ, scope)
+                if len(_page_cache) < 256 and (
+                    description is None or len(description) <= 1024
+                ):
+                    _page_cache[key] = body
+        else:
+            body = self.get_body(environ, scope)
+        if headers is None:
+            if type(code) is int and response_class.default_mimetype == "text/html":
+                return response_class(body, code)
+            return response_class(body, code, [_HTML_CONTENT_TYPE])
         if (
             headers
             and headers[0] == _HTML_CONTENT_TYPE
             and response_class.default_mimetype == "text/html"
-            and type(self.code) is int
+            and type(code) is int
         ):
             # PERF: the standard page: let Response build its own header list,
             # then add what this error adds (Allow, Retry-After, ...).
-            response = response_class(body, self.code)
+            response = response_class(body, code)
             for name, value in headers[1:]:
                 response.headers.add(name, value)
             return response
-        return response_class(body, self.code, headers)
+        return response_class(body, code, headers)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -241,6 +308,15 @@ class HTTPException(Exception):
         code = self.code if self.code is not None else "???"
         return f"<{type(self).__name__} '{code}: {self.name}'>"
 
+
+_BASE_GET_RESPONSE = HTTPException.get_response
+_BASE_GET_HEADERS = HTTPException.get_headers
+_BASE_GET_BODY = HTTPException.get_body
+_BASE_GET_DESCRIPTION = HTTPException.get_description
+_BASE_NAME = HTTPException.__dict__["name"]
+
+# The standard pages by (code, description), see HTTPException.get_response.
+_page_cache: dict[tuple[int, str | None, str | None], str] = {}
 
 # response.py imports this module, so Response is imported on first use.
 # PERF: remembered here; an import statement per error page costs ~1 µs.
@@ -262,6 +338,10 @@ def _html(text: str) -> str:
     """``text`` HTML-escaped (markupsafe's rules, which Werkzeug's pages use)."""
     # PERF: error pages repeat the same few names and descriptions; remember
     # short ones, up to a fixed number of entries.
+    if type(text) is not str:
+        # Markup is left as it is, and must not share a cache entry with the
+        # equal plain string (which is escaped).
+        return str(escape(text))
     escaped = _html_cache.get(text)
     if escaped is None:
         escaped = str(escape(text))

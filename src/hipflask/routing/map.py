@@ -7,13 +7,15 @@ flagged, and a :class:`~.matcher.Matcher` is generated.
 
 Two ways in:
 
-* ``Map._match(path, method, host, websocket)`` is the application's per
-  request fast path. Placeholder-free rules are three dict lookups; other
-  paths run the generated matcher. It raises ``NotFound``,
-  ``MethodNotAllowed`` and ``WebsocketMismatch``, and for a redirect
+* ``Map._match(path, method, host, websocket)`` is the per request fast
+  path. Placeholder-free rules are three dict lookups; other paths run the
+  generated matcher. It raises ``NotFound``, ``MethodNotAllowed`` and
+  ``WebsocketMismatch``, and for a redirect
   :class:`~.exceptions.RedirectRequired`, a ``RequestRedirect`` whose URL is
   relative to the application root (the caller adds scheme, host, script
-  root and query string). ``Map._build`` is the fast path for ``url_for``.
+  root and query string). The application calls ``Map._match_or_error``,
+  the same match that returns those exceptions instead of raising them.
+  ``Map._build`` is the fast path for ``url_for``.
 * ``Map.bind`` / ``Map.bind_to_environ`` return a :class:`MapAdapter`, the
   Werkzeug-compatible interface: ``match`` raises ``RequestRedirect`` with
   an absolute URL itself, and ``build`` returns relative or absolute URLs.
@@ -30,7 +32,7 @@ from pprint import pformat
 from types import MappingProxyType
 from urllib.parse import urljoin
 
-from hipflask.http.exceptions import BadHost
+from hipflask.http.exceptions import BadHost, NotFound
 
 from .adapter import MapAdapter, fill_redirect
 from .converters import DEFAULT_CONVERTERS, BaseConverter, quote_path
@@ -54,6 +56,8 @@ _HOST = re.compile(
 _BUILD_CACHE_SIZE = 1024
 
 BuildResult = tuple[str, str, Rule]
+#: What ``Map._match_or_error`` answers: ``(rule, view_args)`` or ``(None, error)``.
+MatchOrError = tuple[Rule, dict[str, t.Any]] | tuple[None, Exception]
 
 
 class Map:
@@ -176,7 +180,7 @@ class Map:
     def _match(
         self, path: str, method: str, host: str = "", websocket: bool = False
     ) -> tuple[Rule, dict[str, t.Any]]:
-        """Match a request; the application's per-request entry point.
+        """Match a request: :meth:`_match_or_error`, raising what it returns.
 
         ``method`` must be upper case. ``host`` is the domain part: the
         subdomain (``""`` without subdomains) or, with ``host_matching``, the
@@ -185,6 +189,24 @@ class Map:
         raises :class:`RedirectRequired` (a ``RequestRedirect``) when the
         request must be redirected: its ``new_url`` is relative to the
         application root, without the query string.
+        """
+        rule, found = self._match_or_error(path, method, host, websocket)
+        if rule is None:
+            raise found  # type: ignore[misc]
+        return rule, found  # type: ignore[return-value]
+
+    def _match_or_error(
+        self, path: str, method: str, host: str = "", websocket: bool = False
+    ) -> MatchOrError:
+        """Like :meth:`_match`, with the routing error returned, not raised.
+
+        The application's per-request entry point: ``(rule, view_args)``, or
+        ``(None, error)``. PERF: a miss answers with the exception object;
+        nothing is raised and caught, and the error carries no traceback
+        (whose frames would hold the request and so form a reference cycle
+        through ``request.routing_exception``). Both answers are pairs so that
+        the caller tells them apart without a type test. Errors that are bugs
+        (a converter or ``redirect_to`` failing) are still raised.
         """
         if self._dirty:
             self.update()
@@ -204,14 +226,17 @@ class Map:
         try:
             found = self._find(host, path, method, websocket, misses)
         except SlashRequired:
-            raise RedirectRequired(quote_path(f"{path}/"), f"{path}/") from None
+            return None, RedirectRequired(quote_path(f"{path}/"), f"{path}/")
         if found is None:
-            self._no_match(host, path, method, websocket, misses)
+            if not misses and "//" not in path:
+                # PERF: no rule matched the path at all: the plain 404.
+                return None, NotFound()
+            return None, self._no_match(host, path, method, websocket, misses)
         rule = found[0]
         if rule._match_special:
             target = self._rule_redirect(rule, found[1], method)
             if target is not None:
-                raise RedirectRequired(target)
+                return None, RedirectRequired(target)
         return found
 
     def _match_rule(
@@ -235,22 +260,23 @@ class Map:
         except SlashRequired:
             raise RedirectRequired(quote_path(f"{path}/"), f"{path}/") from None
         if found is None:
-            self._no_match(host, path, method, websocket, misses)
+            raise self._no_match(host, path, method, websocket, misses)
         return found
 
     def _no_match(
         self, host: str, path: str, method: str, websocket: bool, misses: list[t.Any]
-    ) -> t.NoReturn:
-        """After a failed walk: redirect if merging slashes helps, else raise."""
+    ) -> Exception:
+        """After a failed walk: the redirect if merging slashes helps, else the
+        error (returned, not raised)."""
         if self.merge_slashes and "//" in path:
             merged = _MULTIPLE_SLASHES.sub("/", path)
             try:
                 found = self._find(host, merged, method, websocket, misses)
             except SlashRequired:
-                raise RedirectRequired(quote_path(f"{merged}/"), f"{merged}/") from None
+                return RedirectRequired(quote_path(f"{merged}/"), f"{merged}/")
             if found is not None and found[0].merge_slashes is not False:
-                raise RedirectRequired(quote_path(merged), merged)
-        raise no_match(misses)
+                return RedirectRequired(quote_path(merged), merged)
+        return no_match(misses)
 
     def _rule_redirect(
         self, rule: Rule, values: dict[str, t.Any], method: str
