@@ -24,7 +24,6 @@ import asyncio
 import contextvars
 import typing as t
 
-from .concurrency import drive as _drive
 from .concurrency import iterate_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
@@ -178,7 +177,7 @@ def _run_direct(
     try:
         ctx.push()
         try:
-            return _drive(app._handle(ctx, True))
+            return app._handle_direct(ctx)
         except BaseException as e:
             error = e
             raise
