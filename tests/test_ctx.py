@@ -1012,3 +1012,29 @@ def test_app_context_signals_fire_around_a_request(
     assert events == ["pushed", "view", "popped"]
     client.get("/")
     assert events == ["pushed", "view", "popped", "view"]
+
+
+def test_app_context_overridden_on_the_class_is_used_for_requests(
+    protocol: str,
+) -> None:
+    """Pushing builds the AppContext itself only for Flask's own app_context."""
+
+    class CustomAppContext(AppContext):
+        pass
+
+    class Custom(Flask):
+        def app_context(self) -> AppContext:
+            return CustomAppContext(self)
+
+    app = Custom("custom")
+
+    @app.route("/")
+    def index() -> str:
+        return type(app_ctx._get_current_object()).__name__
+
+    client = app.test_client(asgi=protocol == "asgi")
+    assert client.get("/").text == "CustomAppContext"
+    assert no_context()
+    plain = Flask("plain")
+    plain.route("/")(index)
+    assert plain.test_client(asgi=protocol == "asgi").get("/").text == "AppContext"

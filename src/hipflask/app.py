@@ -51,6 +51,7 @@ from datetime import timedelta
 from functools import cached_property
 from itertools import chain
 
+from . import ctx as _ctx_module
 from . import signals
 from .concurrency import drive as _drive
 from .concurrency import is_async_callable, run_coroutine, run_in_thread
@@ -1532,6 +1533,7 @@ class Flask(TemplatingMixin, Scaffold):
 
 
 _WSGI_APP = Flask.wsgi_app
+_ctx_module._flask_app_context = Flask.app_context
 _ASGI_APP = Flask.asgi_app
 
 # Servers that guess the interface (uvicorn, hypercorn, asgiref) take an app whose

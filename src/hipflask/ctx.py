@@ -204,6 +204,12 @@ class AppContext:
         return f"<AppContext of {self.app.name!r}>"
 
 
+_new_app_ctx = object.__new__
+#: ``Flask.app_context`` (set by :mod:`hipflask.app`): an app that keeps it gets
+#: plain AppContext objects, so pushing a request context can build one itself.
+_flask_app_context: t.Any = None
+
+
 class RequestContext:
     """Holds ``request`` and ``session`` for the code handling one request."""
 
@@ -301,13 +307,19 @@ class RequestContext:
         app = self.app
         app_ctx = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not app:
-            app_ctx = app.app_context()
-            if type(app_ctx) is AppContext:
-                # PERF: AppContext.push inlined (one call less per request).
-                app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+            if (
+                type(app).app_context is _flask_app_context
+                and "app_context" not in app.__dict__
+            ):
+                # PERF: what Flask.app_context() makes, built here, and
+                # AppContext.push inlined (three calls less per request).
+                app_ctx = _new_app_ctx(AppContext)
+                app_ctx.app = app
+                app_ctx._cv_tokens = [_cv_app.set(app_ctx)]
                 if signals.appcontext_pushed.receivers:
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
             else:
+                app_ctx = app.app_context()
                 app_ctx.push()
         else:
             app_ctx = None
