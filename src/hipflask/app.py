@@ -529,7 +529,14 @@ class Flask(TemplatingMixin, Scaffold):
     def _match_request(self, request: Request) -> None:
         """Match the URL; store the rule and args, or the routing exception."""
         url_map = self.url_map
-        if request._has_bad_host():
+        environ = request._environ
+        if request._scope is None and environ is not None:
+            # PERF: Request._has_bad_host inlined for WSGI (one call less).
+            host: str | None = environ.get("HTTP_HOST")
+            bad_host = host is not None and host != "" and not host.isprintable()
+        else:
+            bad_host = request._has_bad_host()
+        if bad_host:
             request.routing_exception = BadHost(
                 "The Host header contains characters that are not allowed."
             )
@@ -778,8 +785,15 @@ class Flask(TemplatingMixin, Scaffold):
         ):
             return None
         session = ctx._opened_session
-        if session is None and request._has_cookie_header():
-            session = self._session_to_refresh(ctx)  # as _finalize would
+        if session is None:
+            environ = request._environ
+            if request._scope is None and environ is not None:
+                # PERF: Request._has_cookie_header inlined for WSGI.
+                has_cookie = bool(environ.get("HTTP_COOKIE"))
+            else:
+                has_cookie = request._has_cookie_header()
+            if has_cookie:
+                session = self._session_to_refresh(ctx)  # as _finalize would
         session_headers = None
         if session is not None:
             session_headers = _read_session_headers(
