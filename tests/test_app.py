@@ -675,3 +675,49 @@ def test_host_header_with_control_characters_is_400(
     }
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("localhost", 200), ("bad\x01host", 400), ("", 200)],
+    ids=["good", "control-char", "empty"],
+)
+def test_host_with_control_characters_is_a_bad_request(
+    app: Flask, client: FlaskClient, host: str, status: int
+) -> None:
+    """The Host check runs inline for WSGI and through the request for ASGI."""
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/", headers={"Host": host})
+    assert response.status_code == status
+
+
+def test_cookie_header_without_session_cookie_sends_plain_response(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A Cookie header (read inline for WSGI) without the session cookie adds no
+    Set-Cookie nor Vary; with the session cookie the session is refreshed."""
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    @app.route("/login")
+    def login() -> str:
+        from hipflask import session
+
+        session["user"] = "alice"
+        session.permanent = True
+        return "in"
+
+    response = client.get("/", headers={"Cookie": "other=1"})
+    assert response.text == "ok"
+    assert "Set-Cookie" not in response.headers
+    assert "Vary" not in response.headers
+    client.get("/login")
+    refreshed = client.get("/")
+    assert refreshed.text == "ok"
+    assert "session=" in refreshed.headers.get("Set-Cookie", "")

@@ -811,3 +811,230 @@ def test_asgi_client_gone_while_streaming_pops_the_stream_contexts(path: str) ->
     assert closed == [True]
     assert torn == ["NoneType", "GeneratorExit"]
     assert no_context()
+
+
+# -- the sync pipeline and the inlined pushes (fast paths and their fallbacks) ----
+
+
+@pytest.mark.parametrize("async_hook", [False, True], ids=["sync-hook", "async-hook"])
+def test_sync_view_pipeline_with_sync_or_async_hooks(
+    app: Flask, client: FlaskClient, async_hook: bool
+) -> None:
+    """All-sync endpoints run as plain calls; an async hook takes the coroutine."""
+    seen: list[t.Any] = []
+
+    if async_hook:
+
+        @app.before_request
+        async def before_async() -> None:
+            g.before = "async"
+
+    else:
+
+        @app.before_request
+        def before_sync() -> None:
+            g.before = "sync"
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        seen.append(exc)
+
+    @app.route("/")
+    def index() -> str:
+        return f"{g.before} {request.path}"
+
+    @app.route("/fail")
+    def fail() -> str:
+        raise KeyError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/")
+    assert response.text == ("async /" if async_hook else "sync /")
+    assert seen == [None]
+    assert client.get("/fail").status_code == 500
+    assert isinstance(seen[1], KeyError)
+    assert no_context()
+
+
+def test_sync_pipeline_error_handler_and_after_hook(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Errors and after_request hooks leave the sync path for their coroutines."""
+
+    @app.errorhandler(ValueError)
+    def handle(e: ValueError) -> tuple[str, int]:
+        return f"handled {e}", 400
+
+    @app.route("/bad")
+    def bad() -> str:
+        raise ValueError("x")
+
+    @app.route("/hooked")
+    def hooked() -> str:
+        return "body"
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        response.headers["X-After"] = "1"
+        return response
+
+    response = client.get("/bad")
+    assert (response.status_code, response.text) == (400, "handled x")
+    assert response.headers["X-After"] == "1"
+    assert client.get("/hooked").headers["X-After"] == "1"
+    assert no_context()
+
+
+def test_sync_pipeline_not_taken_when_a_step_is_overridden(
+    protocol: str,
+) -> None:
+    """A subclass overriding a pipeline method gets Flask's sequence."""
+
+    class Custom(Flask):
+        def dispatch_request(self) -> t.Any:
+            return "custom " + str(super().dispatch_request())
+
+    app = Custom("custom")
+
+    @app.route("/")
+    def index() -> str:
+        return "view"
+
+    assert app.test_client(asgi=protocol == "asgi").get("/").text == "custom view"
+    assert no_context()
+
+
+def test_call_goes_through_a_replaced_wsgi_or_asgi_app(
+    app: Flask, protocol: str
+) -> None:
+    """Middleware set on ``wsgi_app``/``asgi_app`` is called; else the adapter."""
+    calls: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client(asgi=protocol == "asgi")
+    assert client.get("/").text == "ok"
+    assert calls == []
+    if protocol == "asgi":
+        inner_asgi = app.asgi_app
+
+        async def asgi_mw(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+            calls.append("asgi")
+            await inner_asgi(scope, receive, send)
+
+        app.asgi_app = asgi_mw  # type: ignore[method-assign]
+    else:
+        inner_wsgi = app.wsgi_app
+
+        def wsgi_mw(environ: t.Any, start_response: t.Any) -> t.Any:
+            calls.append("wsgi")
+            return inner_wsgi(environ, start_response)
+
+        app.wsgi_app = wsgi_mw  # type: ignore[method-assign]
+    assert client.get("/").text == "ok"
+    assert calls == [protocol]
+
+
+def test_call_goes_through_an_overridden_wsgi_or_asgi_app(protocol: str) -> None:
+    calls: list[str] = []
+
+    class Custom(Flask):
+        def wsgi_app(self, environ: t.Any, start_response: t.Any) -> t.Any:
+            calls.append("wsgi")
+            return super().wsgi_app(environ, start_response)
+
+        async def asgi_app(self, scope: t.Any, receive: t.Any, send: t.Any) -> None:
+            calls.append("asgi")
+            await super().asgi_app(scope, receive, send)
+
+    app = Custom("custom")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    assert app.test_client(asgi=protocol == "asgi").get("/").text == "ok"
+    assert calls == [protocol]
+
+
+def test_custom_app_context_class_is_pushed_and_popped_by_its_methods(
+    client: FlaskClient, app: Flask
+) -> None:
+    """The request context inlines AppContext's push/pop only for that exact type."""
+    events: list[str] = []
+
+    class CustomAppContext(AppContext):
+        def push(self) -> None:
+            events.append("push")
+            super().push()
+
+        def _release(self) -> None:
+            events.append("release")
+            super()._release()
+
+    app.app_context = lambda: CustomAppContext(app)  # type: ignore[method-assign]
+
+    @app.route("/")
+    def index() -> str:
+        return type(app_ctx._get_current_object()).__name__
+
+    assert client.get("/").text == "CustomAppContext"
+    assert events == ["push", "release"]
+    assert no_context()
+
+
+def test_app_context_signals_fire_around_a_request(
+    client: FlaskClient, app: Flask
+) -> None:
+    """appcontext_pushed/popped still fire with the inlined push and pop."""
+    from hipflask import signals
+
+    events: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        events.append("view")
+        return "ok"
+
+    def pushed(sender: Flask, **kw: t.Any) -> None:
+        events.append("pushed")
+
+    def popped(sender: Flask, **kw: t.Any) -> None:
+        events.append("popped")
+
+    with (
+        signals.appcontext_pushed.connected_to(pushed, app),
+        signals.appcontext_popped.connected_to(popped, app),
+    ):
+        client.get("/")
+    assert events == ["pushed", "view", "popped"]
+    client.get("/")
+    assert events == ["pushed", "view", "popped", "view"]
+
+
+def test_app_context_overridden_on_the_class_is_used_for_requests(
+    protocol: str,
+) -> None:
+    """Pushing builds the AppContext itself only for Flask's own app_context."""
+
+    class CustomAppContext(AppContext):
+        pass
+
+    class Custom(Flask):
+        def app_context(self) -> AppContext:
+            return CustomAppContext(self)
+
+    app = Custom("custom")
+
+    @app.route("/")
+    def index() -> str:
+        return type(app_ctx._get_current_object()).__name__
+
+    client = app.test_client(asgi=protocol == "asgi")
+    assert client.get("/").text == "CustomAppContext"
+    assert no_context()
+    plain = Flask("plain")
+    plain.route("/")(index)
+    assert plain.test_client(asgi=protocol == "asgi").get("/").text == "AppContext"

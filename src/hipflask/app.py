@@ -51,6 +51,7 @@ from datetime import timedelta
 from functools import cached_property
 from itertools import chain
 
+from . import ctx as _ctx_module
 from . import signals
 from .concurrency import drive as _drive
 from .concurrency import is_async_callable, run_coroutine, run_in_thread
@@ -528,7 +529,14 @@ class Flask(TemplatingMixin, Scaffold):
     def _match_request(self, request: Request) -> None:
         """Match the URL; store the rule and args, or the routing exception."""
         url_map = self.url_map
-        if request._has_bad_host():
+        environ = request._environ
+        if request._scope is None and environ is not None:
+            # PERF: Request._has_bad_host inlined for WSGI (one call less).
+            host: str | None = environ.get("HTTP_HOST")
+            bad_host = host is not None and host != "" and not host.isprintable()
+        else:
+            bad_host = request._has_bad_host()
+        if bad_host:
             request.routing_exception = BadHost(
                 "The Host header contains characters that are not allowed."
             )
@@ -676,17 +684,10 @@ class Flask(TemplatingMixin, Scaffold):
                         await self._call(
                             direct, func, request.endpoint, request.view_args
                         )
-                if direct and chain_.all_sync:
-                    # PERF: sync hooks driven directly are plain calls.
-                    for func in chain_.before:
-                        rv = func()
-                        if rv is not None:
-                            break
-                else:
-                    for func in chain_.before:
-                        rv = await self._call(direct, func)
-                        if rv is not None:
-                            break
+                for func in chain_.before:
+                    rv = await self._call(direct, func)
+                    if rv is not None:
+                        break
                 if rv is None:
                     view = chain_.direct_view if direct else None
                     if (
@@ -704,50 +705,10 @@ class Flask(TemplatingMixin, Scaffold):
                     rv = await self._call(direct, self.handle_user_exception, e)
                 else:
                     rv = await self._handle_user_exception(e, chain_, direct)
-            if (
-                chain_.after
-                or ctx._after_request_functions
-                or signals.request_finished.receivers
-            ):
+            response = self._respond(ctx, chain_, rv)
+            if response is None:
                 return await self._finalize(ctx, chain_, rv, direct, False)
-            session = ctx._opened_session
-            if session is None and request._has_cookie_header():
-                session = self._session_to_refresh(ctx)  # as _finalize would
-            session_headers = None
-            if session is not None:
-                session_headers = _read_session_headers(
-                    self.session_interface, self, session
-                )
-                if session_headers is None:  # a cookie to write, or custom saving
-                    return await self._finalize(ctx, chain_, rv, direct, False)
-            # PERF: nothing runs after the view, so nothing can see the response:
-            # a str or JSON return with the default classes is sent as its parts
-            # (a session that was only read adds its Vary: all saving it does).
-            if self._plain_ok and self.response_class is Response:
-                rv_type = type(rv)
-                if rv_type is str:
-                    mimetype = Response.default_mimetype
-                    if (
-                        mimetype is not None
-                        and Response.automatically_set_content_length
-                    ):
-                        plain = plain_response(rv, mimetype)
-                        if session_headers:
-                            plain[2].extend(session_headers)
-                        return plain
-                elif rv_type is dict or rv_type is list:
-                    provider = self.json
-                    if type(provider).response is DefaultJSONProvider.response:
-                        plain = plain_response(
-                            provider._body(rv),  # type: ignore[attr-defined]
-                            provider.mimetype,  # type: ignore[attr-defined]
-                        )
-                        if session_headers:
-                            plain[2].extend(session_headers)
-                        return plain
-            if session_headers:
-                return await self._finalize(ctx, chain_, rv, direct, False)
-            return self.make_response(rv)
+            return response
         except Exception as e:
             if self._overrides("handle_exception"):
                 # As in Flask, teardown functions see what reached it.
@@ -755,6 +716,116 @@ class Flask(TemplatingMixin, Scaffold):
                 rv = await self._call(direct, self.handle_exception, e)
                 return self.make_response(rv)
             return await self._handle_exception(ctx, chain_, e, direct)
+
+    def _handle_direct(self, ctx: RequestContext) -> Response | PlainResponse:
+        """:meth:`_handle` driven directly (sync code; a WSGI request, or an ASGI
+        one stepped in a worker thread).
+
+        PERF: when the endpoint's view and hooks are all sync and no pipeline
+        method is overridden, the same steps run as plain calls: creating,
+        stepping and finishing a coroutine (its StopIteration) costs more than
+        the rest of a small request's pipeline. Rarer steps (errors, after
+        hooks) still run their coroutines, driven to completion.
+        """
+        request = ctx.request
+        rule = request.url_rule
+        endpoint = rule.endpoint if rule is not None else None
+        chain_ = self._chains.get(endpoint) or self._chain_for(endpoint)
+        if self._overridden or not chain_.all_sync:
+            return _drive(self._handle(ctx, True))
+        try:
+            try:
+                if signals.request_started.receivers:
+                    signals.request_started.send(self, _async_wrapper=self.ensure_sync)
+                rv = None
+                for func in chain_.preprocessors:
+                    func(request.endpoint, request.view_args)
+                for func in chain_.before:
+                    rv = func()
+                    if rv is not None:
+                        break
+                if rv is None:
+                    view = chain_.direct_view
+                    if (
+                        view is not None
+                        and request.routing_exception is None
+                        and request.method != "OPTIONS"
+                        and self.view_functions[endpoint] is view  # type: ignore[index]
+                    ):
+                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                    else:
+                        rv = _drive(self._dispatch(request, True))
+            except Exception as e:
+                if self._overrides("handle_user_exception"):
+                    rv = _drive(self._call(True, self.handle_user_exception, e))
+                else:
+                    rv = _drive(self._handle_user_exception(e, chain_, True))
+            response = self._respond(ctx, chain_, rv)
+            if response is None:
+                return _drive(self._finalize(ctx, chain_, rv, True, False))
+            return response
+        except Exception as e:
+            if self._overrides("handle_exception"):
+                # As in Flask, teardown functions see what reached it.
+                ctx._exception = e
+                rv = _drive(self._call(True, self.handle_exception, e))
+                return self.make_response(rv)
+            return _drive(self._handle_exception(ctx, chain_, e, True))
+
+    def _respond(
+        self, ctx: RequestContext, chain_: _Chain, rv: t.Any
+    ) -> Response | PlainResponse | None:
+        """The response for the view's (or a handler's) ``rv`` when nothing runs
+        after the view; ``None`` when :meth:`_finalize` must make it."""
+        request = ctx.request
+        if (
+            chain_.after
+            or ctx._after_request_functions
+            or signals.request_finished.receivers
+        ):
+            return None
+        session = ctx._opened_session
+        if session is None:
+            environ = request._environ
+            if request._scope is None and environ is not None:
+                # PERF: Request._has_cookie_header inlined for WSGI.
+                has_cookie = bool(environ.get("HTTP_COOKIE"))
+            else:
+                has_cookie = request._has_cookie_header()
+            if has_cookie:
+                session = self._session_to_refresh(ctx)  # as _finalize would
+        session_headers = None
+        if session is not None:
+            session_headers = _read_session_headers(
+                self.session_interface, self, session
+            )
+            if session_headers is None:  # a cookie to write, or custom saving
+                return None
+        # PERF: nothing runs after the view, so nothing can see the response:
+        # a str or JSON return with the default classes is sent as its parts
+        # (a session that was only read adds its Vary: all saving it does).
+        if self._plain_ok and self.response_class is Response:
+            rv_type = type(rv)
+            if rv_type is str:
+                mimetype = Response.default_mimetype
+                if mimetype is not None and Response.automatically_set_content_length:
+                    plain = plain_response(rv, mimetype)
+                    if session_headers:
+                        plain[2].extend(session_headers)
+                    return plain
+            elif rv_type is dict or rv_type is list:
+                provider = self.json
+                if type(provider).response is DefaultJSONProvider.response:
+                    plain = plain_response(
+                        provider._body(rv),  # type: ignore[attr-defined]
+                        provider.mimetype,  # type: ignore[attr-defined]
+                    )
+                    if session_headers:
+                        plain[2].extend(session_headers)
+                    return plain
+        if session_headers:
+            return None
+        return self.make_response(rv)
 
     async def _handle_overridden(
         self, ctx: RequestContext, chain_: _Chain, direct: bool
@@ -1464,10 +1535,20 @@ class Flask(TemplatingMixin, Scaffold):
 
     def __call__(self, first: t.Any, second: t.Any, third: t.Any = _sentinel) -> t.Any:
         """WSGI with two arguments; ASGI (returns a coroutine) with three."""
+        # PERF: straight to the adapter (one call less) unless the attribute was
+        # replaced (WSGI/ASGI middleware) or overridden.
         if third is _sentinel:
-            return self.wsgi_app(first, second)
-        return self.asgi_app(first, second, third)
+            if "wsgi_app" in self.__dict__ or type(self).wsgi_app is not _WSGI_APP:
+                return self.wsgi_app(first, second)
+            return serve_wsgi(self, first, second)
+        if "asgi_app" in self.__dict__ or type(self).asgi_app is not _ASGI_APP:
+            return self.asgi_app(first, second, third)
+        return serve_asgi(self, first, second, third)
 
+
+_WSGI_APP = Flask.wsgi_app
+_ctx_module._flask_app_context = Flask.app_context
+_ASGI_APP = Flask.asgi_app
 
 # Servers that guess the interface (uvicorn, hypercorn, asgiref) take an app whose
 # __call__ is not a coroutine function for ASGI 2 or WSGI. Called with three

@@ -24,7 +24,6 @@ import asyncio
 import contextvars
 import typing as t
 
-from .concurrency import drive as _drive
 from .concurrency import iterate_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
@@ -64,11 +63,13 @@ async def serve_asgi(
             return
     request = app.request_class.from_asgi(scope, body)
     ctx = RequestContext(app, request=request)
-    extra = scope.get("extensions", {}).get("hipflask.environ")
+    extensions = scope.get("extensions")
+    extra = extensions.get("hipflask.environ") if extensions else None
     preserve = extra.get("hipflask.preserve_context") if extra else None
     app._match_request(request)
     rule = request.url_rule
-    chain_ = app._chain_for(rule.endpoint if rule is not None else None)
+    endpoint = rule.endpoint if rule is not None else None
+    chain_ = app._chains.get(endpoint) or app._chain_for(endpoint)
     context: contextvars.Context | None = None
     response: Response | PlainResponse
     inline = app.config["ASGI_SYNC_INLINE"]
@@ -109,9 +110,7 @@ async def serve_asgi(
             await send({"type": "http.response.body", "body": data})
         else:
             code, headers, body_iter = response._prepare(request.method)
-            await _send(
-                app, code, headers, body_iter, send, scope.get("extensions"), context
-            )
+            await _send(app, code, headers, body_iter, send, extensions, context)
     finally:
         # Close the body in the Context it was iterated in: closing a
         # stream_with_context generator pops the contexts it pushed there.
@@ -178,7 +177,7 @@ def _run_direct(
     try:
         ctx.push()
         try:
-            return _drive(app._handle(ctx, True))
+            return app._handle_direct(ctx)
         except BaseException as e:
             error = e
             raise

@@ -204,6 +204,12 @@ class AppContext:
         return f"<AppContext of {self.app.name!r}>"
 
 
+_new_app_ctx = object.__new__
+#: ``Flask.app_context`` (set by :mod:`hipflask.app`): an app that keeps it gets
+#: plain AppContext objects, so pushing a request context can build one itself.
+_flask_app_context: t.Any = None
+
+
 class RequestContext:
     """Holds ``request`` and ``session`` for the code handling one request."""
 
@@ -298,10 +304,23 @@ class RequestContext:
 
     def push(self) -> None:
         """Make this the current request context (and push an app context)."""
+        app = self.app
         app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = self.app.app_context()
-            app_ctx.push()
+        if app_ctx is None or app_ctx.app is not app:
+            if (
+                type(app).app_context is _flask_app_context
+                and "app_context" not in app.__dict__
+            ):
+                # PERF: what Flask.app_context() makes, built here, and
+                # AppContext.push inlined (three calls less per request).
+                app_ctx = _new_app_ctx(AppContext)
+                app_ctx.app = app
+                app_ctx._cv_tokens = [_cv_app.set(app_ctx)]
+                if signals.appcontext_pushed.receivers:
+                    signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
+            else:
+                app_ctx = app.app_context()
+                app_ctx.push()
         else:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
@@ -316,22 +335,45 @@ class RequestContext:
         if exc is _sentinel:
             exc = None
         app = self.app
+        tokens = self._cv_tokens
         try:
-            if len(self._cv_tokens) == 1:
+            if len(tokens) == 1:
                 # PERF: nothing to call is the common case.
                 if app.teardown_request_funcs or signals.request_tearing_down.receivers:
                     app.do_teardown_request(exc)
                 self.request.close()
         finally:
-            app_ctx = self._release()
+            # PERF: _release inlined, and AppContext._release below (two calls
+            # less per request).
+            ctx = _cv_request.get(None)
+            token, app_ctx = tokens.pop()
+            _cv_request.reset(token)
+            if ctx is not self:
+                raise AssertionError(
+                    f"Popped wrong request context. ({ctx!r} instead of {self!r})"
+                )
             if app_ctx is not None:
+                app_tokens = app_ctx._cv_tokens
                 if (
-                    len(app_ctx._cv_tokens) == 1
+                    len(app_tokens) == 1
                     and not app.teardown_appcontext_funcs
                     and not signals.appcontext_tearing_down.receivers
                 ):
-                    # PERF: no teardown to run; skip AppContext.pop's checks.
-                    app_ctx._release()
+                    # No teardown to run: AppContext.pop's checks are skipped.
+                    if type(app_ctx) is AppContext:
+                        current = _cv_app.get(None)
+                        _cv_app.reset(app_tokens.pop())
+                        if current is not app_ctx:
+                            raise AssertionError(
+                                f"Popped wrong app context. ({current!r} instead"
+                                f" of {app_ctx!r})"
+                            )
+                        if signals.appcontext_popped.receivers:
+                            signals.appcontext_popped.send(
+                                app_ctx.app, _async_wrapper=app_ctx.app.ensure_sync
+                            )
+                    else:
+                        app_ctx._release()
                 else:
                     app_ctx.pop(exc)
 

@@ -12,7 +12,6 @@ A whole-file body (:class:`~hipflask.sending.FileBody`) goes to the server's
 
 from __future__ import annotations
 
-import sys
 import typing as t
 
 from .ctx import RequestContext
@@ -35,18 +34,11 @@ def serve_wsgi(
     error: BaseException | None = None
     try:
         ctx.push()  # also matches the URL
-        # PERF: drive() inlined: the direct-mode pipeline finishes in one send.
-        pipeline = app._handle(ctx, True)
         try:
-            pipeline.send(None)
-        except StopIteration as done:
-            response: Response | PlainResponse = done.value
-        except BaseException:
-            error = sys.exc_info()[1]
+            response: Response | PlainResponse = app._handle_direct(ctx)
+        except BaseException as e:
+            error = e
             raise
-        else:
-            pipeline.close()
-            raise RuntimeError("The request pipeline suspended under WSGI.")
         if isinstance(response, tuple):
             # PERF: the parts of a fixed-body response (see Flask._handle).
             start_response(response[1], response[2])
