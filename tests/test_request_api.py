@@ -1958,6 +1958,9 @@ def test_asgi_form_limits_and_headers(
         [(b"content-length", b"3"), (b"Content-Length", b"3")],
         [(b"content-length", b" 7 ")],
         [(b"x-content-type", b"a/b"), (b"content-lengthy", b"1")],
+        # Names of the right length but another spelling or case.
+        [(b"content-typx", b"a/b"), (b"content-lengtx", b"1")],
+        [(b"CONTENT-TYPE", b"a/b"), (b"content-lengtH", b"4")],
         [],
     ],
 )

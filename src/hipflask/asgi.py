@@ -28,7 +28,7 @@ from .concurrency import iterate_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
 from .http.exceptions import RequestEntityTooLarge
-from .http.streams import EMPTY_STREAM, SpooledBody
+from .http.streams import DEFAULT_SPOOL_THRESHOLD, EMPTY_STREAM, SpooledBody
 from .sending import FileBody
 
 if t.TYPE_CHECKING:
@@ -150,21 +150,31 @@ def _may_have_body(scope: dict[str, t.Any]) -> bool:
 
 
 async def _receive_body(receive: Receive, limit: int | None) -> SpooledBody:
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientGone()
+    chunk = message.get("body")
+    more = message.get("more_body", False)
+    if not more and (not chunk or len(chunk) <= DEFAULT_SPOOL_THRESHOLD):
+        # PERF: the whole body in one message (nearly every request) is adopted
+        # as it is, without the write phase.
+        return SpooledBody._whole(chunk or b"", limit)
     body = SpooledBody(max_content_length=limit)
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            body.close()
-            raise ClientGone()
-        more = message.get("more_body", False)
-        chunk = message.get("body")
+    while True:
         if chunk:
             try:
                 body.write(chunk)
             except RequestEntityTooLarge:
                 # Stop reading; the request raises 413 if the app reads the body.
                 break
+        if not more:
+            break
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            body.close()
+            raise ClientGone()
+        more = message.get("more_body", False)
+        chunk = message.get("body")
     body.finish()
     return body
 

@@ -561,3 +561,70 @@ def test_empty_stream() -> None:
     with EMPTY_STREAM as stream:
         assert stream.read() == b""
     assert not EMPTY_STREAM.closed
+
+
+@pytest.mark.parametrize("chunk", [b"", b"hello\nworld", bytearray(b"hello\nworld")])
+def test_spooled_body_whole_matches_write_then_finish(chunk: bytes) -> None:
+    whole = SpooledBody._whole(chunk)
+    written = SpooledBody()
+    written.write(chunk)
+    written.finish()
+    for body in (whole, written):
+        assert body.size == len(chunk)
+        assert not body.too_large
+        assert not body.writable()
+        data = bytes(chunk)
+        first, newline, rest = data.partition(b"\n")
+        assert body.readline() == first + newline
+        assert body.read() == rest
+        body.seek(0)
+        assert body.read() == bytes(chunk)
+        body.close()
+        assert body.closed
+
+
+def test_spooled_body_whole_over_limit() -> None:
+    body = SpooledBody._whole(b"1234567890!", max_content_length=10)
+    assert body.too_large
+    assert body.size == 11
+    for read in (body.read, body.readline, lambda: body.readinto(bytearray(3))):
+        with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
+            read()
+    body.close()
+    at_limit = SpooledBody._whole(b"1234567890", max_content_length=10)
+    assert not at_limit.too_large
+    assert at_limit.read() == b"1234567890"
+
+
+@pytest.mark.parametrize("make", ["whole", "written"])
+def test_spooled_body_first_whole_read_leaves_the_end(make: str) -> None:
+    # The first read() of an untouched in-memory body hands out the bytes without
+    # a buffer; the body then behaves as a file read to its end.
+    if make == "whole":
+        body = SpooledBody._whole(b"abc\ndef")
+    else:
+        body = SpooledBody()
+        body.write(b"abc\ndef")
+        body.finish()
+    assert body.read() == b"abc\ndef"
+    assert body.read() == b""
+    assert body.readline() == b""
+    assert body.tell() == 7
+    body.seek(0)
+    assert list(body) == [b"abc\n", b"def"]
+    body.close()
+
+
+def test_spooled_body_sized_read_takes_the_buffer() -> None:
+    body = SpooledBody._whole(b"abcdef")
+    assert body.read(2) == b"ab"
+    assert body.read() == b"cdef"
+    assert body.read() == b""
+
+
+def test_spooled_body_read_after_close_without_read() -> None:
+    body = SpooledBody._whole(b"abc")
+    body.close()
+    assert body.closed
+    with pytest.raises(ValueError):
+        body.read()

@@ -273,6 +273,7 @@ class SpooledBody:
         "_finished",
         "_first",
         "_max",
+        "_read_whole",
         "_size",
         "_threshold",
         "too_large",
@@ -292,8 +293,34 @@ class SpooledBody:
         # that bytes object; the spooled file is only made for a second chunk.
         self._first = b""
         self._file: t.IO[bytes] | None = None
+        # Whether read() handed out ``_first`` whole, before any buffer existed.
+        self._read_whole = False
         #: Whether more than ``max_content_length`` bytes were offered.
         self.too_large = False
+
+    @classmethod
+    def _whole(cls, chunk: bytes, max_content_length: int | None = None) -> Self:
+        """A finished body of one chunk: what ``write(chunk)`` then ``finish()`` give.
+
+        PERF: the body of nearly every request arrives in one ASGI message; this
+        skips the write phase's calls. Over ``max_content_length`` the body is
+        marked too large (a read raises 413), as ``write`` would leave it.
+        """
+        body = cls.__new__(cls)
+        size = len(chunk)
+        body._max = max_content_length
+        body._threshold = DEFAULT_SPOOL_THRESHOLD
+        body._size = size
+        body._finished = True
+        body._file = None
+        body._read_whole = False
+        if max_content_length is not None and size > max_content_length:
+            body.too_large = True
+            body._first = b""
+        else:
+            body.too_large = False
+            body._first = chunk if type(chunk) is bytes else bytes(chunk)
+        return body
 
     @property
     def size(self) -> int:
@@ -349,18 +376,22 @@ class SpooledBody:
         if self._finished:
             return
         self._finished = True
-        if self._file is None:
-            self._file = io.BytesIO(self._first)
-            self._first = b""
-        else:
+        # PERF: a body kept in memory gets its buffer on the first read (see
+        # _reader); most are read once, whole, by read().
+        if self._file is not None:
             self._file.seek(0)
 
     def _reader(self) -> t.IO[bytes]:
         if self.too_large:
             raise _too_large(t.cast(int, self._max))
         file = self._file
-        if not self._finished or file is None:
+        if not self._finished:
             raise ValueError("The body is still being received; call finish() first.")
+        if file is None:
+            file = self._file = io.BytesIO(self._first)
+            if self._read_whole:
+                file.seek(0, io.SEEK_END)
+            self._first = b""
         return file
 
     # -- the file interface ---------------------------------------------------------
@@ -376,6 +407,16 @@ class SpooledBody:
 
     def read(self, size: int | None = -1, /) -> bytes:
         """Read up to ``size`` bytes (everything left without a size)."""
+        if (
+            self._file is None
+            and (size is None or size < 0)
+            and self._finished
+            and not self._read_whole
+            and not self.too_large
+        ):
+            # PERF: the first whole read of a body kept in memory needs no buffer.
+            self._read_whole = True
+            return self._first
         return self._reader().read(-1 if size is None else size)
 
     def read1(self, size: int = -1, /) -> bytes:

@@ -1,0 +1,123 @@
+"""The ASGI adapter's body reception (see hipflask.asgi)."""
+
+from __future__ import annotations
+
+import asyncio
+import typing as t
+
+import pytest
+
+from hipflask import Flask, request
+from hipflask.asgi import ClientGone, _receive_body
+from hipflask.http.exceptions import RequestEntityTooLarge
+from hipflask.http.streams import DEFAULT_SPOOL_THRESHOLD
+
+Message = dict[str, t.Any]
+
+
+def _receive(messages: list[Message]) -> t.Callable[[], t.Awaitable[Message]]:
+    queue = iter(messages)
+
+    async def receive() -> Message:
+        return next(queue)
+
+    return receive
+
+
+def _chunks(*parts: bytes) -> list[Message]:
+    return [
+        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        for i, part in enumerate(parts)
+    ]
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        _chunks(b"a=1&b=2"),  # one message: adopted whole
+        _chunks(b"a=1", b"&b=2"),  # several: written chunk by chunk
+        _chunks(b"", b"a=1&b=2", b""),
+        [{"type": "http.request", "body": b"a=1&b=2"}],  # more_body left out
+    ],
+    ids=["one", "two", "empty-ends", "no-more-key"],
+)
+def test_receive_body(messages: list[Message]) -> None:
+    body = asyncio.run(_receive_body(_receive(messages), None))
+    assert body.size == 7
+    assert body.read() == b"a=1&b=2"
+    body.close()
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [[{"type": "http.request"}], _chunks(b""), _chunks(b"", b"")],
+    ids=["no-body-key", "one-empty", "two-empty"],
+)
+def test_receive_empty_body(messages: list[Message]) -> None:
+    body = asyncio.run(_receive_body(_receive(messages), None))
+    assert body.size == 0
+    assert body.read() == b""
+
+
+@pytest.mark.parametrize(
+    "messages", [_chunks(b"x" * 11), _chunks(b"x" * 6, b"y" * 6)], ids=["one", "two"]
+)
+def test_receive_body_over_limit(messages: list[Message]) -> None:
+    body = asyncio.run(_receive_body(_receive(messages), 10))
+    assert body.too_large
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
+        body.read()
+
+
+def test_receive_large_single_message_spools_to_disk() -> None:
+    data = b"x" * (DEFAULT_SPOOL_THRESHOLD + 1)
+    body = asyncio.run(_receive_body(_receive(_chunks(data)), None))
+    assert body.rolled_to_disk
+    assert body.read() == data
+    body.close()
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"type": "http.disconnect"}],
+        [*_chunks(b"a", b"b")[:1], {"type": "http.disconnect"}],
+    ],
+    ids=["first", "later"],
+)
+def test_receive_body_client_gone(messages: list[Message]) -> None:
+    with pytest.raises(ClientGone):
+        asyncio.run(_receive_body(_receive(messages), None))
+
+
+@pytest.mark.parametrize(
+    "parts", [(b"a=1&b=2",), (b"a=1", b"&b=2")], ids=["one", "two"]
+)
+def test_body_after_form_over_asgi(parts: tuple[bytes, ...]) -> None:
+    # As in Flask: once the form consumed the body, get_data() has nothing left.
+    app = Flask(__name__)
+
+    @app.route("/", methods=["POST"])
+    def index() -> dict[str, t.Any]:
+        form = request.form.to_dict()
+        return {"form": form, "data": request.get_data(as_text=True)}
+
+    async def main() -> list[Message]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        }
+        await app(scope, _receive(_chunks(*parts)), send)
+        return sent
+
+    sent = asyncio.run(main())
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b'{"data":"","form":{"a":"1","b":"2"}}\n'
