@@ -519,15 +519,18 @@ class Headers:
     @t.overload
     def __setitem__(self, key: slice, value: Iterable[tuple[str, t.Any]]) -> None: ...
 
-    def __setitem__(self, key: str | int | slice, value: t.Any) -> None:
+    def __setitem__(self, key: t.Any, value: t.Any) -> None:
         """Set a name (as :meth:`set`), or replace the field(s) at an index or slice."""
-        if type(key) is str and type(value) is str:
+        if type(value) is str:
             # PERF: ``headers["X-Name"] = "value"``, the common spelling. A name
             # seen before is known safe and ASCII, with its lowercase form, from
-            # one dict lookup; a printable value has no CR, LF or NUL. A new name
+            # one subscript; a printable value has no CR, LF or NUL. A new name
             # (the usual case) is then found absent in one scan that lowers only
             # the names of its length, and appended.
-            ikey = _LOWER_NAMES.get(key) or _lower_name(key)
+            try:
+                ikey: str | None = _LOWER_NAMES[key]
+            except (KeyError, TypeError):  # not seen yet; unhashable (a slice)
+                ikey = _lower_name(key) if type(key) is str else None
             if ikey is not None and (value.isprintable() or _safe_text(value)):
                 size = len(key)
                 fields = self._list
@@ -538,10 +541,9 @@ class Headers:
                     fields.append((key, value))
                     return
                 self._replace(key, [(key, value)])
-            else:
-                self.set(key, value)  # raises for an unsafe name or value
-        elif isinstance(key, str):
-            self.set(key, value)
+                return
+        if isinstance(key, str):
+            self.set(key, value)  # raises for an unsafe name or value
         elif isinstance(key, int):
             name, text = value
             self._list[key] = _checked(name, text)
