@@ -266,6 +266,39 @@ def test_g_dict_like_helpers(app: Flask) -> None:
         assert repr(g) == "<hipflask.g of 'test_app'>"
 
 
+def test_g_proxy_names_and_globals_class_attributes(app: Flask) -> None:
+    class Globals(_AppCtxGlobals):
+        @property
+        def upper(self) -> str:
+            return str(self.name).upper()
+
+        @property
+        def doubled(self) -> int:
+            return int(self.__dict__.get("_doubled", 0))
+
+        @doubled.setter
+        def doubled(self, value: int) -> None:
+            self.__dict__["_doubled"] = value * 2
+
+    app.app_ctx_globals_class = Globals
+    with app.app_context():
+        real = g._get_current_object()  # type: ignore[attr-defined]
+        assert real is app_ctx.g
+        assert g.__class__ is Globals
+        assert isinstance(g, Globals)
+        assert g.__repr__.__self__ is g
+        assert g.__slots__ == ()
+        g.name = "ann"
+        assert g.upper == "ANN"
+        g.doubled = 2  # a data descriptor of the globals class takes the value
+        assert g.doubled == 4
+        assert g.__dict__ == {"name": "ann", "_doubled": 4}
+        with pytest.raises(AttributeError, match=r"^missing$"):
+            g.missing  # noqa: B018
+    with pytest.raises(RuntimeError, match="outside of application context"):
+        g.name  # noqa: B018
+
+
 def test_g_is_fresh_for_every_request(app: Flask, client: FlaskClient) -> None:
     @app.route("/")
     def index() -> str:

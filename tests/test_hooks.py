@@ -504,3 +504,126 @@ def test_overridden_pipeline_methods_are_called_as_in_flask(
     ours = build(hipflask).test_client(asgi=protocol == "asgi").open("/", method=method)
     assert ours.headers.get("X-Overridden") == name
     assert (ours.status_code, ours.data) == (theirs.status_code, theirs.data)
+
+
+# -- the after-request steps, as Flask runs them ----------------------------------
+
+
+def build_after_steps(mod: types.ModuleType, use_async: bool) -> tuple[t.Any, Calls]:
+    """after_this_request (one registering another), after_request hooks that set
+    headers, replace the response and write the session, and a request_finished
+    receiver: every step ``process_response`` has. With ``use_async`` the hook
+    that replaces the response and the inner after_this_request are async."""
+    app = mod.Flask("after_steps", root_path="/nonexistent-root")
+    app.config.update(SECRET_KEY="k")
+    calls: Calls = []
+
+    @app.after_request
+    def outer(response: t.Any) -> t.Any:
+        calls.append(f"outer sees {response.headers.get('X-Inner')}")
+        response.headers["X-Outer"] = "1"
+        response.headers["x-inner"] = "2"  # an existing name, in another case
+        mod.session["seen"] = True
+        return response
+
+    def replace(response: t.Any) -> t.Any:
+        calls.append("replace")
+        new = mod.Response(f"replaced {response.get_data(as_text=True)}")
+        new.headers["X-Inner"] = "1"
+        return new
+
+    def later(response: t.Any) -> t.Any:
+        calls.append("later")
+        response.headers["X-Later"] = "1"
+        return response
+
+    if use_async:
+        app.after_request(_as_async(replace))
+    else:
+        app.after_request(replace)
+
+    @app.route("/")
+    def index() -> str:
+        @mod.after_this_request
+        def first(response: t.Any) -> t.Any:
+            calls.append("first")
+            mod.after_this_request(_as_async(later) if use_async else later)
+            return response
+
+        mod.g.trace = ["view"]
+        return ",".join(mod.g.trace)
+
+    def finished(sender: t.Any, response: t.Any, **extra: t.Any) -> None:
+        calls.append(f"finished {response.get_data(as_text=True)}")
+
+    mod.request_finished.connect(finished, app, weak=False)
+    return app, calls
+
+
+def _as_async(func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    async def wrapper(*args: t.Any) -> t.Any:
+        return func(*args)
+
+    return wrapper
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+def test_after_request_steps_match_flask(protocol: str, use_async: bool) -> None:
+    # Flask (without its async extra) runs the sync version.
+    flask_app, flask_calls = build_after_steps(flask, False)
+    theirs = flask_app.test_client().get("/")
+    app, calls = build_after_steps(hipflask, use_async)
+    ours = app.test_client(asgi=protocol == "asgi").get("/")
+    assert calls == flask_calls
+    assert calls == [
+        "first",
+        "later",
+        "replace",
+        "outer sees 1",
+        "finished replaced view",
+    ]
+    assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+    names = ["content-type", "content-length", "x-inner", "x-outer", "vary"]
+    names.append("set-cookie")
+    assert [name.lower() for name, _ in ours.headers] == names
+    assert [name.lower() for name, _ in theirs.headers] == names
+    assert ours.headers["X-Inner"] == "2"
+    assert "X-Later" not in ours.headers  # set on the response replace() dropped
+    assert ours.headers["Vary"] == theirs.headers["Vary"] == "Cookie"
+
+
+def test_after_request_error_is_a_500_and_teardown_sees_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.logger.disabled = True
+    seen: list[BaseException | None] = []
+
+    @app.after_request
+    def broken(response: Response) -> Response:
+        raise ValueError("after")
+
+    app.teardown_request(seen.append)
+    app.route("/")(lambda: "ok")
+    rv = client.get("/")
+    assert rv.status_code == 500
+    assert [type(exc) for exc in seen] == [ValueError]
+
+
+def test_session_refreshed_by_a_request_with_after_hooks(
+    app: Flask, client: FlaskClient
+) -> None:
+    # A permanent session the request never touches is re-sent (Flask's
+    # SESSION_REFRESH_EACH_REQUEST); the after hook does not touch it either.
+    @app.route("/login")
+    def login() -> str:
+        hipflask.session.permanent = True
+        hipflask.session["user"] = "ann"
+        return "in"
+
+    app.after_request(lambda r: r)
+    app.route("/")(lambda: "page")
+    assert "Set-Cookie" in client.get("/login").headers
+    assert "Set-Cookie" in client.get("/").headers
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert "Set-Cookie" not in client.get("/").headers

@@ -762,7 +762,9 @@ class Flask(TemplatingMixin, Scaffold):
                     rv = _drive(self._handle_user_exception(e, chain_, True))
             response = self._respond(ctx, chain_, rv)
             if response is None:
-                return _drive(self._finalize(ctx, chain_, rv, True, False))
+                # PERF: _finalize's steps, without its coroutine (nothing is
+                # overridden and the hooks are sync here).
+                return self._process_direct(ctx, chain_, self.make_response(rv))
             return response
         except Exception as e:
             if self._overrides("handle_exception"):
@@ -1023,25 +1025,18 @@ class Flask(TemplatingMixin, Scaffold):
                 )
             return response
         try:
-            for func in ctx._after_request_functions:
-                response = await self._call(direct, func, response)
             if direct and chain_.all_sync:
-                for func in chain_.after:
-                    response = func(response)
+                response = self._process_direct(ctx, chain_, response)
             else:
+                for func in ctx._after_request_functions:
+                    response = await self._call(direct, func, response)
                 for func in chain_.after:
                     response = await self._call(direct, func, response)
-            session = ctx._opened_session
-            if session is None:
-                session = self._session_to_refresh(ctx)
-            if session is not None:
-                interface = self.session_interface
-                if not interface.is_null_session(session):
-                    interface.save_session(self, session, response)
-            if signals.request_finished.receivers:
-                signals.request_finished.send(
-                    self, _async_wrapper=self.ensure_sync, response=response
-                )
+                self._save_session(ctx, response)
+                if signals.request_finished.receivers:
+                    signals.request_finished.send(
+                        self, _async_wrapper=self.ensure_sync, response=response
+                    )
         except Exception:
             if not from_error_handler:
                 raise
@@ -1049,6 +1044,64 @@ class Flask(TemplatingMixin, Scaffold):
                 "Request finalizing failed with an error while handling an error"
             )
         return response
+
+    def _process_direct(
+        self, ctx: RequestContext, chain_: _Chain, response: Response
+    ) -> Response:
+        """The after-request steps of :meth:`_finalize` when the pipeline is driven
+        directly and the endpoint's hooks are sync: ``after_this_request``
+        functions, ``after_request`` hooks (each result is the response from
+        then on), session saving, ``request_finished``. Raises what they raise.
+        """
+        functions: list[t.Callable[[Response], t.Any]] = ctx._after_request_functions
+        if functions:
+            is_async = self._is_async
+            # Iterated as it grows: a function may register another.
+            for func in functions:
+                if is_async(func):
+                    response = run_coroutine(func(response))
+                else:
+                    response = func(response)
+        for func in chain_.after:
+            response = func(response)
+        session = ctx._opened_session
+        if session is None:
+            # PERF: _session_to_refresh's cheapest test first: without a Cookie
+            # header there is no session to refresh (read inline for WSGI).
+            request = ctx.request
+            environ = request._environ
+            if request._scope is None and environ is not None:
+                has_cookie = bool(environ.get("HTTP_COOKIE"))
+            else:
+                has_cookie = request._has_cookie_header()
+            if has_cookie:
+                self._save_session(ctx, response)
+        else:
+            self._save_session(ctx, response, session)
+        if signals.request_finished.receivers:
+            signals.request_finished.send(
+                self, _async_wrapper=self.ensure_sync, response=response
+            )
+        return response
+
+    def _save_session(
+        self,
+        ctx: RequestContext,
+        response: Response,
+        session: SessionMixin | None = None,
+    ) -> None:
+        """Save the request's session onto ``response``, as Flask's
+        ``process_response`` does (a session the request never touched only when
+        it must be refreshed)."""
+        if session is None:
+            session = ctx._opened_session
+            if session is None:
+                session = self._session_to_refresh(ctx)
+                if session is None:
+                    return
+        interface = self.session_interface
+        if not interface.is_null_session(session):
+            interface.save_session(self, session, response)
 
     async def _handle_exception(
         self, ctx: RequestContext, chain_: _Chain, e: Exception, direct: bool

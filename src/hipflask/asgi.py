@@ -226,9 +226,10 @@ async def _send(
     context: contextvars.Context | None = None,
 ) -> None:
     """Send a prepared response: status, headers, then the body."""
-    # PERF: ASGI wants lower-case byte names; encode in one pass.
+    # PERF: ASGI wants lower-case byte names: a name's is memoised.
+    names = _RAW_NAMES
     raw_headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        (names.get(name) or _raw_name(name), value.encode("latin-1"))
         for name, value in headers
     ]
     await send({"type": "http.response.start", "status": code, "headers": raw_headers})
@@ -264,6 +265,20 @@ async def _send(
                     {"type": "http.response.body", "body": chunk, "more_body": True}
                 )
     await send({"type": "http.response.body", "body": b""})
+
+
+#: Response header name -> its lower-case latin-1 bytes, as ASGI sends it.
+_RAW_NAMES: dict[str, bytes] = {}
+_RAW_NAMES_LIMIT = 1024  # names may come from request data: bounded
+
+
+def _raw_name(name: str) -> bytes:
+    raw = name.lower().encode("latin-1")
+    if type(name) is str:  # a str subclass may hash and compare differently
+        if len(_RAW_NAMES) >= _RAW_NAMES_LIMIT:
+            _RAW_NAMES.clear()
+        _RAW_NAMES[name] = raw
+    return raw
 
 
 async def _serve_lifespan(app: Flask, receive: Receive, send: Send) -> None:

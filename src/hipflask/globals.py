@@ -173,6 +173,36 @@ class LocalProxy:
 _OWN_NAMES = frozenset(name for klass in LocalProxy.__mro__ for name in vars(klass))
 
 
+_cv_app_get = _cv_app.get
+
+
+class _GlobalsProxy(LocalProxy):
+    """The ``g`` proxy: a :class:`LocalProxy` whose attribute access is direct.
+
+    PERF: ``g.name`` and ``g.name = value`` are what views and hooks do with
+    ``g``; these two methods reach the app context's ``g`` without going through
+    the getter (a call) as the general forwarding does.
+    """
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> t.Any:
+        if name in _OWN_NAMES:
+            return _get(self, name)
+        try:
+            ctx = _cv_app_get()
+        except LookupError:
+            raise RuntimeError(_no_app_msg) from None
+        return getattr(ctx.g, name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        try:
+            ctx = _cv_app_get()
+        except LookupError:
+            raise RuntimeError(_no_app_msg) from None
+        setattr(ctx.g, name, value)
+
+
 def _app_getter() -> Flask:
     return _cv_app.get().app
 
@@ -190,7 +220,7 @@ def _session_getter() -> SessionMixin:
 
 
 current_app: Flask = LocalProxy(_app_getter, _no_app_msg)  # type: ignore[assignment]
-g: _AppCtxGlobals = LocalProxy(_g_getter, _no_app_msg)  # type: ignore[assignment]
+g: _AppCtxGlobals = _GlobalsProxy(_g_getter, _no_app_msg)  # type: ignore[assignment]
 request: Request = LocalProxy(_request_getter, _no_req_msg)  # type: ignore[assignment]
 session: SessionMixin = LocalProxy(_session_getter, _no_req_msg)  # type: ignore[assignment]
 app_ctx: AppContext = LocalProxy(_cv_app.get, _no_app_msg)  # type: ignore[assignment]

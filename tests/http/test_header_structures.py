@@ -307,6 +307,73 @@ def test_setitem() -> None:
     assert fields(h) == [("A", "1"), ("B", "2"), ("x-tag", "only")]
 
 
+def test_setitem_new_and_existing_names() -> None:
+    # Names of one length, in several cases: only a case-insensitive match counts.
+    h = Headers([("Content-Type", "text/plain"), ("X-After-3", "3"), ("Vary", "A")])
+    h["X-After-2"] = "2"
+    h["X-After-1"] = "1"
+    assert [name for name, _ in h] == [
+        "Content-Type",
+        "X-After-3",
+        "Vary",
+        "X-After-2",
+        "X-After-1",
+    ]
+    h.add("x-after-3", "again")
+    h["X-AFTER-3"] = "new"  # first one replaced in place, the repeat dropped
+    h["x-after-1"] = "one"  # a name seen before, in another case
+    assert fields(h) == [
+        ("Content-Type", "text/plain"),
+        ("X-AFTER-3", "new"),
+        ("Vary", "A"),
+        ("X-After-2", "2"),
+        ("x-after-1", "one"),
+    ]
+
+
+def test_setitem_matches_set_for_unusual_names() -> None:
+    class Name(str):
+        pass
+
+    cases: list[tuple[list[tuple[str, str]], str]] = [
+        ([("\u212a-Tag", "kelvin"), ("A", "1")], "K-TAG"),  # KELVIN SIGN lowers to k
+        ([("\u0130", "1"), ("x", "2"), ("\u0130", "3")], "\u0130"),  # lowers longer
+        ([("X-Tag", "1")], Name("x-tag")),
+        ([("X-Tag", "1")], ""),
+        ([("", "1"), ("X-Tag", "1")], ""),
+    ]
+    for items, key in cases:
+        by_set = Headers(items)
+        by_set.set(key, "new")
+        by_item = Headers(items)
+        by_item[key] = "new"
+        assert fields(by_item) == fields(by_set)
+    kelvin = Headers([("\u212a-Tag", "kelvin"), ("A", "1")])
+    kelvin["K-TAG"] = "new"
+    assert fields(kelvin) == [("K-TAG", "new"), ("A", "1")]
+
+
+def test_setitem_checks_names_it_has_seen_before() -> None:
+    h = Headers()
+    h["X-Seen"] = "tab\there caf\xe9 \u2603"  # not printable, still safe
+    with pytest.raises(ValueError, match="values must not contain newline"):
+        h["X-Seen"] = "a\r\nb"
+    with pytest.raises(ValueError, match="values must not contain NUL"):
+        h["X-Seen"] = "a\0b"
+    assert fields(h) == [("X-Seen", "tab\there caf\xe9 \u2603")]
+
+
+def test_setitem_name_memo_stays_bounded() -> None:
+    limit = header_structures._NAME_MEMO_LIMIT
+    h = Headers()
+    for i in range(limit * 2):
+        h[f"X-{i}"] = "v"
+    assert len(h) == limit * 2
+    assert len(header_structures._LOWER_NAMES) <= limit
+    h["x-0"] = "w"
+    assert h[0] == ("x-0", "w")
+
+
 def test_setdefault() -> None:
     h = Headers(FIELDS)
     assert h.setdefault("x-tag", "ignored") == "a"

@@ -83,6 +83,32 @@ def _checked(name: str, value: object) -> tuple[str, str]:
     return name, text
 
 
+# PERF: header names seen by ``Headers.__setitem__``, memoised with their
+# lowercase form; bounded, as names may come from clients.
+_NAME_MEMO_LIMIT = 1024
+#: name -> name.lower(), for str names that are ASCII with no CR, LF or NUL.
+_LOWER_NAMES: dict[str, str] = {}
+
+
+def _lower_name(name: str) -> str | None:
+    """``name.lower()`` if ``name`` is ASCII and safe (then memoised), else None.
+
+    ASCII matters to the callers: an ASCII name can only equal (ignoring case)
+    a name of the same length, so they compare lengths before lowering.
+    """
+    if not name.isascii() or "\n" in name or "\r" in name or "\0" in name:
+        return None
+    if len(_LOWER_NAMES) >= _NAME_MEMO_LIMIT:
+        _LOWER_NAMES.clear()
+    lower = _LOWER_NAMES[name] = name.lower()
+    return lower
+
+
+def _safe_text(text: str) -> bool:
+    """Whether ``text`` has no CR, LF or NUL (a header value may not)."""
+    return "\n" not in text and "\r" not in text and "\0" not in text
+
+
 def _checked_pairs(pairs: Iterable[tuple[str, t.Any]]) -> list[tuple[str, str]]:
     """Return ``pairs`` as a list of checked ``(name, value)`` string tuples."""
     fields: list[tuple[str, str]] = []
@@ -493,23 +519,31 @@ class Headers:
     @t.overload
     def __setitem__(self, key: slice, value: Iterable[tuple[str, t.Any]]) -> None: ...
 
-    def __setitem__(self, key: str | int | slice, value: t.Any) -> None:
+    def __setitem__(self, key: t.Any, value: t.Any) -> None:
         """Set a name (as :meth:`set`), or replace the field(s) at an index or slice."""
-        if type(key) is str and type(value) is str:
-            # PERF: ``headers["X-Name"] = "value"``, the common spelling, skips
-            # set() and _checked(); _checked still raises for an unsafe pair.
-            if (
-                "\n" in key
-                or "\r" in key
-                or "\0" in key
-                or "\n" in value
-                or "\r" in value
-                or "\0" in value
-            ):
-                _checked(key, value)
-            self._replace(key, [(key, value)])
-        elif isinstance(key, str):
-            self.set(key, value)
+        if type(value) is str:
+            # PERF: ``headers["X-Name"] = "value"``, the common spelling. A name
+            # seen before is known safe and ASCII, with its lowercase form, from
+            # one subscript; a printable value has no CR, LF or NUL. A new name
+            # (the usual case) is then found absent in one scan that lowers only
+            # the names of its length, and appended.
+            try:
+                ikey: str | None = _LOWER_NAMES[key]
+            except (KeyError, TypeError):  # not seen yet; unhashable (a slice)
+                ikey = _lower_name(key) if type(key) is str else None
+            if ikey is not None and (value.isprintable() or _safe_text(value)):
+                size = len(key)
+                fields = self._list
+                for name, _value in fields:
+                    if len(name) == size and name.lower() == ikey:
+                        break
+                else:
+                    fields.append((key, value))
+                    return
+                self._replace(key, [(key, value)])
+                return
+        if isinstance(key, str):
+            self.set(key, value)  # raises for an unsafe name or value
         elif isinstance(key, int):
             name, text = value
             self._list[key] = _checked(name, text)

@@ -68,6 +68,7 @@ WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
 # PERF: bound once; adopts a header list the framework built, unchecked.
 _trusted_headers = Headers._from_trusted_list
+_new_object = object.__new__
 
 #: What a fixed-body response sends, without the object: status code, status
 #: line, header list (Content-Type and Content-Length first, then any others),
@@ -115,6 +116,10 @@ _304_DROPPED = frozenset(
         "last-modified",
     ]
 )
+
+# The lengths of the names _prepare looks for: Location, Content-Length,
+# Content-Location.
+_RULE_NAME_SIZES = frozenset([8, 14, 16])
 
 # A Location made of these characters only (unreserved, sub-delims, ":/?#@%")
 # is already a URI and is sent as given. (Werkzeug would still lowercase its
@@ -227,15 +232,15 @@ class Response(ResponseHeaderViews):
                 and self.automatically_set_content_length
             ):
                 data = response.encode()
-                self.headers = _trusted_headers(
-                    [
-                        (
-                            "Content-Type",
-                            _content_types.get(mimetype) or get_content_type(mimetype),
-                        ),
-                        ("Content-Length", str(len(data))),
-                    ]
-                )
+                # PERF: Headers._from_trusted_list's two steps, without its call.
+                self.headers = fields = _new_object(Headers)
+                fields._list = [
+                    (
+                        "Content-Type",
+                        _content_types.get(mimetype) or get_content_type(mimetype),
+                    ),
+                    ("Content-Length", str(len(data))),
+                ]
                 self._status = line
                 self._status_code = code
                 self.response = [data]
@@ -513,16 +518,15 @@ class Response(ResponseHeaderViews):
         content_location: str | None = None
         has_length = False
         for name, value in header_list:
-            # PERF: compare lengths first; most names need no lower() at all.
-            size = len(name)
-            if size == 14:
-                if name.lower() == "content-length":
+            # PERF: one length test rules out most names, without lower().
+            if len(name) in _RULE_NAME_SIZES:
+                lower = name.lower()
+                if lower == "content-length":
                     has_length = True
-            elif size == 8:
-                if name.lower() == "location":
+                elif lower == "location":
                     location = value
-            elif size == 16 and name.lower() == "content-location":
-                content_location = value
+                elif lower == "content-location":
+                    content_location = value
 
         no_body_status = code in _NO_BODY_STATUSES
         if location is not None or content_location is not None or no_body_status:
