@@ -121,3 +121,58 @@ def test_body_after_form_over_asgi(parts: tuple[bytes, ...]) -> None:
     sent = asyncio.run(main())
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b'{"data":"","form":{"a":"1","b":"2"}}\n'
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"type": "http.disconnect"}],
+        [*_chunks(b"a", b"b")[:1], {"type": "http.disconnect"}],
+    ],
+    ids=["first", "later"],
+)
+def test_client_gone_before_body_sends_nothing(messages: list[Message]) -> None:
+    app = Flask(__name__)
+    called: list[bool] = []
+
+    @app.route("/", methods=["POST"])
+    def index() -> str:
+        called.append(True)
+        return "x"
+
+    async def main() -> list[Message]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/",
+            "query_string": b"",
+            "headers": [],
+        }
+        await app(scope, _receive(messages), send)
+        return sent
+
+    assert asyncio.run(main()) == []
+    assert called == []
+
+
+@pytest.mark.parametrize(
+    "messages", [_chunks(b"a=1&b=2"), _chunks(b"a=1", b"&b=2")], ids=["one", "two"]
+)
+def test_closed_body_refuses_reads(messages: list[Message]) -> None:
+    body = asyncio.run(_receive_body(_receive(messages), None))
+    body.close()
+    assert body.closed
+    with pytest.raises(ValueError):
+        body.read()
+    with pytest.raises(ValueError):
+        body.seek(0)
+    body.close()  # twice is harmless
+    # Another body is unaffected by the first one's closing.
+    other = asyncio.run(_receive_body(_receive(_chunks(b"c=3")), None))
+    assert other.read() == b"c=3"
+    assert not other.closed

@@ -56,11 +56,25 @@ async def serve_asgi(
         await _serve_other(app, scope, receive, send)
         return
     body: t.Any = EMPTY_STREAM
-    if _may_have_body(scope):
-        try:
-            body = await _receive_body(receive, app.config["MAX_CONTENT_LENGTH"])
-        except ClientGone:
+    if scope["method"] not in _BODYLESS or _may_have_body(scope):
+        # PERF: the first message is received here; a body in that one message
+        # (nearly every request) is adopted whole without _receive_body's
+        # coroutine, which receives the others.
+        message = await receive()
+        if message["type"] == "http.disconnect":
             return
+        chunk = message.get("body")
+        if not message.get("more_body", False) and (
+            not chunk or len(chunk) <= DEFAULT_SPOOL_THRESHOLD
+        ):
+            body = SpooledBody._whole(chunk or b"", app.config["MAX_CONTENT_LENGTH"])
+        else:
+            try:
+                body = await _receive_body(
+                    receive, app.config["MAX_CONTENT_LENGTH"], message
+                )
+            except ClientGone:
+                return
     request = app.request_class.from_asgi(scope, body)
     ctx = RequestContext(app, request=request)
     extensions = scope.get("extensions")
@@ -110,7 +124,25 @@ async def serve_asgi(
             await send({"type": "http.response.body", "body": data})
         else:
             code, headers, body_iter = response._prepare(request.method)
-            await _send(app, code, headers, body_iter, send, extensions, context)
+            if type(body_iter) is list:
+                # PERF: a buffered body (jsonify, most responses) is sent here,
+                # as _send sends it, without _send's coroutine.
+                names = _RAW_NAMES
+                raw_headers = [
+                    (names.get(name) or _raw_name(name), value.encode("latin-1"))
+                    for name, value in headers
+                ]
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": code,
+                        "headers": raw_headers,
+                    }
+                )
+                data = body_iter[0] if len(body_iter) == 1 else b"".join(body_iter)
+                await send({"type": "http.response.body", "body": data})
+            else:
+                await _send(app, code, headers, body_iter, send, extensions, context)
     finally:
         # Close the body in the Context it was iterated in: closing a
         # stream_with_context generator pops the contexts it pushed there.
@@ -149,8 +181,12 @@ def _may_have_body(scope: dict[str, t.Any]) -> bool:
     return False
 
 
-async def _receive_body(receive: Receive, limit: int | None) -> SpooledBody:
-    message = await receive()
+async def _receive_body(
+    receive: Receive, limit: int | None, message: Message | None = None
+) -> SpooledBody:
+    """The request body, from its first message (received here if not given)."""
+    if message is None:
+        message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientGone()
     chunk = message.get("body")

@@ -174,16 +174,18 @@ def _scope_content_headers(scope: dict[str, t.Any]) -> tuple[str | None, str | N
     content_type: str | None = None
     content_length: str | None = None
     for name, value in scope.get("headers", ()):
-        # PERF: servers send lower-case names, matched as they are; only a name
-        # of the right length is lower-cased to compare it.
-        if name == b"content-type" or (
-            len(name) == 12 and name.lower() == b"content-type"
-        ):
+        # PERF: one length test rejects most names; servers send lower-case
+        # names, matched as they are; only a name of the right length that is
+        # not is lower-cased to compare it.
+        size = len(name)
+        if size == 12:
+            if name != b"content-type" and name.lower() != b"content-type":
+                continue
             text = value.decode("latin-1")
             content_type = text if content_type is None else f"{content_type}, {text}"
-        elif name == b"content-length" or (
-            len(name) == 14 and name.lower() == b"content-length"
-        ):
+        elif size == 14:
+            if name != b"content-length" and name.lower() != b"content-length":
+                continue
             text = value.decode("latin-1")
             content_length = (
                 text if content_length is None else f"{content_length}, {text}"
@@ -523,9 +525,17 @@ class Request:
             if environ is not None:
                 # PERF: straight from the environ, without the headers view.
                 return environ.get("CONTENT_TYPE") or None
-        elif "headers" not in self.__dict__:
-            # PERF: straight from the scope, without the headers view.
-            return self._scope_content_headers[0]
+        else:
+            fields = self.__dict__
+            if "headers" not in fields:
+                # PERF: straight from the scope, without the headers view (and
+                # without the lazy attribute's descriptor call).
+                found = fields.get("_scope_content_headers")
+                if found is None:
+                    found = fields["_scope_content_headers"] = _scope_content_headers(
+                        scope
+                    )
+                return found[0]
         return self.headers.get("Content-Type")
 
     @cached
@@ -536,8 +546,15 @@ class Request:
             environ = self._environ
             if environ is not None:
                 return _content_length(environ.get("CONTENT_LENGTH"))
-        elif "headers" not in self.__dict__:
-            return _content_length(self._scope_content_headers[1])
+        else:
+            fields = self.__dict__
+            if "headers" not in fields:
+                found = fields.get("_scope_content_headers")
+                if found is None:
+                    found = fields["_scope_content_headers"] = _scope_content_headers(
+                        scope
+                    )
+                return _content_length(found[1])
         return _content_length(self.headers.get("Content-Length"))
 
     @cached

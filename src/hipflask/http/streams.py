@@ -256,6 +256,11 @@ class LimitedStream(io.RawIOBase):
         return dropped
 
 
+#: A closed, empty buffer: what a closed, never-buffered SpooledBody reads from.
+_CLOSED_BUFFER = io.BytesIO()
+_CLOSED_BUFFER.close()
+
+
 class SpooledBody:
     """A request body received in chunks, then read like a file.
 
@@ -448,9 +453,13 @@ class SpooledBody:
         """Release the memory or temporary file; reading after this fails."""
         self._finished = True
         self._first = b""
-        if self._file is None:
-            self._file = io.BytesIO()
-        self._file.close()
+        file = self._file
+        if file is None:
+            # PERF: a body never buffered shares one closed buffer (reads and
+            # seeks then fail as on any closed file) rather than making one.
+            self._file = _CLOSED_BUFFER
+        else:
+            file.close()
 
     def __iter__(self) -> Iterator[bytes]:
         return self
