@@ -789,3 +789,22 @@ def test_str_return_with_after_this_request_only(
     rv = client.get("/")
     assert rv.data == b"text"
     assert rv.headers["X-Later"] == "1"
+
+
+def test_direct_view_called_with_and_without_arguments(
+    app: Flask, client: FlaskClient
+) -> None:
+    # A view without URL arguments is called with none; one with arguments gets
+    # them as keywords (a route default included).
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    @app.route("/item/<int:item_id>")
+    @app.route("/item", defaults={"item_id": 0})
+    def item(item_id: int) -> str:
+        return f"item {item_id}"
+
+    assert client.get("/plain").data == b"plain"
+    assert client.get("/item/7").data == b"item 7"
+    assert client.get("/item").data == b"item 0"

@@ -696,8 +696,10 @@ class Flask(TemplatingMixin, Scaffold):
                         and request.method != "OPTIONS"
                         and self.view_functions[endpoint] is view  # type: ignore[index]
                     ):
-                        # PERF: a matched sync view called directly, no coroutine.
-                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                        # PERF: a matched sync view called directly, no coroutine
+                        # (without the ** call when there are no arguments).
+                        view_args = request.view_args
+                        rv = view(**view_args) if view_args else view()
                     else:
                         rv = await self._dispatch(request, direct)
             except Exception as e:
@@ -754,7 +756,9 @@ class Flask(TemplatingMixin, Scaffold):
                         and request.method != "OPTIONS"
                         and self.view_functions[endpoint] is view  # type: ignore[index]
                     ):
-                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                        # PERF: no ** call when there are no arguments.
+                        view_args = request.view_args
+                        rv = view(**view_args) if view_args else view()
                     else:
                         rv = _drive(self._dispatch(request, True))
             except Exception as e:
