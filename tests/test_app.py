@@ -7,7 +7,7 @@ import typing as t
 
 import pytest
 
-from hipflask import Flask, Response, abort, jsonify, request
+from hipflask import Flask, Response, abort, after_this_request, jsonify, request
 from hipflask.http.exceptions import NotFound
 from hipflask.testing import FlaskClient
 
@@ -721,3 +721,90 @@ def test_cookie_header_without_session_cookie_sends_plain_response(
     refreshed = client.get("/")
     assert refreshed.text == "ok"
     assert "session=" in refreshed.headers.get("Set-Cookie", "")
+
+
+def test_str_return_with_after_hook_is_made_and_seen_by_the_hook(
+    app: Flask, client: FlaskClient
+) -> None:
+    # The direct pipeline builds the response for a str without make_response's
+    # call when make_response is not overridden (fast path taken).
+    seen: list[object] = []
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        seen.append(type(response))
+        response.headers["X-After"] = "1"
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        return "text"
+
+    rv = client.get("/")
+    assert rv.data == b"text"
+    assert rv.headers["X-After"] == "1"
+    assert rv.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert rv.headers["Content-Length"] == "4"
+    assert seen == [app.response_class]
+
+
+def test_str_return_with_after_hook_uses_overridden_make_response(
+    protocol: str,
+) -> None:
+    # A subclass's make_response is still called for a str (fast path not taken).
+    class App(Flask):
+        def make_response(self, rv: t.Any) -> Response:
+            response = super().make_response(rv)
+            response.headers["X-Made"] = "yes"
+            return response
+
+    app = App("test_app_sub")
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        response.headers["X-After"] = response.headers["X-Made"]
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        return "text"
+
+    rv = app.test_client(asgi=protocol == "asgi").get("/")
+    assert rv.data == b"text"
+    assert rv.headers["X-After"] == "yes"
+
+
+def test_str_return_with_after_this_request_only(
+    app: Flask, client: FlaskClient
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        @after_this_request
+        def later(response: Response) -> Response:
+            response.headers["X-Later"] = "1"
+            return response
+
+        return "text"
+
+    rv = client.get("/")
+    assert rv.data == b"text"
+    assert rv.headers["X-Later"] == "1"
+
+
+def test_direct_view_called_with_and_without_arguments(
+    app: Flask, client: FlaskClient
+) -> None:
+    # A view without URL arguments is called with none; one with arguments gets
+    # them as keywords (a route default included).
+    @app.route("/plain")
+    def plain() -> str:
+        return "plain"
+
+    @app.route("/item/<int:item_id>")
+    @app.route("/item", defaults={"item_id": 0})
+    def item(item_id: int) -> str:
+        return f"item {item_id}"
+
+    assert client.get("/plain").data == b"plain"
+    assert client.get("/item/7").data == b"item 7"
+    assert client.get("/item").data == b"item 0"

@@ -696,8 +696,10 @@ class Flask(TemplatingMixin, Scaffold):
                         and request.method != "OPTIONS"
                         and self.view_functions[endpoint] is view  # type: ignore[index]
                     ):
-                        # PERF: a matched sync view called directly, no coroutine.
-                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                        # PERF: a matched sync view called directly, no coroutine
+                        # (without the ** call when there are no arguments).
+                        view_args = request.view_args
+                        rv = view(**view_args) if view_args else view()
                     else:
                         rv = await self._dispatch(request, direct)
             except Exception as e:
@@ -705,6 +707,8 @@ class Flask(TemplatingMixin, Scaffold):
                     rv = await self._call(direct, self.handle_user_exception, e)
                 else:
                     rv = await self._handle_user_exception(e, chain_, direct)
+            if chain_.after or ctx._after_request_functions:
+                return await self._finalize(ctx, chain_, rv, direct, False)
             response = self._respond(ctx, chain_, rv)
             if response is None:
                 return await self._finalize(ctx, chain_, rv, direct, False)
@@ -752,7 +756,9 @@ class Flask(TemplatingMixin, Scaffold):
                         and request.method != "OPTIONS"
                         and self.view_functions[endpoint] is view  # type: ignore[index]
                     ):
-                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                        # PERF: no ** call when there are no arguments.
+                        view_args = request.view_args
+                        rv = view(**view_args) if view_args else view()
                     else:
                         rv = _drive(self._dispatch(request, True))
             except Exception as e:
@@ -760,11 +766,20 @@ class Flask(TemplatingMixin, Scaffold):
                     rv = _drive(self._call(True, self.handle_user_exception, e))
                 else:
                     rv = _drive(self._handle_user_exception(e, chain_, True))
-            response = self._respond(ctx, chain_, rv)
+            if chain_.after or ctx._after_request_functions:
+                response = None  # after hooks run: _finalize's steps below
+            else:
+                response = self._respond(ctx, chain_, rv)
             if response is None:
+                if type(rv) is str and self._plain_ok:
+                    # PERF: make_response's rule for a str (not overridden),
+                    # without its call.
+                    made: Response = self.response_class(rv)
+                else:
+                    made = self.make_response(rv)
                 # PERF: _finalize's steps, without its coroutine (nothing is
                 # overridden and the hooks are sync here).
-                return self._process_direct(ctx, chain_, self.make_response(rv))
+                return self._process_direct(ctx, chain_, made)
             return response
         except Exception as e:
             if self._overrides("handle_exception"):
@@ -778,13 +793,13 @@ class Flask(TemplatingMixin, Scaffold):
         self, ctx: RequestContext, chain_: _Chain, rv: t.Any
     ) -> Response | PlainResponse | None:
         """The response for the view's (or a handler's) ``rv`` when nothing runs
-        after the view; ``None`` when :meth:`_finalize` must make it."""
+        after the view; ``None`` when :meth:`_finalize` must make it.
+
+        The caller has checked that no ``after_request`` or ``after_this_request``
+        function is registered.
+        """
         request = ctx.request
-        if (
-            chain_.after
-            or ctx._after_request_functions
-            or signals.request_finished.receivers
-        ):
+        if signals.request_finished.receivers:
             return None
         session = ctx._opened_session
         if session is None:
