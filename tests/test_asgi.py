@@ -31,6 +31,26 @@ def _chunks(*parts: bytes) -> list[Message]:
     ]
 
 
+def _post(
+    app: Flask, messages: list[Message], headers: list[tuple[bytes, bytes]]
+) -> list[Message]:
+    """What ``app`` sends for a POST to ``/`` whose body is ``messages``."""
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "headers": headers,
+    }
+    asyncio.run(app(scope, _receive(messages), send))
+    return sent
+
+
 @pytest.mark.parametrize(
     "messages",
     [
@@ -102,23 +122,11 @@ def test_body_after_form_over_asgi(parts: tuple[bytes, ...]) -> None:
         form = request.form.to_dict()
         return {"form": form, "data": request.get_data(as_text=True)}
 
-    async def main() -> list[Message]:
-        sent: list[Message] = []
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/",
-            "query_string": b"",
-            "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
-        }
-        await app(scope, _receive(_chunks(*parts)), send)
-        return sent
-
-    sent = asyncio.run(main())
+    sent = _post(
+        app,
+        _chunks(*parts),
+        [(b"content-type", b"application/x-www-form-urlencoded")],
+    )
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b'{"data":"","form":{"a":"1","b":"2"}}\n'
 
@@ -140,23 +148,7 @@ def test_client_gone_before_body_sends_nothing(messages: list[Message]) -> None:
         called.append(True)
         return "x"
 
-    async def main() -> list[Message]:
-        sent: list[Message] = []
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/",
-            "query_string": b"",
-            "headers": [],
-        }
-        await app(scope, _receive(messages), send)
-        return sent
-
-    assert asyncio.run(main()) == []
+    assert _post(app, messages, []) == []
     assert called == []
 
 

@@ -127,16 +127,11 @@ async def serve_asgi(
             if type(body_iter) is list:
                 # PERF: a buffered body (jsonify, most responses) is sent here,
                 # as _send sends it, without _send's coroutine.
-                names = _RAW_NAMES
-                raw_headers = [
-                    (names.get(name) or _raw_name(name), value.encode("latin-1"))
-                    for name, value in headers
-                ]
                 await send(
                     {
                         "type": "http.response.start",
                         "status": code,
-                        "headers": raw_headers,
+                        "headers": _raw_headers(headers),
                     }
                 )
                 data = body_iter[0] if len(body_iter) == 1 else b"".join(body_iter)
@@ -262,13 +257,13 @@ async def _send(
     context: contextvars.Context | None = None,
 ) -> None:
     """Send a prepared response: status, headers, then the body."""
-    # PERF: ASGI wants lower-case byte names: a name's is memoised.
-    names = _RAW_NAMES
-    raw_headers = [
-        (names.get(name) or _raw_name(name), value.encode("latin-1"))
-        for name, value in headers
-    ]
-    await send({"type": "http.response.start", "status": code, "headers": raw_headers})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": code,
+            "headers": _raw_headers(headers),
+        }
+    )
     if type(body) is list or type(body) is tuple:
         data = body[0] if len(body) == 1 else b"".join(body)
         await send({"type": "http.response.body", "body": data})
@@ -306,6 +301,15 @@ async def _send(
 #: Response header name -> its lower-case latin-1 bytes, as ASGI sends it.
 _RAW_NAMES: dict[str, bytes] = {}
 _RAW_NAMES_LIMIT = 1024  # names may come from request data: bounded
+
+
+def _raw_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` as ASGI sends them: lower-case latin-1 names (memoised)."""
+    names = _RAW_NAMES
+    return [
+        (names.get(name) or _raw_name(name), value.encode("latin-1"))
+        for name, value in headers
+    ]
 
 
 def _raw_name(name: str) -> bytes:

@@ -525,17 +525,9 @@ class Request:
             if environ is not None:
                 # PERF: straight from the environ, without the headers view.
                 return environ.get("CONTENT_TYPE") or None
-        else:
-            fields = self.__dict__
-            if "headers" not in fields:
-                # PERF: straight from the scope, without the headers view (and
-                # without the lazy attribute's descriptor call).
-                found = fields.get("_scope_content_headers")
-                if found is None:
-                    found = fields["_scope_content_headers"] = _scope_content_headers(
-                        scope
-                    )
-                return found[0]
+        elif "headers" not in self.__dict__:
+            # PERF: straight from the scope, without the headers view.
+            return self._scope_content_headers[0]
         return self.headers.get("Content-Type")
 
     @cached
@@ -546,15 +538,8 @@ class Request:
             environ = self._environ
             if environ is not None:
                 return _content_length(environ.get("CONTENT_LENGTH"))
-        else:
-            fields = self.__dict__
-            if "headers" not in fields:
-                found = fields.get("_scope_content_headers")
-                if found is None:
-                    found = fields["_scope_content_headers"] = _scope_content_headers(
-                        scope
-                    )
-                return _content_length(found[1])
+        elif "headers" not in self.__dict__:
+            return _content_length(self._scope_content_headers[1])
         return _content_length(self.headers.get("Content-Length"))
 
     @cached
