@@ -168,3 +168,144 @@ def test_closed_body_refuses_reads(messages: list[Message]) -> None:
     other = asyncio.run(_receive_body(_receive(_chunks(b"c=3")), None))
     assert other.read() == b"c=3"
     assert not other.closed
+
+
+def _get(
+    app: Flask,
+    headers: list[tuple[bytes, bytes]],
+    messages: list[Message] | None = None,
+    method: str = "GET",
+) -> tuple[list[Message], int]:
+    """What ``app`` sends for a ``method`` to ``/``, and how many receives it made."""
+    sent: list[Message] = []
+    queue = iter(messages if messages is not None else [])
+    received: list[int] = []
+
+    async def receive() -> Message:
+        received.append(1)
+        return next(queue)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": "/",
+        "query_string": b"",
+        "headers": headers,
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent, len(received)
+
+
+def _echo_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/", methods=["GET", "DELETE", "POST"])
+    def index() -> str:
+        return request.get_data(as_text=True) or "-"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("headers", "announced"),
+    [
+        ([], False),
+        ([(b"content-length", b"0")], False),
+        ([(b"content-length", b" ")], False),
+        ([(b"content-length", b"3")], True),
+        ([(b"transfer-encoding", b"chunked")], True),
+        # The first of the two fields decides.
+        ([(b"transfer-encoding", b"chunked"), (b"content-length", b"0")], True),
+        ([(b"content-length", b"0"), (b"transfer-encoding", b"chunked")], False),
+        ([(b"content-length", b"3"), (b"content-length", b"0")], True),
+        # Names are matched as ASGI sends them: lower case.
+        ([(b"Content-Length", b"3")], False),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_bodyless_method_receives_an_announced_body(
+    headers: list[tuple[bytes, bytes]], announced: bool, method: str
+) -> None:
+    sent, receives = _get(_echo_app(), headers, _chunks(b"abc"), method)
+    assert receives == (1 if announced else 0)
+    assert sent[1]["body"] == (b"abc" if announced else b"-")
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"type": "http.disconnect"}],
+        [*_chunks(b"a", b"b")[:1], {"type": "http.disconnect"}],
+    ],
+)
+def test_announced_body_client_gone_sends_nothing(messages: list[Message]) -> None:
+    sent, _ = _get(_echo_app(), [(b"content-length", b"2")], messages)
+    assert sent == []
+
+
+def test_post_receives_without_announcement() -> None:
+    sent, receives = _get(_echo_app(), [], _chunks(b"abc"), "POST")
+    assert receives == 1
+    assert sent[1]["body"] == b"abc"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ([(b"host", b"example.com")], 200),
+        ([(b"host", b"")], 200),
+        ([(b"host", b"bad\x01host")], 400),
+        ([(b"host", b"caf\xe9.example")], 200),  # printable latin-1
+        ([(b"host", b"nb\xa0sp")], 400),
+        # The first Host field is the one checked.
+        ([(b"host", b"example.com"), (b"host", b"bad\x01")], 200),
+        ([(b"host", b"bad\x01"), (b"host", b"example.com")], 400),
+        ([(b"user-agent", b"x\x01"), (b"host", b"example.com")], 200),
+    ],
+)
+def test_bad_host_over_asgi(headers: list[tuple[bytes, bytes]], status: int) -> None:
+    sent, _ = _get(_echo_app(), headers)
+    assert sent[0]["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("headers", "refreshed"),
+    [
+        ([], False),
+        ([(b"x-cookie", b"session=1")], False),
+        ([(b"host", b"localhost"), (b"cookie", b"other=1")], False),
+        ([(b"host", b"localhost"), (b"cookie", b"SESSION")], True),
+    ],
+)
+def test_session_refresh_sees_the_cookie_over_asgi(
+    headers: list[tuple[bytes, bytes]], refreshed: bool
+) -> None:
+    app = Flask(__name__)
+    app.secret_key = "k"
+    signed: list[str] = []
+
+    @app.route("/login")
+    def login() -> str:
+        from hipflask import session
+
+        session.permanent = True
+        session["user"] = "u"
+        return "ok"
+
+    @app.route("/")
+    def index() -> str:
+        return "x"
+
+    with app.test_client() as client:
+        response = client.get("/login")
+        signed.append(response.headers["Set-Cookie"].split(";")[0])
+    cookie = signed[0].encode()
+    headers = [
+        (name, cookie if value == b"SESSION" else value) for name, value in headers
+    ]
+    sent, _ = _get(app, headers)
+    names = [name for name, _ in sent[0]["headers"]]
+    assert (b"set-cookie" in names) is refreshed

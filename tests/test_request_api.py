@@ -1874,7 +1874,10 @@ def test_form_with_odd_content_lengths(
 
 
 def _asgi_request(
-    body: bytes, headers: list[tuple[bytes, bytes]], max_content_length: int | None
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    max_content_length: int | None,
+    method: str = "POST",
 ) -> t.Any:
     from hipflask.http import Request as PlainRequest
     from hipflask.http.streams import SpooledBody
@@ -1884,7 +1887,7 @@ def _asgi_request(
         # Refused: the body remembers it and raises when read.
         spooled.write(body)
     spooled.finish()
-    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    scope = {"type": "http", "method": method, "path": "/", "headers": headers}
     return PlainRequest.from_asgi(scope, spooled)
 
 
@@ -1961,15 +1964,43 @@ def test_asgi_form_limits_and_headers(
         # Names of the right length but another spelling or case.
         [(b"content-typx", b"a/b"), (b"content-lengtx", b"1")],
         [(b"CONTENT-TYPE", b"a/b"), (b"content-lengtH", b"4")],
+        [(b"content-type", b"a/b"), (b"X-Other", b"1"), (b"content-length", b"2")],
+        [(b"content-type", b"a/b"), (b"123", b"1"), (b"content-type", b"c/d")],
+        [(b"host", b"h"), (b"cookie", b"a=1"), (b"transfer-encoding", b"chunked")],
         [],
     ],
 )
+@pytest.mark.parametrize("method", ["POST", "GET"])
 def test_asgi_content_type_and_length_match_the_headers_view(
-    headers: list[tuple[bytes, bytes]],
+    headers: list[tuple[bytes, bytes]], method: str
 ) -> None:
-    fresh = _asgi_request(b"", headers, None)
-    viewed = _asgi_request(b"", headers, None)
+    fresh = _asgi_request(b"", headers, None, method)
+    viewed = _asgi_request(b"", headers, None, method)
     assert viewed.headers is not None  # built first: read through the view
     assert fresh.content_type == viewed.content_type
     assert fresh.content_length == viewed.content_length
     assert fresh.mimetype == viewed.mimetype
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "read_at_build"),
+    [
+        # A method with a body, every name in lower case: read by from_asgi.
+        ("POST", [(b"content-type", b"a/b"), (b"user-agent", b"x")], True),
+        ("PUT", [], True),
+        # A name not in lower case (or without letters): read on first use.
+        ("POST", [(b"content-type", b"a/b"), (b"User-Agent", b"x")], False),
+        ("POST", [(b"content-type", b"a/b"), (b"123", b"x")], False),
+        # A method without a body: read on first use.
+        ("GET", [(b"content-type", b"a/b")], False),
+    ],
+)
+def test_asgi_content_fields_read_at_build(
+    method: str, headers: list[tuple[bytes, bytes]], read_at_build: bool
+) -> None:
+    req = _asgi_request(b"", headers, None, method)
+    assert ("_scope_content_headers" in req.__dict__) is read_at_build
+    viewed = _asgi_request(b"", headers, None, method)
+    assert viewed.headers is not None
+    assert req.content_type == viewed.content_type
+    assert req.content_length == viewed.content_length

@@ -28,6 +28,7 @@ from .concurrency import iterate_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
 from .http.exceptions import RequestEntityTooLarge
+from .http.request import _BODYLESS
 from .http.streams import DEFAULT_SPOOL_THRESHOLD, EMPTY_STREAM, SpooledBody
 from .sending import FileBody
 
@@ -39,8 +40,6 @@ if t.TYPE_CHECKING:
 Message = dict[str, t.Any]
 Receive = t.Callable[[], t.Awaitable[Message]]
 Send = t.Callable[[Message], t.Awaitable[None]]
-
-_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
 class ClientGone(Exception):
@@ -56,7 +55,16 @@ async def serve_asgi(
         await _serve_other(app, scope, receive, send)
         return
     body: t.Any = EMPTY_STREAM
-    if scope["method"] not in _BODYLESS or _may_have_body(scope):
+    if scope["method"] in _BODYLESS:
+        # PERF: built before any body: from_asgi notes in its one pass over
+        # the header fields whether they announce one (nearly never).
+        request = app.request_class.from_asgi(scope, body)
+        if request._body_announced:
+            body = await _receive_first(app, receive)
+            if body is None:
+                return
+            request = app.request_class.from_asgi(scope, body)
+    else:
         # PERF: the first message is received here; a body in that one message
         # (nearly every request) is adopted whole without _receive_body's
         # coroutine, which receives the others.
@@ -75,8 +83,8 @@ async def serve_asgi(
                 )
             except ClientGone:
                 return
-    request = app.request_class.from_asgi(scope, body)
-    ctx = RequestContext(app, request=request)
+        request = app.request_class.from_asgi(scope, body)
+    ctx = RequestContext(app, None, request)
     extensions = scope.get("extensions")
     extra = extensions.get("hipflask.environ") if extensions else None
     preserve = extra.get("hipflask.preserve_context") if extra else None
@@ -89,7 +97,20 @@ async def serve_asgi(
     inline = app.config["ASGI_SYNC_INLINE"]
     if chain_.all_sync:
         if inline:
-            response = _run_direct(app, ctx, preserve)
+            # PERF: _run_direct inlined (one call less per request).
+            error: BaseException | None = None
+            try:
+                ctx.push()
+                try:
+                    response = app._handle_direct(ctx)
+                except BaseException as e:
+                    error = e
+                    raise
+            finally:
+                if preserve is not None:
+                    preserve(_cv_app.get())
+                    preserve(_cv_request.get())
+                ctx.pop(error or ctx._exception)
         else:
             # The view and the body's iteration share one Context, as under
             # WSGI: stream_with_context pushes in one and pops in the other.
@@ -165,15 +186,12 @@ async def _serve_other(
         raise ValueError(f"Unsupported ASGI scope type: {kind!r}")
 
 
-def _may_have_body(scope: dict[str, t.Any]) -> bool:
-    if scope["method"] not in _BODYLESS:
-        return True
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            return value.strip() not in (b"", b"0")
-        if name == b"transfer-encoding":
-            return True
-    return False
+async def _receive_first(app: Flask, receive: Receive) -> SpooledBody | None:
+    """The body a request announced; None when the client went away first."""
+    try:
+        return await _receive_body(receive, app.config["MAX_CONTENT_LENGTH"])
+    except ClientGone:
+        return None
 
 
 async def _receive_body(

@@ -84,6 +84,14 @@ _PATH_SAFE = "!$&'()*+,/:;=@%"
 _NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 _QUERY_SAFE = "!$&'()*+,/:;=?@%"
 _URLENCODED = "application/x-www-form-urlencoded"
+#: The ASGI header names Request.from_asgi notes: Host, Cookie, the two that
+#: announce a body and Content-Type (matched exactly: ASGI names are lower-case).
+_SCANNED = frozenset(
+    {b"host", b"cookie", b"content-type", b"content-length", b"transfer-encoding"}
+)
+_NO_LENGTH = (b"", b"0")  # Content-Length values that announce no body
+#: Methods whose requests rarely have a body (as the ASGI adapter sees them).
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
 class cached(t.Generic[R]):
@@ -252,7 +260,10 @@ class Request:
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "_bad_host",
         "_body",
+        "_body_announced",
+        "_cookie_sent",
         "_environ",
         "_scope",
         "method",
@@ -262,6 +273,11 @@ class Request:
         "url_rule",
         "view_args",
     )
+
+    # What from_asgi read from the scope's header fields (unset under WSGI).
+    _bad_host: bool
+    _cookie_sent: bool
+    _body_announced: bool
 
     def __init__(
         self,
@@ -310,6 +326,52 @@ class Request:
         if not path or path[0] != "/":
             path = "/" + path
         self.path = path
+        # PERF: one pass over the header fields answers what every request asks
+        # of them (a bad Host, a Cookie, a body announced on a GET), instead of
+        # one scan per question; for a method with a body it also reads the
+        # Content-Type and Content-Length fields the body's readers ask for.
+        host: bytes | None = None
+        cookie = False
+        announced: bool | None = None
+        bodied = self.method not in _BODYLESS
+        content_type: str | None = None
+        content_length: str | None = None
+        odd = False  # a name not in lower case: content fields read lazily
+        scanned = _SCANNED
+        for name, value in scope.get("headers", ()):
+            if name not in scanned:
+                if bodied and not name.islower():
+                    odd = True
+                continue
+            if name == b"host":
+                if host is None:
+                    host = value
+            elif name == b"cookie":
+                cookie = True
+            elif name == b"content-type":
+                text = value.decode("latin-1")
+                content_type = (
+                    text if content_type is None else f"{content_type}, {text}"
+                )
+            else:
+                if announced is None:
+                    # The first Content-Length or Transfer-Encoding field decides.
+                    announced = name == b"transfer-encoding" or (
+                        value.strip() not in _NO_LENGTH
+                    )
+                if name == b"content-length":
+                    text = value.decode("latin-1")
+                    content_length = (
+                        text if content_length is None else f"{content_length}, {text}"
+                    )
+        if bodied and not odd:
+            # As _scope_content_headers (below) reads them.
+            self.__dict__["_scope_content_headers"] = (content_type, content_length)
+        # Control characters (and other unprintables) never belong in a host;
+        # internationalised names are printable and pass (and so does b"").
+        self._bad_host = host is not None and not host.decode("latin-1").isprintable()
+        self._cookie_sent = cookie
+        self._body_announced = bool(announced)
         return self
 
     # PERF: the connection fields below are read from the environ or the scope
@@ -404,27 +466,19 @@ class Request:
 
     def _has_bad_host(self) -> bool:
         """Whether the Host header holds characters no host name can have."""
-        if self._scope is None:
-            host = self._environ.get("HTTP_HOST") if self._environ else None
-        else:
-            host = None
-            for name, value in self._scope.get("headers", ()):
-                if name == b"host":
-                    host = value.decode("latin-1")
-                    break
+        if self._scope is not None:
+            # Read from the scope's first Host field by from_asgi.
+            return self._bad_host
+        host = self._environ.get("HTTP_HOST") if self._environ else None
         # Control characters (and other unprintables) never belong in a host;
         # internationalised names are printable and pass.
         return bool(host) and not host.isprintable()  # type: ignore[union-attr]
 
     def _has_cookie_header(self) -> bool:
         """Whether a Cookie header came (without building the headers view)."""
-        if self._scope is None:
-            return bool(self._environ and self._environ.get("HTTP_COOKIE"))
-        # PERF: a loop, not any(genexpr): no generator per request.
-        for name, _value in self._scope.get("headers", ()):  # noqa: SIM110
-            if name == b"cookie":
-                return True
-        return False
+        if self._scope is not None:
+            return self._cookie_sent  # seen by from_asgi
+        return bool(self._environ and self._environ.get("HTTP_COOKIE"))
 
     @property
     def script_root(self) -> str:
