@@ -309,3 +309,38 @@ def test_session_refresh_sees_the_cookie_over_asgi(
     sent, _ = _get(app, headers)
     names = [name for name, _ in sent[0]["headers"]]
     assert (b"set-cookie" in names) is refreshed
+
+
+class _Name(str):
+    """A header name of a str subclass (never memoised)."""
+
+
+@pytest.mark.parametrize(
+    "name", ["Content-Language", "X-Asgi-Never-Seen", _Name("X-Sub-Name")]
+)
+@pytest.mark.parametrize("forget", [False, True])
+def test_buffered_response_headers_over_asgi(name: str, forget: bool) -> None:
+    from hipflask import Response
+    from hipflask.asgi import _RAW_NAMES
+
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index() -> Response:
+        response = Response("x")
+        response.headers[name] = "caf\xe9"
+        return response
+
+    _get(app, [])  # the names are memoised now, but for the subclass
+    if forget:
+        _RAW_NAMES.clear()
+    sent, _ = _get(app, [])
+    assert sent[0]["headers"] == [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", b"1"),
+        (name.lower().encode(), b"caf\xe9"),
+    ]
+    assert sent[1]["body"] == b"x"
+    # Plain names are memoised (the next response takes the fast path); a
+    # subclass's never is (every response takes the general one).
+    assert (str(name) in _RAW_NAMES) is (type(name) is str)

@@ -147,12 +147,22 @@ async def serve_asgi(
             code, headers, body_iter = response._prepare(request.method)
             if type(body_iter) is list:
                 # PERF: a buffered body (jsonify, most responses) is sent here,
-                # as _send sends it, without _send's coroutine.
+                # as _send sends it, without _send's coroutine; the headers as
+                # _raw_headers makes them, in a loop here (no call, no
+                # comprehension), names memoised (a new one takes the general way).
+                names = _RAW_NAMES
+                raw_headers = []
+                append = raw_headers.append
+                try:
+                    for name, value in headers:
+                        append((names[name], value.encode("latin-1")))
+                except KeyError:
+                    raw_headers = _raw_headers(headers)
                 await send(
                     {
                         "type": "http.response.start",
                         "status": code,
-                        "headers": _raw_headers(headers),
+                        "headers": raw_headers,
                     }
                 )
                 data = body_iter[0] if len(body_iter) == 1 else b"".join(body_iter)

@@ -472,6 +472,36 @@ def test_spooled_body_moves_to_disk_past_threshold(chunks: list[bytes]) -> None:
     assert body.closed
 
 
+@pytest.mark.parametrize(
+    ("chunks", "rolled"),
+    [
+        # The file is made in memory: these fit the threshold.
+        ([b"a" * 600, b"b" * 300], False),
+        ([b"a" * 600, b"b" * 400], False),
+        ([b"a" * 600, b"b" * 300, b"c" * 100], False),
+        # It moves to disk as it is made: the chunk would roll it anyway.
+        ([b"a" * 600, b"b" * 401], True),
+        ([b"a" * 1001], True),
+        # It moves to disk later, on its own.
+        ([b"a" * 600, b"b" * 300, b"c" * 101], True),
+    ],
+)
+def test_spooled_body_rolls_to_disk_exactly_past_threshold(
+    chunks: list[bytes], rolled: bool
+) -> None:
+    body = SpooledBody(spool_threshold=1000)
+    for chunk in chunks:
+        assert body.write(chunk) == len(chunk)
+    assert body.size == sum(map(len, chunks))
+    body.finish()
+    assert body.rolled_to_disk is rolled
+    assert body.read(3) == chunks[0][:3]
+    assert body.read() == b"".join(chunks)[3:]
+    body.seek(0)
+    assert body.read() == b"".join(chunks)
+    body.close()
+
+
 def test_spooled_body_at_limit() -> None:
     body = SpooledBody(max_content_length=10)
     body.write(b"12345")

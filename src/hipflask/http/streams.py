@@ -361,6 +361,10 @@ class SpooledBody:
                 return length
             # The file lives as long as the body; close() releases it.
             spooled = SpooledTemporaryFile(max_size=self._threshold, mode="w+b")  # noqa: SIM115
+            if len(self._first) + length > self._threshold:
+                # PERF: these bytes will roll the file to disk anyway: it moves
+                # there now, before they are copied into its memory buffer.
+                spooled.rollover()
             self._file = t.cast("t.IO[bytes]", spooled)
             if self._first:
                 self._file.write(self._first)
