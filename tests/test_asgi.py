@@ -344,3 +344,27 @@ def test_buffered_response_headers_over_asgi(name: str, forget: bool) -> None:
     # Plain names are memoised (the next response takes the fast path); a
     # subclass's never is (every response takes the general one).
     assert (str(name) in _RAW_NAMES) is (type(name) is str)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_unhashable_header_names_over_asgi(method: str) -> None:
+    # ASGI names are bytes; a bytearray (unhashable) is read as the bytes it equals.
+    app = Flask(__name__)
+    seen: list[t.Any] = []
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> str:
+        seen.append((request.content_type, request.content_length))
+        return "ok"
+
+    headers: list[tuple[t.Any, bytes]] = [
+        (bytearray(b"host"), b"bad\x01"),
+        (bytearray(b"content-type"), b"a/b"),
+        (bytearray(b"Content-Length"), b"0"),
+    ]
+    sent, _ = _get(app, headers, _chunks(b""), method)
+    assert sent[0]["status"] == 400
+    headers[0] = (bytearray(b"host"), b"example.com")
+    sent, _ = _get(app, headers, _chunks(b""), method)
+    assert sent[0]["status"] == 200
+    assert seen == [("a/b", 0)]

@@ -1983,6 +1983,31 @@ def test_asgi_content_type_and_length_match_the_headers_view(
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"cookie", b"a=1")],
+        [(b"Cookie", b"a=1")],
+        [(b"cookie", b"a=1"), (b"user-agent", b"x"), (b"COOKIE", b"b=2; c=3")],
+        [(b"cookie", b"")],
+        [(b"x-cookie", b"a=1"), (b"cookies", b"b=2"), (b"cookiE", b"d=4")],
+        [(b"cookie", b"a=caf\xe9")],
+        [(bytearray(b"Cookie"), b"a=1"), (bytearray(b"cookie"), b"b=2")],
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_asgi_cookies_match_the_headers_view(
+    headers: list[tuple[t.Any, bytes]], method: str
+) -> None:
+    fresh = _asgi_request(b"", headers, None, method)
+    viewed = _asgi_request(b"", headers, None, method)
+    assert viewed.headers is not None  # built first: read through the view
+    assert fresh.cookies.to_dict(flat=False) == viewed.cookies.to_dict(flat=False)
+    # Whether a session may need refreshing: the exact (lower-case) name only.
+    assert fresh._has_cookie_header() is any(name == b"cookie" for name, _ in headers)
+
+
+@pytest.mark.parametrize(
     ("method", "headers", "read_at_build"),
     [
         # A method with a body, every name in lower case: read by from_asgi.

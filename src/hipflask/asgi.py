@@ -134,10 +134,10 @@ async def serve_asgi(
                 (b"content-length", headers[1][1].encode("latin-1")),
             ]
             if len(headers) > 2:
-                raw_headers.extend(
-                    (name.lower().encode("latin-1"), value.encode("latin-1"))
-                    for name, value in headers[2:]
-                )
+                for name, value in headers[2:]:
+                    raw_headers.append(
+                        (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    )
             await send(
                 {"type": "http.response.start", "status": code, "headers": raw_headers}
             )

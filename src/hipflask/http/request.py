@@ -84,14 +84,39 @@ _PATH_SAFE = "!$&'()*+,/:;=@%"
 _NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 _QUERY_SAFE = "!$&'()*+,/:;=?@%"
 _URLENCODED = "application/x-www-form-urlencoded"
-#: The ASGI header names Request.from_asgi notes: Host, Cookie, the two that
-#: announce a body and Content-Type (matched exactly: ASGI names are lower-case).
-_SCANNED = frozenset(
-    {b"host", b"cookie", b"content-type", b"content-length", b"transfer-encoding"}
+#: The ASGI header names Request.from_asgi notes: Host, Cookie (in any case, as
+#: the cookies view reads it), the two that announce a body and Content-Type
+#: (matched exactly: ASGI names are lower-case).
+#: Every spelling of the Cookie name (any case), as the cookies view matches it.
+_COOKIE_NAMES = frozenset(
+    "".join(
+        letter.upper() if mask >> i & 1 else letter for i, letter in enumerate("cookie")
+    ).encode()
+    for mask in range(64)
 )
+_SCANNED = _COOKIE_NAMES | {
+    b"host",
+    b"content-type",
+    b"content-length",
+    b"transfer-encoding",
+}
 _NO_LENGTH = (b"", b"0")  # Content-Length values that announce no body
 #: Methods whose requests rarely have a body (as the ASGI adapter sees them).
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
+
+
+def _hashable_names(
+    fields: t.Iterable[tuple[t.Any, bytes]],
+) -> list[tuple[bytes, bytes]]:
+    """``fields`` with each unhashable name replaced by the scanned one it equals."""
+    pairs: list[tuple[bytes, bytes]] = []
+    for name, value in fields:
+        try:
+            hash(name)
+        except TypeError:
+            name = next((known for known in _SCANNED if name == known), b"")
+        pairs.append((name, value))
+    return pairs
 
 
 class cached(t.Generic[R]):
@@ -263,6 +288,7 @@ class Request:
         "_bad_host",
         "_body",
         "_body_announced",
+        "_cookie_field",
         "_cookie_sent",
         "_environ",
         "_scope",
@@ -277,6 +303,7 @@ class Request:
     # What from_asgi read from the scope's header fields (unset under WSGI).
     _bad_host: bool
     _cookie_sent: bool
+    _cookie_field: bytes | None
     _body_announced: bool
 
     def __init__(
@@ -330,40 +357,61 @@ class Request:
         # of them (a bad Host, a Cookie, a body announced on a GET), instead of
         # one scan per question; for a method with a body it also reads the
         # Content-Type and Content-Length fields the body's readers ask for.
-        host: bytes | None = None
-        cookie = False
-        announced: bool | None = None
         bodied = self.method not in _BODYLESS
-        content_type: str | None = None
-        content_length: str | None = None
-        odd = False  # a name not in lower case: content fields read lazily
         scanned = _SCANNED
-        for name, value in scope.get("headers", ()):
-            if name not in scanned:
-                if bodied and not name.islower():
-                    odd = True
+        fields = scope.get("headers", ())
+        while True:
+            host: bytes | None = None
+            cookie = False
+            cookie_field: bytes | None = None
+            announced: bool | None = None
+            content_type: str | None = None
+            content_length: str | None = None
+            odd = False  # a name not in lower case: content fields read lazily
+            try:
+                for name, value in fields:
+                    if name not in scanned:
+                        if bodied and not name.islower():
+                            odd = True
+                        continue
+                    if name == b"host":
+                        if host is None:
+                            host = value
+                    elif name in _COOKIE_NAMES:
+                        if name == b"cookie":
+                            cookie = True
+                        cookie_field = (
+                            value
+                            if cookie_field is None
+                            else b"%s; %s" % (cookie_field, value)
+                        )
+                    elif name == b"content-type":
+                        text = value.decode("latin-1")
+                        content_type = (
+                            text if content_type is None else f"{content_type}, {text}"
+                        )
+                    else:
+                        if announced is None:
+                            # The first Content-Length or Transfer-Encoding
+                            # field decides.
+                            announced = name == b"transfer-encoding" or (
+                                value.strip() not in _NO_LENGTH
+                            )
+                        if name == b"content-length":
+                            text = value.decode("latin-1")
+                            content_length = (
+                                text
+                                if content_length is None
+                                else f"{content_length}, {text}"
+                            )
+            except TypeError:
+                if fields is not scope.get("headers", ()):
+                    raise  # not a name: the fields were already converted
+                # A name that cannot be hashed (a bytearray, say): again, with
+                # such names as the bytes they equal (b"" for any other name).
+                fields = _hashable_names(fields)
                 continue
-            if name == b"host":
-                if host is None:
-                    host = value
-            elif name == b"cookie":
-                cookie = True
-            elif name == b"content-type":
-                text = value.decode("latin-1")
-                content_type = (
-                    text if content_type is None else f"{content_type}, {text}"
-                )
-            else:
-                if announced is None:
-                    # The first Content-Length or Transfer-Encoding field decides.
-                    announced = name == b"transfer-encoding" or (
-                        value.strip() not in _NO_LENGTH
-                    )
-                if name == b"content-length":
-                    text = value.decode("latin-1")
-                    content_length = (
-                        text if content_length is None else f"{content_length}, {text}"
-                    )
+            break
         if bodied and not odd:
             # As _scope_content_headers (below) reads them.
             self.__dict__["_scope_content_headers"] = (content_type, content_length)
@@ -371,6 +419,7 @@ class Request:
         # internationalised names are printable and pass (and so does b"").
         self._bad_host = host is not None and not host.decode("latin-1").isprintable()
         self._cookie_sent = cookie
+        self._cookie_field = cookie_field
         self._body_announced = bool(announced)
         return self
 
@@ -558,12 +607,9 @@ class Request:
         if scope is None and environ is not None:
             header = environ.get("HTTP_COOKIE")
         elif scope is not None and "headers" not in self.__dict__:
-            values = [
-                value.decode("latin-1")
-                for name, value in scope.get("headers", ())
-                if name.lower() == b"cookie"
-            ]
-            header = "; ".join(values) if values else None
+            # PERF: the Cookie fields from_asgi found, in any case, joined.
+            field = self._cookie_field
+            header = field.decode("latin-1") if field is not None else None
         else:
             header = self.headers.get("Cookie")
         return self.parameter_storage_class(parse_cookie(header))
