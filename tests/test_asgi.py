@@ -175,8 +175,9 @@ def _get(
     headers: list[tuple[bytes, bytes]],
     messages: list[Message] | None = None,
     method: str = "GET",
+    path: str = "/",
 ) -> tuple[list[Message], int]:
-    """What ``app`` sends for a ``method`` to ``/``, and how many receives it made."""
+    """What ``app`` sends for ``method`` ``path``, and how many receives it made."""
     sent: list[Message] = []
     queue = iter(messages if messages is not None else [])
     received: list[int] = []
@@ -191,7 +192,7 @@ def _get(
     scope = {
         "type": "http",
         "method": method,
-        "path": "/",
+        "path": path,
         "query_string": b"",
         "headers": headers,
     }
@@ -368,3 +369,45 @@ def test_unhashable_header_names_over_asgi(method: str) -> None:
     sent, _ = _get(app, headers, _chunks(b""), method)
     assert sent[0]["status"] == 200
     assert seen == [("a/b", 0)]
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+def test_sync_view_error_reaches_teardown(inline: bool) -> None:
+    app = Flask(__name__)
+    app.config["ASGI_SYNC_INLINE"] = inline
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    torn: list[BaseException | None] = []
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        torn.append(error)
+
+    @app.route("/")
+    def index() -> str:
+        raise LookupError("boom")
+
+    @app.route("/ok")
+    def ok() -> str:
+        return "ok"
+
+    with pytest.raises(LookupError, match="boom"):
+        _get(app, [])
+    assert len(torn) == 1
+    assert isinstance(torn[0], LookupError)
+    sent, _ = _get(app, [], path="/ok")
+    assert sent[1]["body"] == b"ok"
+    assert torn[1] is None
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+def test_test_client_keeps_the_context_over_asgi(inline: bool) -> None:
+    app = Flask(__name__)
+    app.config["ASGI_SYNC_INLINE"] = inline
+
+    @app.route("/")
+    def index() -> str:
+        return "x"
+
+    with app.test_client(asgi=True) as client:
+        assert client.get("/?a=1").text == "x"
+        assert request.args["a"] == "1"
