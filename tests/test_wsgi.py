@@ -1,4 +1,4 @@
-"""The WSGI adapter: the request and contexts it builds, pushes and pops itself."""
+"""The WSGI adapter: the request and context it builds, and their push and pop."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def test_request_class_that_is_not_the_default_is_called() -> None:
 
 
 def test_toolkit_request_class_is_called_too() -> None:
-    """Only hipflask's Request itself is built inline (not its toolkit base)."""
+    """Only hipflask's Request is built by _from_environ, not its toolkit base."""
     app, seen = reporting_app()
     app.request_class = HTTPRequest  # type: ignore[assignment]
     assert call(app, make_environ()) == ("200 OK", b"GET /")
