@@ -808,3 +808,110 @@ def test_direct_view_called_with_and_without_arguments(
     assert client.get("/plain").data == b"plain"
     assert client.get("/item/7").data == b"item 7"
     assert client.get("/item").data == b"item 0"
+
+
+# -- matching: the app's own static lookup and the map's general path ----------
+
+
+MATCH_CONFIGS = {
+    # The app looks up a static rule itself only with the first config.
+    "default": ({}, {}),
+    "trusted_hosts": ({"TRUSTED_HOSTS": ["localhost", ".example.com"]}, {}),
+    "subdomain_matching": ({"SERVER_NAME": "localhost"}, {"subdomain_matching": True}),
+    "host_matching": ({}, {"host_matching": True, "static_host": "localhost"}),
+}
+
+
+def matching_app(config_name: str) -> Flask:
+    config, options = MATCH_CONFIGS[config_name]
+    app = Flask("match_test", root_path="/nonexistent-root", **options)
+    app.config.update(TESTING=True, **config)
+    host = {"host": "localhost"} if options.get("host_matching") else {}
+
+    @app.route("/plain", **host)
+    def plain() -> str:
+        return f"plain {request.url_rule.rule} {request.view_args}"  # type: ignore[union-attr]
+
+    @app.route("/defaults", defaults={"page": 1}, **host)
+    def defaults(page: int) -> str:
+        return f"defaults {page} {request.view_args}"
+
+    @app.route("/item/<int:item_id>", **host)
+    def item(item_id: int) -> str:
+        return f"item {item_id} {request.view_args}"
+
+    @app.route("/slash/", methods=["POST", "GET"], **host)
+    def slash() -> str:
+        return "slash"
+
+    return app
+
+
+@pytest.mark.parametrize("config_name", list(MATCH_CONFIGS))
+def test_matching_is_the_same_with_and_without_the_static_lookup(
+    config_name: str, protocol: str
+) -> None:
+    """Static hits, dynamic rules, misses and redirects under every config."""
+    app = matching_app(config_name)
+    client = app.test_client(asgi=protocol == "asgi")
+    url_map = app.url_map
+    client.get("/plain")  # the first request compiles the map
+    calls: list[str] = []
+    for name in ("_match_or_error", "_match_unlisted"):
+        method = getattr(url_map, name)
+
+        def spy(*args: t.Any, _name: str = name, _method: t.Any = method) -> t.Any:
+            calls.append(_name)
+            return _method(*args)
+
+        setattr(url_map, name, spy)
+    rv = client.get("/plain")
+    assert (rv.status_code, rv.text) == (200, "plain /plain {}")
+    # The app's own static lookup answers only with the default config.
+    assert calls == ([] if config_name == "default" else ["_match_or_error"])
+    calls.clear()
+    client.get("/item/7")
+    assert calls[0] == (
+        "_match_unlisted" if config_name == "default" else "_match_or_error"
+    )
+    rv = client.get("/defaults")
+    assert (rv.status_code, rv.text) == (200, "defaults 1 {'page': 1}")
+    rv = client.get("/item/7")
+    assert (rv.status_code, rv.text) == (200, "item 7 {'item_id': 7}")
+    assert client.get("/missing").status_code == 404
+    rv = client.put("/plain")
+    assert rv.status_code == 405
+    assert set(rv.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    rv = client.get("/slash")
+    assert rv.status_code == 308
+    assert rv.headers["Location"] == "http://localhost/slash/"
+    assert client.post("/slash/").text == "slash"
+
+
+def test_untrusted_host_is_refused_before_the_static_lookup(protocol: str) -> None:
+    app = matching_app("trusted_hosts")
+    client = app.test_client(asgi=protocol == "asgi")
+    assert client.get("/plain", base_url="http://evil.test").status_code == 400
+    assert client.get("/plain", base_url="http://api.example.com").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/late", "/late/3"])
+def test_rule_added_to_the_map_after_a_request_is_matched(
+    app: Flask, client: FlaskClient, path: str
+) -> None:
+    """A changed map (not compiled yet) is matched through the map itself."""
+    from hipflask.routing import Rule
+
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    assert client.get("/").text == "index"
+    app.url_map.add(Rule("/late", endpoint="late"))
+    app.url_map.add(Rule("/late/<int:n>", endpoint="late"))
+    app.view_functions["late"] = lambda n=0: f"late {n}"
+    assert app.url_map._dirty
+    assert (
+        client.get(path).text == f"late {path.rpartition('/')[2].replace('late', '0')}"
+    )
+    assert not app.url_map._dirty

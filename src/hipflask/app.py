@@ -528,32 +528,58 @@ class Flask(TemplatingMixin, Scaffold):
 
     def _match_request(self, request: Request) -> None:
         """Match the URL; store the rule and args, or the routing exception."""
-        url_map = self.url_map
         environ = request._environ
         if request._scope is None and environ is not None:
             # PERF: Request._has_bad_host inlined for WSGI (one call less).
             host: str | None = environ.get("HTTP_HOST")
-            bad_host = host is not None and host != "" and not host.isprintable()
-        else:
-            bad_host = request._has_bad_host()
-        if bad_host:
+            if host and not host.isprintable():
+                request.routing_exception = BadHost(
+                    "The Host header contains characters that are not allowed."
+                )
+                return
+        elif request._has_bad_host():
             request.routing_exception = BadHost(
                 "The Host header contains characters that are not allowed."
             )
             return
+        url_map = self.url_map
+        trusted = self.config["TRUSTED_HOSTS"]
         try:
-            trusted = self.config["TRUSTED_HOSTS"]
-            if trusted is not None:
-                request.trusted_hosts = trusted
-                request.host  # noqa: B018 (raises SecurityError when untrusted)
-            if url_map.host_matching or self.subdomain_matching:
-                host = self._routing_host(request)
-            else:
+            if (
+                trusted is None
+                and not url_map._dirty
+                and not url_map.host_matching
+                and not self.subdomain_matching
+            ):
+                # PERF: Map._match_or_error's static lookup (a rule without
+                # placeholders, for the default host) done here, without a call.
                 host = url_map.default_subdomain
-            # PERF: stored as they come; a miss is (None, error), moved below.
-            request.url_rule, request.view_args = url_map._match_or_error(  # type: ignore[assignment]
-                request.path, request.method, host
-            )
+                paths = url_map._static_http.get(host)
+                if paths is not None:
+                    methods = paths.get(request.path)
+                    if methods is not None:
+                        rule = methods.get(request.method)
+                        if rule is not None:
+                            request.url_rule = rule
+                            request.view_args = (
+                                dict(rule.defaults) if rule.defaults else {}
+                            )
+                            return
+                # PERF: stored as they come; a miss is (None, error), moved below.
+                request.url_rule, request.view_args = url_map._match_unlisted(  # type: ignore[assignment]
+                    request.path, request.method, host, False
+                )
+            else:
+                if trusted is not None:
+                    request.trusted_hosts = trusted
+                    request.host  # noqa: B018 (raises SecurityError when untrusted)
+                if url_map.host_matching or self.subdomain_matching:
+                    host = self._routing_host(request)
+                else:
+                    host = url_map.default_subdomain
+                request.url_rule, request.view_args = url_map._match_or_error(  # type: ignore[assignment]
+                    request.path, request.method, host
+                )
         except Exception as e:  # an untrusted host, a converter that failed badly
             request.routing_exception = e
             return
@@ -806,11 +832,10 @@ class Flask(TemplatingMixin, Scaffold):
             environ = request._environ
             if request._scope is None and environ is not None:
                 # PERF: Request._has_cookie_header inlined for WSGI.
-                has_cookie = bool(environ.get("HTTP_COOKIE"))
-            else:
-                has_cookie = request._has_cookie_header()
-            if has_cookie:
-                session = self._session_to_refresh(ctx)  # as _finalize would
+                if environ.get("HTTP_COOKIE"):
+                    session = self._session_to_refresh(ctx)  # as _finalize would
+            elif request._has_cookie_header():
+                session = self._session_to_refresh(ctx)
         session_headers = None
         if session is not None:
             session_headers = _read_session_headers(

@@ -34,6 +34,10 @@ if t.TYPE_CHECKING:
     from .wrappers import Request, Response
 
 _sentinel = object()
+_cv_app_get = _cv_app.get
+_cv_app_set = _cv_app.set
+_cv_request_get = _cv_request.get
+_cv_request_set = _cv_request.set
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -204,7 +208,7 @@ class AppContext:
         return f"<AppContext of {self.app.name!r}>"
 
 
-_new_app_ctx = object.__new__
+_new = object.__new__
 #: ``Flask.app_context`` (set by :mod:`hipflask.app`): an app that keeps it gets
 #: plain AppContext objects, so pushing a request context can build one itself.
 _flask_app_context: t.Any = None
@@ -213,17 +217,20 @@ _flask_app_context: t.Any = None
 class RequestContext:
     """Holds ``request`` and ``session`` for the code handling one request."""
 
+    # PERF: slots for what every request sets and reads; the fields few requests
+    # write (flashed messages, a URL adapter) are class defaults until set.
     __slots__ = (
         "__dict__",
         "_after_request_functions",
         "_cv_tokens",
         "_exception",
         "_opened_session",
-        "_url_adapter",
         "app",
-        "flashes",
         "request",
     )
+
+    _url_adapter: MapAdapter | object | None = _sentinel
+    flashes: list[tuple[str, str]] | None = None
 
     def __init__(
         self,
@@ -238,14 +245,27 @@ class RequestContext:
                 raise TypeError("RequestContext needs an environ or a request.")
             request = app.request_class(environ)
         self.request: Request = request
-        self._url_adapter: MapAdapter | object | None = _sentinel
-        self.flashes: list[tuple[str, str]] | None = None
         # The session once opened; None while the request has not touched it.
         self._opened_session: SessionMixin | None = session
         #: The unhandled exception a 500 response was made for (for teardown).
         self._exception: BaseException | None = None
         self._after_request_functions: list[t.Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
+
+    @classmethod
+    def _for_request(cls, app: Flask, request: Request) -> RequestContext:
+        """``RequestContext(app, request=request)``, as the adapters build it.
+
+        PERF: the fields ``__init__`` sets, without a type call.
+        """
+        self = _new(cls)
+        self.app = app
+        self.request = request
+        self._opened_session = None
+        self._exception = None
+        self._after_request_functions = []
+        self._cv_tokens = []
+        return self
 
     @property
     def url_adapter(self) -> MapAdapter | None:
@@ -305,7 +325,7 @@ class RequestContext:
     def push(self) -> None:
         """Make this the current request context (and push an app context)."""
         app = self.app
-        app_ctx = _cv_app.get(None)
+        app_ctx = _cv_app_get(None)
         if app_ctx is None or app_ctx.app is not app:
             if (
                 type(app).app_context is _flask_app_context
@@ -313,9 +333,9 @@ class RequestContext:
             ):
                 # PERF: what Flask.app_context() makes, built here, and
                 # AppContext.push inlined (three calls less per request).
-                app_ctx = _new_app_ctx(AppContext)
+                app_ctx = _new(AppContext)
                 app_ctx.app = app
-                app_ctx._cv_tokens = [_cv_app.set(app_ctx)]
+                app_ctx._cv_tokens = [_cv_app_set(app_ctx)]
                 if signals.appcontext_pushed.receivers:
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
             else:
@@ -323,12 +343,12 @@ class RequestContext:
                 app_ctx.push()
         else:
             app_ctx = None
-        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+        self._cv_tokens.append((_cv_request_set(self), app_ctx))
         request = self.request
         # The adapters match before pushing; contexts pushed by hand (tests,
         # test_request_context) are matched here, as Flask does.
         if request.url_rule is None and request.routing_exception is None:
-            self.app._match_request(request)
+            app._match_request(request)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Pop this context, running teardown_request functions."""
@@ -343,9 +363,9 @@ class RequestContext:
                     app.do_teardown_request(exc)
                 self.request.close()
         finally:
-            # PERF: _release inlined, and AppContext._release below (two calls
-            # less per request).
-            ctx = _cv_request.get(None)
+            # PERF: _release inlined, and AppContext's below (two calls less per
+            # request).
+            ctx = _cv_request_get(None)
             token, app_ctx = tokens.pop()
             _cv_request.reset(token)
             if ctx is not self:
@@ -356,24 +376,23 @@ class RequestContext:
                 app_tokens = app_ctx._cv_tokens
                 if (
                     len(app_tokens) == 1
+                    and type(app_ctx) is AppContext
                     and not app.teardown_appcontext_funcs
                     and not signals.appcontext_tearing_down.receivers
                 ):
-                    # No teardown to run: AppContext.pop's checks are skipped.
-                    if type(app_ctx) is AppContext:
-                        current = _cv_app.get(None)
-                        _cv_app.reset(app_tokens.pop())
-                        if current is not app_ctx:
-                            raise AssertionError(
-                                f"Popped wrong app context. ({current!r} instead"
-                                f" of {app_ctx!r})"
-                            )
-                        if signals.appcontext_popped.receivers:
-                            signals.appcontext_popped.send(
-                                app_ctx.app, _async_wrapper=app_ctx.app.ensure_sync
-                            )
-                    else:
-                        app_ctx._release()
+                    # PERF: AppContext.pop with no teardown to run, its checks
+                    # and its _release call spelled out for that exact class.
+                    current = _cv_app_get(None)
+                    _cv_app.reset(app_tokens.pop())
+                    if current is not app_ctx:
+                        raise AssertionError(
+                            f"Popped wrong app context. ({current!r} instead"
+                            f" of {app_ctx!r})"
+                        )
+                    if signals.appcontext_popped.receivers:
+                        signals.appcontext_popped.send(
+                            app, _async_wrapper=app.ensure_sync
+                        )
                 else:
                     app_ctx.pop(exc)
 

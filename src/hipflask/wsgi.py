@@ -18,19 +18,32 @@ from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
 from .http.response import _ClosingIterator
 from .sending import FileBody
+from .wrappers import Request
 
 if t.TYPE_CHECKING:
     from .app import Flask
     from .http.response import PlainResponse
     from .wrappers import Response
 
+_cv_app_get = _cv_app.get
+_cv_request_get = _cv_request.get
+
 
 def serve_wsgi(
     app: Flask, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
 ) -> t.Iterable[bytes]:
-    """Handle one WSGI request with ``app``."""
-    ctx = RequestContext(app, environ)
-    request = ctx.request
+    """Handle one WSGI request with ``app``.
+
+    PERF: the default request class and the context are built without a type
+    call each (``_from_environ``, ``_for_request``).
+    """
+    request_class = app.request_class
+    request: Request = (
+        Request._from_environ(environ)
+        if request_class is Request
+        else request_class(environ)
+    )
+    ctx = RequestContext._for_request(app, request)
     error: BaseException | None = None
     try:
         ctx.push()  # also matches the URL
@@ -57,8 +70,8 @@ def serve_wsgi(
     finally:
         preserve = environ.get("hipflask.preserve_context")
         if preserve is not None:
-            preserve(_cv_app.get())
-            preserve(_cv_request.get())
+            preserve(_cv_app_get())
+            preserve(_cv_request_get())
         if error is None:
             error = ctx._exception
         if error is not None and app.should_ignore_error(error):

@@ -333,6 +333,29 @@ class Request:
             environ["werkzeug.request"] = weakref.proxy(self)
 
     @classmethod
+    def _from_environ(cls: type[_Self], environ: dict[str, t.Any]) -> _Self:
+        """``cls(environ)`` for a class keeping this ``__init__``.
+
+        PERF: the WSGI adapter's per-request build; the fields ``__init__`` sets,
+        without a type call (which costs more than setting them).
+        """
+        self = cls.__new__(cls)
+        self._environ = environ
+        self._scope = None
+        self._body = EMPTY_STREAM
+        self.url_rule = None
+        self.view_args = None
+        self.routing_exception = None
+        self.shallow = False
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO") or "/"
+        if path[0] != "/":
+            path = "/" + path
+        self.path = path if path.isascii() else decode_wsgi_path(path)
+        environ["werkzeug.request"] = weakref.proxy(self)
+        return self
+
+    @classmethod
     def from_asgi(
         cls: type[_Self], scope: dict[str, t.Any], body: t.Any = EMPTY_STREAM
     ) -> _Self:

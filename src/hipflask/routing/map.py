@@ -219,6 +219,16 @@ class Map:
                 rule = methods.get(method)
                 if rule is not None:
                     return rule, dict(rule.defaults) if rule.defaults else {}
+        return self._match_unlisted(path, method, host, websocket)
+
+    def _match_unlisted(
+        self, path: str, method: str, host: str, websocket: bool
+    ) -> MatchOrError:
+        """:meth:`_match_or_error` for a request its static lookup did not find.
+
+        The map must be compiled. The application calls it directly after its
+        own static lookup (see ``Flask._match_request``).
+        """
         # PERF: _match_tree inlined.
         if path[:1] != "/" or path[:2] == "//":
             path = f"/{path.lstrip('/')}" if path else ""
