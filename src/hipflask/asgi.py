@@ -84,7 +84,7 @@ async def serve_asgi(
             except ClientGone:
                 return
         request = app.request_class.from_asgi(scope, body)
-    ctx = RequestContext(app, None, request)
+    ctx = RequestContext._for_request(app, request)
     extensions = scope.get("extensions")
     extra = extensions.get("hipflask.environ") if extensions else None
     preserve = extra.get("hipflask.preserve_context") if extra else None
