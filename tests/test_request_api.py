@@ -2029,3 +2029,47 @@ def test_asgi_content_fields_read_at_build(
     assert viewed.headers is not None
     assert req.content_type == viewed.content_type
     assert req.content_length == viewed.content_length
+
+
+# -- args: read around query_string unless it is overridden or cached ----------------
+
+
+@pytest.mark.parametrize("query", ["q=abc&page=2", "q=%C3%A9&x=a+b", "q=\u00e9"])
+def test_args_fast_path(app: Flask, client: t.Any, query: str) -> None:
+    @app.route("/args")
+    def view() -> dict[str, t.Any]:
+        return {"args": request.args.to_dict(flat=False)}
+
+    path = "/args?" + query
+    expected = {
+        "q=abc&page=2": {"q": ["abc"], "page": ["2"]},
+        "q=%C3%A9&x=a+b": {"q": ["\u00e9"], "x": ["a b"]},
+        "q=\u00e9": {"q": ["\u00e9"]},
+    }[query]
+    assert client.get(path).get_json() == {"args": expected}
+
+
+def test_args_reads_an_overridden_query_string(app: Flask, client: t.Any) -> None:
+    class MyRequest(Request):
+        @property
+        def query_string(self) -> bytes:  # type: ignore[override]
+            return b"from=subclass"
+
+    app.request_class = MyRequest
+
+    @app.route("/args")
+    def view() -> dict[str, t.Any]:
+        return {"args": request.args.to_dict()}
+
+    assert client.get("/args?q=1").get_json() == {"args": {"from": "subclass"}}
+
+
+def test_args_reads_a_cached_or_assigned_query_string(
+    app: Flask, client: t.Any
+) -> None:
+    @app.route("/args")
+    def view() -> dict[str, t.Any]:
+        request.query_string = b"set=here"  # type: ignore[misc]
+        return {"args": request.args.to_dict()}
+
+    assert client.get("/args?q=1").get_json() == {"args": {"set": "here"}}

@@ -429,3 +429,39 @@ def test_decode_wsgi_path(raw: str, expected: str) -> None:
 @pytest.mark.parametrize("raw", ["/", "/a b", "/\xc3\xa4", "/\xff\xfe", "/%C3%A4"])
 def test_decode_wsgi_path_matches_werkzeug(raw: str) -> None:
     assert decode_wsgi_path(raw) == get_path_info({"PATH_INFO": raw})
+
+
+# -- the C escape decoder's fast path ----------------------------------------------
+
+
+_UNQUOTE_CASES = [
+    *_GENERATED[:300],
+    "a\\x41=%41",  # a backslash of its own: the table decodes
+    "\\=%5C%41",
+    "%41%zz",  # an invalid escape: the decoder raises, the table keeps it
+    "x=%4",
+    "k=%E2%82%AC%ff",
+]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_unquote_same_with_and_without_the_c_decoder(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.http import urls
+
+    if not fast:
+        monkeypatch.setattr(urls, "_escape_decode", None)
+    for text in _UNQUOTE_CASES:
+        if text.isascii():
+            expected = urllib.parse.unquote(text, "utf-8", _ERRORS)
+            assert urls._unquote(text) == expected, text
+        expected_lists = _grouped(_reference_pairs(text))
+        assert parse_qs_lists(text) == expected_lists, text
+
+
+def test_parse_qs_lists_long_query_within_max_pairs() -> None:
+    query = "&".join(f"k{i}=v" for i in range(5))
+    assert len(parse_qs_lists(query, max_pairs=5)) == 5
+    with pytest.raises(RequestEntityTooLarge):
+        parse_qs_lists(query, max_pairs=4)

@@ -119,6 +119,11 @@ def _hashable_names(
     return pairs
 
 
+# PERF: a multi dict made empty and filled with parsed lists (no __init__ call).
+_new_dict = dict.__new__
+_dict_update = dict.update
+
+
 class cached(t.Generic[R]):
     """A lazily computed attribute stored in the instance ``__dict__``."""
 
@@ -613,10 +618,29 @@ class Request:
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
         storage = self.parameter_storage_class
-        if storage is ImmutableMultiDict:
-            # PERF: parsed straight into the multi dict's storage (no pair list).
-            return ImmutableMultiDict._from_lists(parse_qs_lists(self.query_string))
-        return storage(parse_qsl(self.query_string))
+        if storage is not ImmutableMultiDict:
+            return storage(parse_qsl(self.query_string))
+        query: str | bytes
+        if (
+            "query_string" in self.__dict__
+            or type(self).query_string is not _QUERY_STRING
+        ):
+            query = self.query_string
+        elif self._scope is not None:
+            # PERF: query_string's value, without computing and caching it.
+            query = self._scope.get("query_string", b"")
+        else:
+            text = self._environ.get("QUERY_STRING", "")  # type: ignore[union-attr]
+            # PERF: an ASCII query is its own UTF-8 reading (no encode, decode).
+            query = (
+                text if type(text) is str and text.isascii() else text.encode("latin-1")
+            )
+        # PERF: parsed straight into the multi dict's storage (no pair list).
+        args: ImmutableMultiDict[str, str] = _new_dict(ImmutableMultiDict)
+        lists = parse_qs_lists(query)
+        if lists:
+            _dict_update(args, lists)
+        return args
 
     @cached
     def cookies(self) -> ImmutableMultiDict[str, str]:
@@ -1079,3 +1103,8 @@ class Request:
         except Exception:
             url = "(invalid URL)"
         return f"<{type(self).__name__} {url!r} [{self.method}]>"
+
+
+# The base class's descriptor, which Request.args reads around when a subclass
+# leaves it in place.
+_QUERY_STRING = Request.__dict__["query_string"]

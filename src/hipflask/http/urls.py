@@ -72,6 +72,12 @@ _HEX_CHARS: dict[str, str] = {
 }
 
 
+#: The C decoder of backslash-x escapes (CPython's and PyPy's; None elsewhere).
+_escape_decode: t.Callable[[str], tuple[bytes, int]] | None = getattr(
+    codecs, "escape_decode", None
+)
+
+
 def _unquote(text: str) -> str:
     """Decode the ``%XX`` escapes of one component (read as UTF-8).
 
@@ -79,6 +85,17 @@ def _unquote(text: str) -> str:
     """
     if not text.isascii():
         return unquote(text, "utf-8", _ERRORS)
+    if _escape_decode is not None and "\\" not in text:
+        # PERF: with no backslash of its own, the text's ``%XX`` escapes are
+        # exactly the backslash-x escapes of the same text with each "%"
+        # spelled that way: the C decoder reads them all in one call. An
+        # invalid escape makes it raise; the table below then keeps it as is.
+        try:
+            raw = _escape_decode(text.replace("%", "\\x"))[0]
+        except ValueError:
+            pass
+        else:
+            return raw.decode("utf-8", _ERRORS)
     # PERF: ASCII text (nearly every query and form body) is decoded here in one
     # split and a table lookup per escape; urllib's unquote runs a regex split and
     # a second function per call. Escapes become latin-1 characters, so the
@@ -121,7 +138,12 @@ def _as_text(query: str | bytes) -> str:
 
 
 def _check_pairs(query: str, max_pairs: int | None) -> None:
-    if max_pairs is not None and query.count("&") >= max_pairs:
+    # PERF: a query shorter than the limit cannot hold that many "&" (no count).
+    if (
+        max_pairs is not None
+        and len(query) >= max_pairs
+        and query.count("&") >= max_pairs
+    ):
         # Only now is an exact count worth its cost.
         count = sum(1 for part in query.split("&") if part)
         if count > max_pairs:
@@ -170,25 +192,26 @@ def parse_qs_lists(
     The result is the storage of a multi dict (name -> every value, in order),
     ready for :meth:`~hipflask.http.multidict.MultiDict._from_lists`.
     """
-    # PERF: the usual bytes query is decoded and counted inline (no helper calls).
-    query = (
-        query.decode("utf-8", "replace") if type(query) is bytes else _as_text(query)
-    )
     lists: dict[str, list[str]] = {}
     if not query:
         return lists
-    if max_pairs is not None and query.count("&") >= max_pairs:
-        _check_pairs(query, max_pairs)
-    escaped = False
+    # PERF: the usual bytes query is decoded inline (no helper call).
+    if type(query) is not str:
+        query = (
+            query.decode("utf-8", "replace")
+            if type(query) is bytes
+            else _as_text(query)
+        )
+    if max_pairs is not None and len(query) >= max_pairs:
+        _check_pairs(query, max_pairs)  # (a shorter query is within any limit)
     if "%" in query:
-        if "%26" in query or "%3D" in query or "%3d" in query:
+        if "%26" in query or ("%3" in query and ("%3D" in query or "%3d" in query)):
             # An escaped "&" or "=" must not split: decode part by part.
-            escaped = True
-        else:
-            # PERF: no escape decodes to a separator, so the whole query can be
-            # decoded before splitting, in one call: the same names and values
-            # (an ASCII separator never joins bytes into one UTF-8 character).
-            query = _unquote(query.replace("+", " ") if "+" in query else query)
+            return _parse_escaped_lists(query)
+        # PERF: no escape decodes to a separator, so the whole query can be
+        # decoded before splitting, in one call: the same names and values
+        # (an ASCII separator never joins bytes into one UTF-8 character).
+        query = _unquote(query.replace("+", " ") if "+" in query else query)
     elif "+" in query:
         query = query.replace("+", " ")
     # PERF: one pass straight into the lists, instead of a list of pairs that a
@@ -196,14 +219,26 @@ def parse_qs_lists(
     for part in query.split("&"):
         if part:
             name, _, value = part.partition("=")
-            if escaped and ("%" in part or "+" in part):
+            if name in lists:
+                lists[name].append(value)
+            else:
+                lists[name] = [value]
+    return lists
+
+
+def _parse_escaped_lists(query: str) -> dict[str, list[str]]:
+    """:func:`parse_qs_lists` of a query whose escapes may hide a separator."""
+    lists: dict[str, list[str]] = {}
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            if "%" in part or "+" in part:
                 name = _decode_component(name)
                 value = _decode_component(value)
-            values = lists.get(name)
-            if values is None:
-                lists[name] = [value]
+            if name in lists:
+                lists[name].append(value)
             else:
-                values.append(value)
+                lists[name] = [value]
     return lists
 
 
