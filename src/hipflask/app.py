@@ -57,7 +57,7 @@ from .concurrency import drive as _drive
 from .concurrency import is_async_callable, run_coroutine, run_in_thread
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .globals import _cv_app, _cv_request, _no_req_msg
+from .globals import _cv_app, _cv_request, _cv_websocket, _no_req_msg
 from .helpers import _split_blueprint_path, get_debug_flag
 from .http.datastructures import Headers
 from .http.exceptions import (
@@ -376,6 +376,8 @@ class Flask(TemplatingMixin, Scaffold):
             else:
                 provide_automatic_options = False
         methods |= required_methods
+        if options.get("websocket") and view_func is not None:
+            _check_websocket_handler(endpoint, view_func)
         rule_obj = self.url_rule_class(rule, methods=methods, **options)
         rule_obj.provide_automatic_options = provide_automatic_options
         self.url_map.add(rule_obj)
@@ -1233,6 +1235,8 @@ class Flask(TemplatingMixin, Scaffold):
         """Log an unhandled exception (called when it is not propagated)."""
         request = _cv_request.get(None)
         where = f"{request.request.path} [{request.request.method}]" if request else "?"
+        if request is None and (ws_ctx := _cv_websocket.get(None)) is not None:
+            where = f"{ws_ctx.websocket.path} [WEBSOCKET]"
         self.logger.error(f"Exception on {where}", exc_info=exc_info)
 
     def dispatch_request(self) -> t.Any:
@@ -1500,6 +1504,16 @@ class Flask(TemplatingMixin, Scaffold):
                 )
             if _external is None:
                 _external = _scheme is not None
+        elif (ws_ctx := _cv_websocket.get(None)) is not None:
+            # In a websocket handler URLs are built as in a request.
+            url_adapter = ws_ctx.url_adapter
+            blueprint_name = ws_ctx.websocket.blueprint
+            if endpoint[:1] == ".":
+                endpoint = (
+                    f"{blueprint_name}{endpoint}" if blueprint_name else endpoint[1:]
+                )
+            if _external is None:
+                _external = _scheme is not None
         else:
             app_ctx = _cv_app.get(None)
             url_adapter = (
@@ -1724,6 +1738,15 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
     if os.path.basename(parent).lower() == "lib":
         return os.path.dirname(parent), package_path
     return site_parent, package_path
+
+
+def _check_websocket_handler(endpoint: str, view_func: t.Callable[..., t.Any]) -> None:
+    """Refuse a websocket handler that is not a coroutine function."""
+    if not is_async_callable(view_func):
+        raise TypeError(
+            f"The websocket handler for {endpoint!r} must be an async function"
+            " (defined with 'async def'); sync websocket handlers are not supported."
+        )
 
 
 # The adapters import the contexts, which import nothing from here at load time;

@@ -226,6 +226,22 @@ class Scaffold:
         return decorator
 
     @setupmethod
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+        """Register the decorated coroutine function as the websocket handler.
+
+        As Quart's: the handler talks through ``hipflask.websocket``; the rule's
+        arguments are its keyword arguments. A sync function raises TypeError.
+        """
+
+        def decorator(f: F) -> F:
+            endpoint = options.pop("endpoint", None)
+            options.setdefault("provide_automatic_options", False)
+            self.add_url_rule(rule, endpoint, f, websocket=True, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
     def add_url_rule(
         self,
         rule: str,
