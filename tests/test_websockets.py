@@ -12,6 +12,7 @@ from hipflask import (
     Blueprint,
     Flask,
     WebsocketDisconnect,
+    abort,
     current_app,
     g,
     has_app_context,
@@ -344,6 +345,58 @@ def test_client_disconnect_ends_the_handler_quietly(
     with caplog.at_level(logging.WARNING):
         sent = asyncio.run(client.serve(app))
     assert events == ["one", 1001, "finally"]
+    assert sent == [{"type": "websocket.accept", "subprotocol": None}]
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_abort_closes_1008_without_logging(
+    caplog: pytest.LogCaptureFixture, accept: bool
+) -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        if accept:
+            await websocket.accept()
+        abort(403)
+
+    with caplog.at_level(logging.WARNING):
+        sent = _talk(app)
+    accepted = [{"type": "websocket.accept", "subprotocol": None}] if accept else []
+    assert sent == [*accepted, {"type": "websocket.close", "code": 1008, "reason": ""}]
+    assert not caplog.records
+
+
+def test_send_to_a_gone_client_is_a_disconnect(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A server raises OSError for a send after the client left (uvicorn's
+    # ClientDisconnected): the handler sees WebsocketDisconnect(1006).
+    app = Flask(__name__)
+    codes: list[int] = []
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send("tick")
+        except WebsocketDisconnect as e:
+            codes.append(e.code)
+            raise
+
+    client = Client()
+
+    async def send(message: Message) -> None:
+        if message["type"] != "websocket.accept":
+            raise ConnectionResetError("gone")
+        client.sent.append(message)
+
+    client.send = send  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING):
+        sent = asyncio.run(client.serve(app))
+    assert codes == [1006]
     assert sent == [{"type": "websocket.accept", "subprotocol": None}]
     assert not caplog.records
 

@@ -12,8 +12,10 @@ adapter) in these steps:
    handler with the rule's arguments as keyword arguments;
 4. end: a handler that returns closes with 1000 (if it accepted; unaccepted, the
    close is a refusal); a client that went away makes the pending ``receive()``
-   raise :class:`WebsocketDisconnect`, which ends the handler quietly; any other
-   exception is logged with ``app.log_exception`` and closes with 1011. Then
+   raise :class:`WebsocketDisconnect` (so does a send the server cannot deliver),
+   which ends the handler quietly; an HTTP exception (``abort``) closes with
+   1008, any other exception is logged with ``app.log_exception`` and closes
+   with 1011. Before accepting, any of these closes is a refusal (403). Then
    ``teardown_appcontext`` functions run (async ones awaited) and the contexts
    are popped, so nothing of one connection is visible to the next.
 
@@ -32,8 +34,10 @@ from __future__ import annotations
 import sys
 import typing as t
 
+from . import signals
 from .globals import _cv_websocket
 from .helpers import _split_blueprint_path
+from .http.exceptions import HTTPException
 from .http.request import cached
 from .http.streams import EMPTY_STREAM
 
@@ -198,7 +202,7 @@ class Websocket:
         if headers is not None:
             message["headers"] = _encode_headers(headers)
         self._state = _ACCEPTED
-        await self._send(message)
+        await self._transmit(message)
 
     async def receive(self) -> str | bytes:
         """The next message: str for a text frame, bytes for a binary one.
@@ -233,7 +237,7 @@ class Websocket:
             )
         if self._state != _ACCEPTED:
             await self.accept()
-        await self._send(message)
+        await self._transmit(message)
 
     async def close(self, code: int, reason: str = "") -> None:
         """Close the connection (before accepting it: refuse it, HTTP 403)."""
@@ -242,7 +246,20 @@ class Websocket:
         self._state = _CLOSED
         self._close_code = code
         self._close_reason = reason
-        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        await self._transmit(
+            {"type": "websocket.close", "code": code, "reason": reason}
+        )
+
+    async def _transmit(self, message: Message) -> None:
+        # Servers raise OSError when the client has gone (uvicorn's
+        # ClientDisconnected): to the handler that is a disconnect (1006).
+        try:
+            await self._send(message)
+        except OSError:
+            self._state = _CLOSED
+            self._close_code = 1006
+            self._close_reason = ""
+            raise WebsocketDisconnect(1006) from None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
@@ -295,8 +312,6 @@ class WebsocketContext:
             if len(app_ctx._cv_tokens) == 1:
                 for func in reversed(app.teardown_appcontext_funcs):
                     await app._call(False, func, exc)
-                from . import signals
-
                 if signals.appcontext_tearing_down.receivers:
                     signals.appcontext_tearing_down.send(
                         app, _async_wrapper=app.ensure_sync, exc=exc
@@ -353,19 +368,24 @@ async def serve_websocket(
     ctx = WebsocketContext(app, websocket)
     ctx.push()
     error: BaseException | None = None
+    code = 1000
     try:
         try:
             await _run_handler(app, websocket, handler)
         except WebsocketDisconnect:
             pass  # the client went away: the handler's end, not an error
+        except HTTPException:
+            # abort(): before accepting, a refusal; after, a policy violation.
+            code = 1008
         except Exception as e:
             error = e
             app.log_exception(sys.exc_info())
-            if not websocket.closed:
-                await websocket.close(1011)
-        else:
-            if not websocket.closed:
-                await websocket.close(1000)
+            code = 1011
+        if not websocket.closed:
+            # Unaccepted, any close is a refused handshake (HTTP 403).
+            await websocket.close(code)
+    except WebsocketDisconnect:
+        pass  # gone while being closed
     finally:
         await ctx.pop(error)
 
