@@ -492,7 +492,9 @@ def test_sync_handlers_are_refused_at_registration() -> None:
     with pytest.raises(TypeError, match="must be an async function"):
         app.add_url_rule("/ws", view_func=sync_handler, websocket=True)
     bp = Blueprint("bp", __name__)
-    bp.websocket("/ws")(sync_handler)
+    with pytest.raises(TypeError, match="'sync_handler' must be an async"):
+        bp.websocket("/ws")(sync_handler)
+    bp.add_url_rule("/ws", view_func=sync_handler, websocket=True)
     with pytest.raises(TypeError, match=r"'bp\.sync_handler' must be an async"):
         app.register_blueprint(bp)
 

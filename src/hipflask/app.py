@@ -75,7 +75,12 @@ from .http.response import PlainResponse, plain_response
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
-from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
+from .scaffold import (
+    Scaffold,
+    _check_websocket_handler,
+    _endpoint_from_view_func,
+    setupmethod,
+)
 from .sessions import (
     SecureCookieSessionInterface,
     SessionInterface,
@@ -1738,15 +1743,6 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
     if os.path.basename(parent).lower() == "lib":
         return os.path.dirname(parent), package_path
     return site_parent, package_path
-
-
-def _check_websocket_handler(endpoint: str, view_func: t.Callable[..., t.Any]) -> None:
-    """Refuse a websocket handler that is not a coroutine function."""
-    if not is_async_callable(view_func):
-        raise TypeError(
-            f"The websocket handler for {endpoint!r} must be an async function"
-            " (defined with 'async def'); sync websocket handlers are not supported."
-        )
 
 
 # The adapters import the contexts, which import nothing from here at load time;
