@@ -56,7 +56,11 @@ def run_inprocess_subprocess(
 ) -> dict[str, dict[str, Any]]:
     """Run ``benchmarks.inprocess`` in a fresh interpreter; {scenario: result}."""
     names = list(SCENARIOS) if scenario == "all" else scenario.split(",")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # The caller's PYTHONPATH stays after ROOT: a checkout's src/ given there is
+    # the hipflask measured, not the one installed in the environment.
+    inherited = os.environ.get("PYTHONPATH")
+    path = f"{ROOT}{os.pathsep}{inherited}" if inherited else str(ROOT)
+    env = dict(os.environ, PYTHONPATH=path)
     try:
         done = subprocess.run(
             _inprocess_command(framework, scenario, mode),

@@ -50,13 +50,7 @@ class PendingFeature(Exception):
 
 # (framework, scenario) -> (why it cannot pass yet, text its error must contain).
 # An entry failing any other way is a real failure; one that passes XPASSes.
-HIPFLASK_PENDING: dict[tuple[str, str], tuple[str, str]] = {
-    ("hipflask-asgi", "websocket"): (
-        "hipflask has no websocket support yet (no hipflask.websocket global, "
-        "no Flask.websocket decorator)",
-        "has no attribute 'websocket'",
-    ),
-}
+HIPFLASK_PENDING: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _cases() -> list[Any]:

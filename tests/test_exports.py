@@ -6,7 +6,8 @@
 - exceptions, ``abort`` and the data structures import from ``hipflask.http``
   (and Werkzeug's module names under it), ``abort`` from ``hipflask``;
 - ``hipflask.http.__all__`` is exactly the public names of the toolkit modules;
-- ``hipflask`` offers the same top-level names as ``flask``;
+- ``hipflask`` offers the same top-level names as ``flask`` (and Quart's
+  websocket names);
 - importing hipflask, and serving a request under both protocols, does not
   import werkzeug, flask or starlette (checked in a fresh interpreter).
 """
@@ -342,7 +343,12 @@ def _public(module: types.ModuleType) -> set[str]:
 def test_hipflask_offers_flasks_top_level_names() -> None:
     import flask
 
-    assert _public(hipflask) - {"annotations"} == _public(flask) - {"annotations"}
+    # Beyond Flask: Quart's websocket API.
+    websockets = {"websocket", "has_websocket_context", "WebsocketDisconnect"}
+    assert (
+        _public(hipflask) - {"annotations"}
+        == (_public(flask) - {"annotations"}) | websockets
+    )
     assert isinstance(hipflask.json, types.ModuleType)
 
 

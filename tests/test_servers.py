@@ -487,3 +487,107 @@ def test_uvicorn_detects_asgi3_by_itself() -> None:
     config = uvicorn.Config(Flask("detected"))
     config.load()
     assert config.interface == "asgi3"
+
+
+# -- websockets ------------------------------------------------------------------------
+
+WEBSOCKET_TARGET = "examples.websocket_echo:app"
+
+
+def _websocket_talk(
+    port: int, path: str, messages: list[str | bytes], subprotocols: list[str]
+) -> tuple[str | None, list[str | bytes], int | None]:
+    """A wsproto client's conversation: (subprotocol, echoes, server close code).
+
+    Refused handshakes give ``("refused", [], status)``.
+    """
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import (
+        AcceptConnection,
+        BytesMessage,
+        CloseConnection,
+        Event,
+        Message,
+        RejectConnection,
+        Request,
+        TextMessage,
+    )
+
+    connection = WSConnection(ConnectionType.CLIENT)
+    sock = socket.create_connection((HOST, port), timeout=REQUEST_TIMEOUT)
+    pending: list[Event] = []
+
+    def next_event() -> Event:
+        while not pending:
+            data = sock.recv(65536)
+            connection.receive_data(data or None)
+            pending.extend(connection.events())
+            if not data and not pending:
+                raise ConnectionError("the server closed the connection")
+        return pending.pop(0)
+
+    try:
+        request = Request(host=f"{HOST}:{port}", target=path, subprotocols=subprotocols)
+        sock.sendall(connection.send(request))
+        event = next_event()
+        if isinstance(event, RejectConnection):
+            return "refused", [], event.status_code
+        if not isinstance(event, AcceptConnection):
+            raise AssertionError(f"unexpected handshake answer {event!r}")
+        subprotocol = event.subprotocol
+        echoes: list[str | bytes] = []
+        for message in [None, *messages]:
+            if message is not None:
+                frame: Message[t.Any] = (
+                    TextMessage(data=message)
+                    if isinstance(message, str)
+                    else BytesMessage(data=message)
+                )
+                sock.sendall(connection.send(frame))
+            elif not path.startswith("/ws/"):
+                continue  # only the greeting route speaks first
+            event = next_event()
+            if not isinstance(event, (TextMessage, BytesMessage)):
+                raise AssertionError(f"expected a message, got {event!r}")
+            echoes.append(event.data)
+        sock.sendall(connection.send(CloseConnection(code=1000)))
+        event = next_event()
+        code = event.code if isinstance(event, CloseConnection) else None
+        return subprotocol, echoes, code
+    finally:
+        sock.close()
+
+
+def _check_websockets(port: int) -> None:
+    assert _websocket_talk(port, "/ws", ["hi", b"\x00\x01"], []) == (
+        None,
+        ["hi", b"\x00\x01"],
+        1000,
+    )
+    assert _websocket_talk(port, "/ws/ann", ["x"], ["chat"]) == (
+        "chat",
+        ["hello ann", "x"],
+        1000,
+    )
+    assert _websocket_talk(port, "/missing", [], []) == ("refused", [], 403)
+
+
+@pytest.mark.parametrize("how", ["uvicorn", "hipflask run"])
+def test_websocket_example_behind_a_real_server(tmp_path: Path, how: str) -> None:
+    pytest.importorskip("wsproto")
+    port = free_port()
+    if how == "uvicorn":
+        command = _uvicorn(WEBSOCKET_TARGET, port)
+    else:
+        command = [sys.executable, "-m", "hipflask", "--app", WEBSOCKET_TARGET]
+        command += ["run", "--no-reload", "-p", str(port)]
+    server = Server(how, WEBSOCKET_TARGET, port, tmp_path / "server.log")
+    _start(server, command)
+    try:
+        _wait_until_ready([server], time.monotonic() + START_TIMEOUT)
+        if server.error is not None:
+            pytest.fail(f"{how} did not start: {server.error}\n{server.log_tail()}")
+        _check_websockets(port)
+        assert "Traceback" not in server.log_tail(), server.log_tail()
+    finally:
+        _stop(server)

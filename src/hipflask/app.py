@@ -57,7 +57,7 @@ from .concurrency import drive as _drive
 from .concurrency import is_async_callable, run_coroutine, run_in_thread
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .globals import _cv_app, _cv_request, _no_req_msg
+from .globals import _cv_app, _cv_request, _cv_websocket, _no_req_msg
 from .helpers import _split_blueprint_path, get_debug_flag
 from .http.datastructures import Headers
 from .http.exceptions import (
@@ -75,7 +75,12 @@ from .http.response import PlainResponse, plain_response
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
-from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
+from .scaffold import (
+    Scaffold,
+    _check_websocket_handler,
+    _endpoint_from_view_func,
+    setupmethod,
+)
 from .sessions import (
     SecureCookieSessionInterface,
     SessionInterface,
@@ -376,6 +381,8 @@ class Flask(TemplatingMixin, Scaffold):
             else:
                 provide_automatic_options = False
         methods |= required_methods
+        if options.get("websocket") and view_func is not None:
+            _check_websocket_handler(endpoint, view_func)
         rule_obj = self.url_rule_class(rule, methods=methods, **options)
         rule_obj.provide_automatic_options = provide_automatic_options
         self.url_map.add(rule_obj)
@@ -1258,6 +1265,8 @@ class Flask(TemplatingMixin, Scaffold):
         """Log an unhandled exception (called when it is not propagated)."""
         request = _cv_request.get(None)
         where = f"{request.request.path} [{request.request.method}]" if request else "?"
+        if request is None and (ws_ctx := _cv_websocket.get(None)) is not None:
+            where = f"{ws_ctx.websocket.path} [WEBSOCKET]"
         self.logger.error(f"Exception on {where}", exc_info=exc_info)
 
     def dispatch_request(self) -> t.Any:
@@ -1519,6 +1528,16 @@ class Flask(TemplatingMixin, Scaffold):
         if req_ctx is not None:
             url_adapter = req_ctx.url_adapter
             blueprint_name = req_ctx.request.blueprint
+            if endpoint[:1] == ".":
+                endpoint = (
+                    f"{blueprint_name}{endpoint}" if blueprint_name else endpoint[1:]
+                )
+            if _external is None:
+                _external = _scheme is not None
+        elif (ws_ctx := _cv_websocket.get(None)) is not None:
+            # In a websocket handler URLs are built as in a request.
+            url_adapter = ws_ctx.url_adapter
+            blueprint_name = ws_ctx.websocket.blueprint
             if endpoint[:1] == ".":
                 endpoint = (
                     f"{blueprint_name}{endpoint}" if blueprint_name else endpoint[1:]

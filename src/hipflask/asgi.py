@@ -1,4 +1,4 @@
-"""The ASGI adapter: http and lifespan scopes (websockets come later).
+"""The ASGI adapter: http, websocket and lifespan scopes.
 
 For an http request it
 
@@ -16,6 +16,8 @@ For an http request it
    chunk (sync iterators are advanced in a worker thread, async ones awaited).
    A whole-file body (:class:`~hipflask.sending.FileBody`) is sent with
    ``http.response.pathsend`` when the server offers that extension.
+
+A websocket scope is served by :func:`hipflask.websockets.serve_websocket`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .http.exceptions import RequestEntityTooLarge
 from .http.request import _BODYLESS
 from .http.streams import DEFAULT_SPOOL_THRESHOLD, EMPTY_STREAM, SpooledBody
 from .sending import FileBody
+from .websockets import serve_websocket
 
 if t.TYPE_CHECKING:
     from .app import Flask
@@ -189,9 +192,7 @@ async def _serve_other(
     if kind == "lifespan":
         await _serve_lifespan(app, receive, send)
     elif kind == "websocket":
-        # Not supported yet: refuse the handshake (HTTP 403 from the server).
-        await receive()
-        await send({"type": "websocket.close", "code": 1000})
+        await serve_websocket(app, scope, receive, send)
     else:
         raise ValueError(f"Unsupported ASGI scope type: {kind!r}")
 

@@ -1,8 +1,9 @@
-"""Context-local proxies: ``current_app``, ``g``, ``request`` and ``session``.
+"""Context-local proxies: ``current_app``, ``g``, ``request``, ``session`` and more.
 
 Each proxy reads one context variable on every use and forwards the operation to
 the object it finds there. The contexts themselves live in :mod:`hipflask.ctx`;
-this module only holds the two variables and the proxies, so that importing the
+this module only holds the context variables and the proxies (``websocket``
+is :mod:`hipflask.websockets`'s), so that importing the
 proxies is cheap and cycle-free.
 
 A proxy used with no context raises ``RuntimeError`` with Flask's wording, which
@@ -18,6 +19,7 @@ if t.TYPE_CHECKING:
     from .app import Flask
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .sessions import SessionMixin
+    from .websockets import Websocket, WebsocketContext
     from .wrappers import Request
 
 _no_app_msg = """\
@@ -26,6 +28,12 @@ Working outside of application context.
 This typically means that you attempted to use functionality that needed
 the current application. To solve this, set up an application context
 with app.app_context(). See the documentation for more information.\
+"""
+_no_websocket_msg = """\
+Working outside of websocket context.
+
+This typically means that you attempted to use functionality that needed
+an active websocket connection: use it inside a websocket handler.\
 """
 _no_req_msg = """\
 Working outside of request context.
@@ -37,6 +45,7 @@ information about how to avoid this problem.\
 
 _cv_app: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
+_cv_websocket: ContextVar[WebsocketContext] = ContextVar("hipflask.websocket_ctx")
 
 
 _get = object.__getattribute__
@@ -215,6 +224,10 @@ def _request_getter() -> Request:
     return _cv_request.get().request
 
 
+def _websocket_getter() -> Websocket:
+    return _cv_websocket.get().websocket
+
+
 def _session_getter() -> SessionMixin:
     return _cv_request.get().session
 
@@ -223,5 +236,6 @@ current_app: Flask = LocalProxy(_app_getter, _no_app_msg)  # type: ignore[assign
 g: _AppCtxGlobals = _GlobalsProxy(_g_getter, _no_app_msg)  # type: ignore[assignment]
 request: Request = LocalProxy(_request_getter, _no_req_msg)  # type: ignore[assignment]
 session: SessionMixin = LocalProxy(_session_getter, _no_req_msg)  # type: ignore[assignment]
+websocket: Websocket = LocalProxy(_websocket_getter, _no_websocket_msg)  # type: ignore[assignment]
 app_ctx: AppContext = LocalProxy(_cv_app.get, _no_app_msg)  # type: ignore[assignment]
 request_ctx: RequestContext = LocalProxy(_cv_request.get, _no_req_msg)  # type: ignore[assignment]

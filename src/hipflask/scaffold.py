@@ -15,6 +15,7 @@ import typing as t
 from collections import defaultdict
 from functools import cached_property, update_wrapper
 
+from .concurrency import is_async_callable
 from .http.exceptions import HTTPException, default_exceptions
 
 if t.TYPE_CHECKING:
@@ -39,6 +40,15 @@ def setupmethod(f: F) -> F:
         return f(self, *args, **kwargs)
 
     return t.cast(F, update_wrapper(wrapper_func, f))
+
+
+def _check_websocket_handler(endpoint: str, view_func: t.Callable[..., t.Any]) -> None:
+    """Refuse a websocket handler that is not a coroutine function."""
+    if not is_async_callable(view_func):
+        raise TypeError(
+            f"The websocket handler for {endpoint!r} must be an async function"
+            " (defined with 'async def'); sync websocket handlers are not supported."
+        )
 
 
 def get_root_path(import_name: str) -> str:
@@ -221,6 +231,23 @@ class Scaffold:
         def decorator(f: F) -> F:
             endpoint = options.pop("endpoint", None)
             self.add_url_rule(rule, endpoint, f, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+        """Register the decorated coroutine function as the websocket handler.
+
+        As Quart's: the handler talks through ``hipflask.websocket``; the rule's
+        arguments are its keyword arguments. A sync function raises TypeError.
+        """
+
+        def decorator(f: F) -> F:
+            endpoint = options.pop("endpoint", None)
+            _check_websocket_handler(endpoint or _endpoint_from_view_func(f), f)
+            options.setdefault("provide_automatic_options", False)
+            self.add_url_rule(rule, endpoint, f, websocket=True, **options)
             return f
 
         return decorator

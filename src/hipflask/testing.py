@@ -59,7 +59,7 @@ from .testing_environ import (
 )
 
 if t.TYPE_CHECKING:
-    pass
+    from .testing_websockets import WebsocketTestConnection
 
 __all__ = [
     "ClientRedirectError",
@@ -326,6 +326,12 @@ class FlaskClient:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.application!r}>"
+
+    def websocket(self, path: str, **kwargs: t.Any) -> WebsocketTestConnection:
+        """A websocket connection to ``path`` (``async with``; Quart's helper)."""
+        from .testing_websockets import WebsocketTestConnection
+
+        return WebsocketTestConnection(self.application, path, **kwargs)
 
     # -- cookies -------------------------------------------------------------------
 

@@ -1,0 +1,406 @@
+"""Websockets under ASGI, with Quart's API.
+
+A websocket scope is served by :func:`serve_websocket` (called from the ASGI
+adapter) in these steps:
+
+1. receive the ``websocket.connect`` message (a disconnect first ends it);
+2. match the path against the websocket rules (``Rule(websocket=True)``, made by
+   ``@app.websocket``). No match, or a match on an HTTP-only rule, closes the
+   connection without accepting it: the server answers the handshake with 403;
+3. push an application context and a :class:`WebsocketContext` (the
+   ``websocket`` proxy), run the URL value preprocessors, then await the
+   handler with the rule's arguments as keyword arguments;
+4. end: a handler that returns closes with 1000 (if it accepted; unaccepted, the
+   close is a refusal); a client that went away makes the pending ``receive()``
+   raise :class:`WebsocketDisconnect` (so does a send the server cannot deliver),
+   which ends the handler quietly; an HTTP exception (``abort``) closes with
+   1008, any other exception is logged with ``app.log_exception`` and closes
+   with 1011. Before accepting, any of these closes is a refusal (403). Then
+   ``teardown_appcontext`` functions run (async ones awaited) and the contexts
+   are popped, so nothing of one connection is visible to the next.
+
+The :class:`Websocket` object accepts on its first ``send`` or ``receive`` when
+the handler has not called :meth:`Websocket.accept` itself. Its request-like
+attributes (``path``, ``args``, ``headers``, ...) are read from a
+:class:`~hipflask.wrappers.Request` built lazily over the scope.
+
+Handlers must be coroutine functions; a sync one is refused with TypeError when
+it is registered. ``before_request``/``after_request`` hooks do not run for
+websockets (they are about HTTP requests and responses).
+"""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+
+from . import signals
+from .globals import _cv_websocket
+from .helpers import _split_blueprint_path
+from .http.exceptions import HTTPException
+from .http.request import cached
+from .http.streams import EMPTY_STREAM
+
+if t.TYPE_CHECKING:
+    from contextvars import Token
+
+    from .app import Flask
+    from .ctx import AppContext
+    from .http.datastructures import Headers, ImmutableMultiDict
+    from .routing import MapAdapter, Rule
+    from .wrappers import Request
+
+Message = dict[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+
+__all__ = [
+    "Websocket",
+    "WebsocketContext",
+    "WebsocketDisconnect",
+    "has_websocket_context",
+    "serve_websocket",
+]
+
+_PENDING, _ACCEPTED, _CLOSED = 0, 1, 2
+
+#: The close code ASGI servers report when the client gave none.
+_NO_STATUS = 1005
+
+
+class WebsocketDisconnect(Exception):
+    """The connection is closed: raised by ``receive``/``send`` after it ends."""
+
+    def __init__(self, code: int = _NO_STATUS, reason: str = "") -> None:
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+    def __str__(self) -> str:
+        text = f"The websocket connection is closed (code {self.code})"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+class Websocket:
+    """One websocket connection, as the handler sees it through ``websocket``."""
+
+    def __init__(
+        self, scope: dict[str, t.Any], receive: Receive, send: Send, request: Request
+    ) -> None:
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self._state = _PENDING
+        self._close_code = _NO_STATUS
+        self._close_reason = ""
+        #: The URL request over the scope (path, args, headers, ...).
+        self.request = request
+
+    # -- request-like attributes ------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The path of the URL, without the application root."""
+        return self.request.path
+
+    @property
+    def root_path(self) -> str:
+        """The prefix the application is mounted under."""
+        return self.request.root_path
+
+    @property
+    def query_string(self) -> bytes:
+        """The raw query string."""
+        return self.request.query_string
+
+    @property
+    def args(self) -> ImmutableMultiDict[str, str]:
+        """The parsed query string."""
+        return self.request.args
+
+    @property
+    def headers(self) -> Headers:
+        """The handshake request's headers."""
+        return self.request.headers
+
+    @property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        """The handshake request's cookies."""
+        return self.request.cookies
+
+    @property
+    def scheme(self) -> str:
+        """``ws`` or ``wss``."""
+        return self.request.scheme
+
+    @property
+    def host(self) -> str:
+        """The host the client connected to (with a non-default port)."""
+        return self.request.host
+
+    @property
+    def url(self) -> str:
+        """The full URL, with the ``ws``/``wss`` scheme."""
+        return self.request.url
+
+    @property
+    def url_rule(self) -> Rule | None:
+        """The websocket rule that matched."""
+        return self.request.url_rule
+
+    @property
+    def view_args(self) -> dict[str, t.Any] | None:
+        """The arguments the rule's converters produced."""
+        return self.request.view_args
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule."""
+        return self.request.endpoint
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the blueprint the endpoint belongs to."""
+        return self.request.blueprint
+
+    @property
+    def requested_subprotocols(self) -> list[str]:
+        """The subprotocols the client offered, in its order of preference."""
+        return list(self.scope.get("subprotocols") or ())
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the connection has been accepted (and not closed since)."""
+        return self._state == _ACCEPTED
+
+    @property
+    def closed(self) -> bool:
+        """Whether the connection is closed (by either side)."""
+        return self._state == _CLOSED
+
+    # -- conversation -------------------------------------------------------------
+
+    async def accept(
+        self,
+        headers: t.Mapping[str, str] | t.Iterable[tuple[str, str]] | None = None,
+        subprotocol: str | None = None,
+    ) -> None:
+        """Accept the connection, with extra response headers and a subprotocol.
+
+        Accepting an accepted connection does nothing.
+        """
+        if self._state == _ACCEPTED:
+            return
+        if self._state == _CLOSED:
+            raise WebsocketDisconnect(self._close_code, self._close_reason)
+        if subprotocol is not None and not isinstance(subprotocol, str):
+            raise TypeError(
+                "The subprotocol must be a str or None, not"
+                f" {type(subprotocol).__name__}."
+            )
+        message: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
+        if headers is not None:
+            message["headers"] = _encode_headers(headers)
+        self._state = _ACCEPTED
+        await self._transmit(message)
+
+    async def receive(self) -> str | bytes:
+        """The next message: str for a text frame, bytes for a binary one.
+
+        Raises :class:`WebsocketDisconnect` once the client has gone.
+        """
+        if self._state != _ACCEPTED:
+            await self.accept()
+        message = await self._receive()
+        kind = message.get("type")
+        if kind == "websocket.receive":
+            text = message.get("text")
+            if text is not None:
+                return t.cast(str, text)
+            return t.cast(bytes, message.get("bytes") or b"")
+        self._state = _CLOSED
+        if kind == "websocket.disconnect":
+            self._close_code = message.get("code", _NO_STATUS)
+            self._close_reason = message.get("reason") or ""
+        raise WebsocketDisconnect(self._close_code, self._close_reason)
+
+    async def send(self, data: str | bytes) -> None:
+        """Send ``data``: a str as a text frame, bytes as a binary one."""
+        if isinstance(data, str):
+            message: Message = {"type": "websocket.send", "text": data}
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            message = {"type": "websocket.send", "bytes": bytes(data)}
+        else:
+            raise TypeError(
+                "A websocket message must be str (a text frame) or bytes (a"
+                f" binary frame), not {type(data).__name__}."
+            )
+        if self._state != _ACCEPTED:
+            await self.accept()
+        await self._transmit(message)
+
+    async def close(self, code: int, reason: str = "") -> None:
+        """Close the connection (before accepting it: refuse it, HTTP 403)."""
+        if self._state == _CLOSED:
+            return
+        self._state = _CLOSED
+        self._close_code = code
+        self._close_reason = reason
+        await self._transmit(
+            {"type": "websocket.close", "code": code, "reason": reason}
+        )
+
+    async def _transmit(self, message: Message) -> None:
+        # Servers raise OSError when the client has gone (uvicorn's
+        # ClientDisconnected): to the handler that is a disconnect (1006).
+        try:
+            await self._send(message)
+        except OSError:
+            self._state = _CLOSED
+            self._close_code = 1006
+            self._close_reason = ""
+            raise WebsocketDisconnect(1006) from None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path!r}>"
+
+
+def _encode_headers(
+    headers: t.Mapping[str, str] | t.Iterable[tuple[str, str]],
+) -> list[tuple[bytes, bytes]]:
+    items = headers.items() if hasattr(headers, "items") else headers
+    encoded = []
+    for name, value in items:
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("Websocket accept headers must be (str, str) pairs.")
+        encoded.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    return encoded
+
+
+class WebsocketContext:
+    """Holds ``websocket`` (and a URL adapter) while a handler runs."""
+
+    def __init__(self, app: Flask, websocket: Websocket) -> None:
+        self.app = app
+        self.websocket = websocket
+        self._app_ctx: AppContext | None = None
+        self._token: Token[WebsocketContext] | None = None
+
+    @cached
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL adapter bound to the connection's URL (for ``url_for``)."""
+        return self.app.create_url_adapter(self.websocket.request)
+
+    def push(self) -> None:
+        """Push a fresh application context, then this context."""
+        if self._token is not None:
+            raise RuntimeError("This websocket context is already pushed.")
+        app_ctx = self.app.app_context()
+        app_ctx.push()
+        self._app_ctx = app_ctx
+        self._token = _cv_websocket.set(self)
+
+    async def pop(self, exc: BaseException | None = None) -> None:
+        """Pop this context and its application context (teardowns awaited)."""
+        token, app_ctx = self._token, self._app_ctx
+        if token is None or app_ctx is None:
+            raise RuntimeError("This websocket context is not pushed.")
+        self._token = self._app_ctx = None
+        _cv_websocket.reset(token)
+        app = self.app
+        try:
+            if len(app_ctx._cv_tokens) == 1:
+                for func in reversed(app.teardown_appcontext_funcs):
+                    await app._call(False, func, exc)
+                if signals.appcontext_tearing_down.receivers:
+                    signals.appcontext_tearing_down.send(
+                        app, _async_wrapper=app.ensure_sync, exc=exc
+                    )
+        finally:
+            app_ctx._release()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.websocket.path!r} of {self.app.name}>"
+
+
+def has_websocket_context() -> bool:
+    """Whether a websocket context is active (inside a websocket handler)."""
+    return _cv_websocket.get(None) is not None
+
+
+def _match(app: Flask, request: Request) -> t.Callable[..., t.Any] | None:
+    """The handler for the websocket request (its args stored), or None."""
+    if request._has_bad_host():
+        return None
+    url_map = app.url_map
+    try:
+        trusted = app.config["TRUSTED_HOSTS"]
+        if trusted is not None:
+            request.trusted_hosts = trusted
+            request.host  # noqa: B018 (raises SecurityError when untrusted)
+        if url_map.host_matching or app.subdomain_matching:
+            host = app._routing_host(request)
+        else:
+            host = url_map.default_subdomain
+        rule, found = url_map._match_or_error(request.path, "GET", host, True)
+    except Exception:  # an untrusted host, a converter that failed badly
+        return None
+    if rule is None or not rule.websocket:
+        return None
+    request.url_rule = rule
+    request.view_args = t.cast("dict[str, t.Any]", found)
+    return app.view_functions.get(rule.endpoint)
+
+
+async def serve_websocket(
+    app: Flask, scope: dict[str, t.Any], receive: Receive, send: Send
+) -> None:
+    """Serve one ASGI websocket connection scope with ``app``."""
+    message = await receive()
+    if message.get("type") != "websocket.connect":
+        return  # gone before the handshake
+    request = app.request_class.from_asgi(scope, EMPTY_STREAM)
+    handler = _match(app, request)
+    if handler is None:
+        await send({"type": "websocket.close", "code": 1000, "reason": ""})
+        return
+    websocket = Websocket(scope, receive, send, request)
+    ctx = WebsocketContext(app, websocket)
+    ctx.push()
+    error: BaseException | None = None
+    code = 1000
+    try:
+        try:
+            await _run_handler(app, websocket, handler)
+        except WebsocketDisconnect:
+            pass  # the client went away: the handler's end, not an error
+        except HTTPException:
+            # abort(): before accepting, a refusal; after, a policy violation.
+            code = 1008
+        except Exception as e:
+            error = e
+            app.log_exception(sys.exc_info())
+            code = 1011
+        if not websocket.closed:
+            # Unaccepted, any close is a refused handshake (HTTP 403).
+            await websocket.close(code)
+    except WebsocketDisconnect:
+        pass  # gone while being closed
+    finally:
+        await ctx.pop(error)
+
+
+async def _run_handler(
+    app: Flask, websocket: Websocket, handler: t.Callable[..., t.Any]
+) -> None:
+    endpoint = websocket.endpoint
+    view_args = websocket.view_args
+    if view_args is None:
+        view_args = {}
+    names: list[str | None] = [None]
+    if endpoint and "." in endpoint:
+        names.extend(reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
+    for name in names:
+        for func in app.url_value_preprocessors.get(name, ()):
+            func(endpoint, view_args)
+    await handler(**view_args)

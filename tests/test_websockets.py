@@ -1,0 +1,505 @@
+"""Websockets under ASGI (see hipflask.websockets), driven with a hand-made client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import typing as t
+
+import pytest
+
+from hipflask import (
+    Blueprint,
+    Flask,
+    WebsocketDisconnect,
+    abort,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    has_websocket_context,
+    request,
+    url_for,
+    websocket,
+)
+
+Message = dict[str, t.Any]
+
+
+class Client:
+    """One websocket connection's receive/send pair, with a scripted inbox."""
+
+    def __init__(
+        self,
+        path: str = "/ws",
+        *,
+        query_string: bytes = b"",
+        headers: list[tuple[bytes, bytes]] | None = None,
+        subprotocols: list[str] | None = None,
+    ) -> None:
+        self.scope: Message = {
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "scheme": "ws",
+            "server": ("testserver", 80),
+            "path": path,
+            "root_path": "",
+            "query_string": query_string,
+            "headers": headers if headers is not None else [(b"host", b"testserver")],
+            "subprotocols": subprotocols or [],
+        }
+        self.inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self.inbox.put_nowait({"type": "websocket.connect"})
+        self.sent: list[Message] = []
+
+    def put(self, data: str | bytes) -> None:
+        key = "text" if isinstance(data, str) else "bytes"
+        self.inbox.put_nowait({"type": "websocket.receive", key: data})
+
+    def disconnect(self, code: int = 1000) -> None:
+        self.inbox.put_nowait({"type": "websocket.disconnect", "code": code})
+
+    async def receive(self) -> Message:
+        return await self.inbox.get()
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+    async def serve(self, app: Flask) -> list[Message]:
+        await app(self.scope, self.receive, self.send)
+        return self.sent
+
+    @property
+    def types(self) -> list[str]:
+        return [message["type"] for message in self.sent]
+
+
+def _talk(
+    app: Flask, *messages: str | bytes, client: Client | None = None
+) -> list[Message]:
+    """Serve one connection that sends ``messages`` and then disconnects."""
+
+    async def run() -> list[Message]:
+        nonlocal client
+        if client is None:
+            client = Client()
+        for message in messages:
+            client.put(message)
+        client.disconnect()
+        return await client.serve(app)
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def echo_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def echo() -> None:
+        while True:
+            await websocket.send(await websocket.receive())
+
+    return app
+
+
+def test_echo_text_and_bytes_with_implicit_accept(echo_app: Flask) -> None:
+    sent = _talk(echo_app, "hello", b"\x00\xff")
+    assert sent == [
+        {"type": "websocket.accept", "subprotocol": None},
+        {"type": "websocket.send", "text": "hello"},
+        {"type": "websocket.send", "bytes": b"\x00\xff"},
+    ]
+
+
+def test_explicit_accept_with_subprotocol_and_headers() -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        offered = websocket.requested_subprotocols
+        await websocket.accept(headers={"X-Token": "abc"}, subprotocol=offered[-1])
+        await websocket.accept()  # accepting again does nothing
+        await websocket.send(",".join(offered))
+
+    client = Client(subprotocols=["chat", "superchat"])
+    assert _talk(app, client=client) == [
+        {
+            "type": "websocket.accept",
+            "subprotocol": "superchat",
+            "headers": [(b"x-token", b"abc")],
+        },
+        {"type": "websocket.send", "text": "chat,superchat"},
+        {"type": "websocket.close", "code": 1000, "reason": ""},
+    ]
+
+
+def test_accept_checks_its_arguments() -> None:
+    app = Flask(__name__)
+    errors: list[str] = []
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        for kwargs in ({"subprotocol": 1}, {"headers": [("x", 1)]}):
+            try:
+                await websocket.accept(**kwargs)  # type: ignore[arg-type]
+            except TypeError as e:
+                errors.append(str(e))
+
+    sent = _talk(app)
+    assert len(errors) == 2
+    assert "subprotocol" in errors[0]
+    assert sent == [{"type": "websocket.close", "code": 1000, "reason": ""}]
+
+
+def test_request_like_attributes() -> None:
+    app = Flask(__name__)
+    seen: dict[str, t.Any] = {}
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        seen.update(
+            path=websocket.path,
+            args=websocket.args.to_dict(),
+            header=websocket.headers["X-Thing"],
+            cookies=websocket.cookies.to_dict(),
+            scheme=websocket.scheme,
+            host=websocket.host,
+            url=websocket.url,
+            endpoint=websocket.endpoint,
+        )
+
+    client = Client(
+        query_string=b"a=1&b=two",
+        headers=[
+            (b"host", b"example.com:8000"),
+            (b"x-thing", b"yes"),
+            (b"cookie", b"name=value"),
+        ],
+    )
+    _talk(app, client=client)
+    assert seen == {
+        "path": "/ws",
+        "args": {"a": "1", "b": "two"},
+        "header": "yes",
+        "cookies": {"name": "value"},
+        "scheme": "ws",
+        "host": "example.com:8000",
+        "url": "ws://example.com:8000/ws?a=1&b=two",
+        "endpoint": "handler",
+    }
+
+
+def test_route_arguments_and_blueprint_prefix() -> None:
+    app = Flask(__name__)
+    bp = Blueprint("chat", __name__, url_prefix="/chat")
+
+    @bp.route("/history/<int:room>")
+    def history(room: int) -> str:
+        return str(room)
+
+    @bp.websocket("/room/<int:room>")
+    async def room(room: int) -> None:
+        # As Werkzeug builds them: websocket URLs are always external.
+        await websocket.send(f"{room!r} {url_for('.room', room=room + 1)}")
+        await websocket.send(url_for(".history", room=room))
+
+    app.register_blueprint(bp)
+    sent = _talk(app, client=Client("/chat/room/7"))
+    assert [message.get("text") for message in sent[1:3]] == [
+        "7 ws://testserver/chat/room/8",
+        "/chat/history/7",
+    ]
+    assert sent[-1]["type"] == "websocket.close"
+    # The converter refuses what it does not match: no such route.
+    assert _talk(app, client=Client("/chat/room/x")) == [
+        {"type": "websocket.close", "code": 1000, "reason": ""}
+    ]
+
+
+def test_add_url_rule_with_websocket_true() -> None:
+    app = Flask(__name__)
+
+    async def handler(name: str) -> None:
+        await websocket.send(name)
+
+    app.add_url_rule("/hi/<name>", view_func=handler, websocket=True)
+    assert _talk(app, client=Client("/hi/bob"))[1]["text"] == "bob"
+
+
+def test_contexts_inside_a_handler() -> None:
+    app = Flask(__name__)
+    seen: dict[str, t.Any] = {}
+    torn_down: list[BaseException | None] = []
+
+    @app.teardown_appcontext
+    def teardown(exc: BaseException | None) -> None:
+        torn_down.append(exc)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        g.user = "alice"
+        seen.update(
+            app=current_app._get_current_object(),  # type: ignore[attr-defined]
+            user=g.user,
+            has_app=has_app_context(),
+            has_websocket=has_websocket_context(),
+            has_request=has_request_context(),
+        )
+        with pytest.raises(RuntimeError, match="Working outside of request context"):
+            request.path  # noqa: B018
+
+    _talk(app)
+    assert seen == {
+        "app": app,
+        "user": "alice",
+        "has_app": True,
+        "has_websocket": True,
+        "has_request": False,
+    }
+    assert torn_down == [None]
+    assert not has_app_context()
+    assert not has_websocket_context()
+    with pytest.raises(RuntimeError, match="Working outside of websocket context"):
+        websocket.path  # noqa: B018
+
+
+def test_no_route_is_refused_without_accepting(echo_app: Flask) -> None:
+    assert _talk(echo_app, client=Client("/missing")) == [
+        {"type": "websocket.close", "code": 1000, "reason": ""}
+    ]
+
+
+def test_http_only_rule_refuses_a_websocket() -> None:
+    app = Flask(__name__)
+
+    @app.route("/ws")
+    def page() -> str:
+        return "page"
+
+    assert _talk(app) == [{"type": "websocket.close", "code": 1000, "reason": ""}]
+
+
+@pytest.mark.parametrize("asgi", [False, True])
+def test_http_request_to_a_websocket_rule(echo_app: Flask, asgi: bool) -> None:
+    response = echo_app.test_client(asgi=asgi).get("/ws")
+    assert response.status_code == 400
+
+
+def test_handler_that_never_accepts_refuses() -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        if websocket.headers.get("Authorization") is None:
+            return
+
+    assert _talk(app) == [{"type": "websocket.close", "code": 1000, "reason": ""}]
+
+
+def test_handler_exception_closes_1011_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask(__name__)
+    torn_down: list[BaseException | None] = []
+    app.teardown_appcontext(torn_down.append)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.receive()
+        raise ValueError("secret detail")
+
+    with caplog.at_level(logging.ERROR):
+        sent = _talk(app, "hi")
+    assert sent == [
+        {"type": "websocket.accept", "subprotocol": None},
+        {"type": "websocket.close", "code": 1011, "reason": ""},
+    ]
+    assert "secret detail" not in repr(sent)
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.getMessage() == "Exception on /ws [WEBSOCKET]"
+    assert record.exc_info is not None and record.exc_info[0] is ValueError
+    assert isinstance(torn_down[0], ValueError)
+
+
+def test_client_disconnect_ends_the_handler_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask(__name__)
+    events: list[t.Any] = []
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        try:
+            while True:
+                events.append(await websocket.receive())
+        except WebsocketDisconnect as e:
+            events.append(e.code)
+            raise
+        finally:
+            events.append("finally")
+
+    client = Client()
+    client.put("one")
+    client.disconnect(1001)
+    with caplog.at_level(logging.WARNING):
+        sent = asyncio.run(client.serve(app))
+    assert events == ["one", 1001, "finally"]
+    assert sent == [{"type": "websocket.accept", "subprotocol": None}]
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_abort_closes_1008_without_logging(
+    caplog: pytest.LogCaptureFixture, accept: bool
+) -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        if accept:
+            await websocket.accept()
+        abort(403)
+
+    with caplog.at_level(logging.WARNING):
+        sent = _talk(app)
+    accepted = [{"type": "websocket.accept", "subprotocol": None}] if accept else []
+    assert sent == [*accepted, {"type": "websocket.close", "code": 1008, "reason": ""}]
+    assert not caplog.records
+
+
+def test_send_to_a_gone_client_is_a_disconnect(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A server raises OSError for a send after the client left (uvicorn's
+    # ClientDisconnected): the handler sees WebsocketDisconnect(1006).
+    app = Flask(__name__)
+    codes: list[int] = []
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send("tick")
+        except WebsocketDisconnect as e:
+            codes.append(e.code)
+            raise
+
+    client = Client()
+
+    async def send(message: Message) -> None:
+        if message["type"] != "websocket.accept":
+            raise ConnectionResetError("gone")
+        client.sent.append(message)
+
+    client.send = send  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING):
+        sent = asyncio.run(client.serve(app))
+    assert codes == [1006]
+    assert sent == [{"type": "websocket.accept", "subprotocol": None}]
+    assert not caplog.records
+
+
+def test_receive_and_send_after_close_raise_disconnect() -> None:
+    app = Flask(__name__)
+    errors: list[str] = []
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.accept()
+        await websocket.close(4000, "bye")
+        await websocket.close(4001)  # a second close does nothing
+        for call in (websocket.receive(), websocket.send("x")):
+            try:
+                await call
+            except WebsocketDisconnect as e:
+                errors.append(str(e))
+
+    assert _talk(app) == [
+        {"type": "websocket.accept", "subprotocol": None},
+        {"type": "websocket.close", "code": 4000, "reason": "bye"},
+    ]
+    assert errors == [
+        "The websocket connection is closed (code 4000): bye",
+        "The websocket connection is closed (code 4000): bye",
+    ]
+
+
+def test_send_of_a_wrong_type_raises_type_error() -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        try:
+            await websocket.send(42)  # type: ignore[arg-type]
+        except TypeError as e:
+            await websocket.send(str(e))
+
+    sent = _talk(app)
+    assert "must be str" in sent[1]["text"]
+    assert "int" in sent[1]["text"]
+
+
+def test_disconnect_before_the_handshake_sends_nothing(echo_app: Flask) -> None:
+    async def run() -> list[Message]:
+        client = Client()
+        client.inbox.get_nowait()
+        client.disconnect()
+        return await client.serve(echo_app)
+
+    assert asyncio.run(run()) == []
+
+
+def test_contexts_do_not_leak_between_concurrent_connections() -> None:
+    app = Flask(__name__)
+    both_in = asyncio.Event
+    arrived: list[str] = []
+    gate: dict[str, asyncio.Event] = {}
+
+    @app.websocket("/ws/<name>")
+    async def handler(name: str) -> None:
+        g.name = name
+        arrived.append(name)
+        if len(arrived) == 2:
+            gate["open"].set()
+        await gate["open"].wait()
+        await websocket.send(f"{g.name} {websocket.path} {len(g.__dict__)}")
+
+    async def run() -> tuple[list[Message], list[Message]]:
+        gate["open"] = both_in()
+        first, second = Client("/ws/a"), Client("/ws/b")
+        first.disconnect()
+        second.disconnect()
+        results = await asyncio.gather(first.serve(app), second.serve(app))
+        # Nothing stays behind in the caller's context either.
+        assert not has_app_context() and not has_websocket_context()
+        return results[0], results[1]
+
+    first, second = asyncio.run(run())
+    assert first[1]["text"] == "a /ws/a 1"
+    assert second[1]["text"] == "b /ws/b 1"
+
+
+def test_sync_handlers_are_refused_at_registration() -> None:
+    app = Flask(__name__)
+
+    def sync_handler() -> None:
+        pass
+
+    with pytest.raises(TypeError, match="must be an async function"):
+        app.websocket("/ws")(sync_handler)
+    with pytest.raises(TypeError, match="must be an async function"):
+        app.add_url_rule("/ws", view_func=sync_handler, websocket=True)
+    bp = Blueprint("bp", __name__)
+    with pytest.raises(TypeError, match="'sync_handler' must be an async"):
+        bp.websocket("/ws")(sync_handler)
+    bp.add_url_rule("/ws", view_func=sync_handler, websocket=True)
+    with pytest.raises(TypeError, match=r"'bp\.sync_handler' must be an async"):
+        app.register_blueprint(bp)
+
+
+def test_websocket_outside_a_handler_raises() -> None:
+    with pytest.raises(RuntimeError, match="Working outside of websocket context"):
+        websocket.receive  # noqa: B018
+    assert not has_websocket_context()
