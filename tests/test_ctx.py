@@ -142,8 +142,30 @@ def test_proxy_class_names_stay_the_proxys(app: Flask) -> None:
         assert request._get_current_object is not None  # type: ignore[attr-defined]
         assert request.__repr__.__self__ is request  # type: ignore[attr-defined]
         assert request.__len__.__func__ is LocalProxy.__len__  # type: ignore[attr-defined]
-        assert request.__doc__ == LocalProxy.__doc__
-        assert request.__slots__ == LocalProxy.__slots__
+        assert request.__doc__ == type(request).__doc__
+        assert request.__slots__ == type(request).__slots__
+        assert isinstance(request, LocalProxy)
+        assert isinstance(current_app, LocalProxy)
+
+
+def test_request_and_app_proxies_read_the_current_objects(app: Flask) -> None:
+    # Their direct attribute reads follow the context stack as it changes.
+    other = Flask("other")
+    with app.test_request_context("/first?a=1"):
+        assert current_app.name == "test_app"
+        assert request.path == "/first"
+        with other.test_request_context("/second?a=2"):
+            assert current_app.name == "other"
+            assert request.path == "/second"
+            assert request.args["a"] == "2"
+        assert current_app.name == "test_app"
+        assert request.args["a"] == "1"
+        request.marker = "set"  # type: ignore[attr-defined]
+        assert request._get_current_object().marker == "set"  # type: ignore[attr-defined]
+    with app.app_context():
+        assert current_app.config is app.config
+        with pytest.raises(RuntimeError, match="outside of request context"):
+            request.path  # noqa: B018
 
 
 def test_proxy_subclass_keeps_its_own_names(app: Flask) -> None:
