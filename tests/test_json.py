@@ -687,3 +687,47 @@ def test_tagged_subclass_with_its_own_walk_keeps_it() -> None:
 
     assert Walker().loads('{"a":1}') == ("walked", {"a": 1})
     assert TaggedJSONSerializer().loads('{"a":1}') == {"a": 1}
+
+
+def test_jsonify_default_provider_builds_the_response_directly(app: Flask) -> None:
+    with app.app_context():
+        rv = jsonify(b=1, a=[2])
+        assert isinstance(rv, app.response_class)
+        assert rv.mimetype == "application/json"
+        assert rv.get_data(as_text=True) == '{"a":[2],"b":1}\n'
+        assert jsonify().get_data(as_text=True) == "null\n"
+        assert jsonify(1, 2).get_data(as_text=True) == "[1,2]\n"
+
+
+def test_jsonify_uses_a_subclass_response(app: Flask) -> None:
+    class Provider(DefaultJSONProvider):
+        def response(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            return app.response_class("sub", mimetype="text/plain")
+
+    app.json = Provider(app)
+    with app.app_context():
+        assert jsonify(a=1).get_data(as_text=True) == "sub"
+
+
+def test_jsonify_uses_a_subclass_prepare_response_obj(app: Flask) -> None:
+    class Provider(DefaultJSONProvider):
+        def _prepare_response_obj(
+            self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+        ) -> t.Any:
+            return {"wrapped": kwargs}
+
+    app.json = Provider(app)
+    with app.app_context():
+        assert jsonify(a=1).get_json() == {"wrapped": {"a": 1}}
+
+
+def test_jsonify_uses_an_instance_response(app: Flask) -> None:
+    app.json.response = lambda *a, **k: app.response_class("inst")  # type: ignore[method-assign]
+    with app.app_context():
+        assert jsonify(a=1).get_data(as_text=True) == "inst"
+
+
+def test_jsonify_uses_an_instance_prepare_response_obj(app: Flask) -> None:
+    app.json._prepare_response_obj = lambda a, k: ["inst", k]  # type: ignore[method-assign]
+    with app.app_context():
+        assert jsonify(a=1).get_json() == ["inst", {"a": 1}]

@@ -6,7 +6,7 @@ import json as _json
 import typing as t
 
 from ..globals import _cv_app, _no_app_msg, current_app
-from .provider import _default
+from .provider import DefaultJSONProvider, JSONProvider, _default
 
 if t.TYPE_CHECKING:
     from ..wrappers import Response
@@ -50,4 +50,31 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
         app = _cv_app.get().app
     except LookupError:
         raise RuntimeError(_no_app_msg) from None
-    return app.json.response(*args, **kwargs)
+    provider = app.json
+    provider_type = type(provider)
+    # PERF: with the default ``response`` and ``_prepare_response_obj`` (not
+    # overridden on the class, not replaced on the instance), build the body and
+    # the response here, as they would.
+    if (
+        provider_type.response is _DEFAULT_RESPONSE
+        and provider_type._prepare_response_obj is _DEFAULT_PREPARE
+        and "response" not in provider.__dict__
+        and "_prepare_response_obj" not in provider.__dict__
+    ):
+        if args:
+            if kwargs:
+                raise TypeError(
+                    "app.json.response() takes either args or kwargs, not both"
+                )
+            obj = args[0] if len(args) == 1 else args
+        else:
+            obj = kwargs or None
+        return app.response_class(
+            provider._body(obj),  # type: ignore[attr-defined]
+            mimetype=provider.mimetype,  # type: ignore[attr-defined]
+        )
+    return provider.response(*args, **kwargs)
+
+
+_DEFAULT_RESPONSE = DefaultJSONProvider.response
+_DEFAULT_PREPARE = JSONProvider._prepare_response_obj
