@@ -69,7 +69,7 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
             obj = args[0] if len(args) == 1 else args
         else:
             obj = kwargs or None
-        return app.response_class(
+        return provider._app.response_class(
             provider._body(obj),  # type: ignore[attr-defined]
             mimetype=provider.mimetype,  # type: ignore[attr-defined]
         )
