@@ -731,3 +731,40 @@ def test_jsonify_uses_an_instance_prepare_response_obj(app: Flask) -> None:
     app.json._prepare_response_obj = lambda a, k: ["inst", k]  # type: ignore[method-assign]
     with app.app_context():
         assert jsonify(a=1).get_json() == ["inst", {"a": 1}]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("sort_keys", False, '{"b":1,"a":"\\u00e9"}\n'),
+        ("ensure_ascii", False, '{"a":"\u00e9","b":1}\n'),
+        ("compact", False, '{\n  "a": "\\u00e9",\n  "b": 1\n}\n'),
+        ("default", lambda o: "D", '{"a":"\\u00e9","b":1,"c":"D"}\n'),
+    ],
+)
+def test_setting_changes_take_effect_on_the_next_response(
+    app: Flask, client: FlaskClient, setting: str, value: t.Any, expected: str
+) -> None:
+    def view() -> t.Any:
+        data: dict[str, t.Any] = {"b": 1, "a": "\u00e9"}
+        if setting == "default":
+            data["c"] = object()
+            if app.json.default is DefaultJSONProvider.default:  # type: ignore[attr-defined]
+                data.pop("c")
+        return jsonify(data)
+
+    app.route("/")(view)
+    assert client.get("/").get_data(as_text=True) == '{"a":"\\u00e9","b":1}\n'
+    assert client.get("/").get_data(as_text=True) == '{"a":"\\u00e9","b":1}\n'
+    setattr(app.json, setting, value)
+    assert client.get("/").get_data(as_text=True) == expected
+    delattr(app.json, setting)
+    assert client.get("/").get_data(as_text=True) == '{"a":"\\u00e9","b":1}\n'
+
+
+def test_equal_but_not_identical_settings_serialise_the_same(app: Flask) -> None:
+    app.json.sort_keys = 1  # type: ignore[attr-defined]
+    with app.app_context():
+        assert jsonify(b=1, a=2).get_data(as_text=True) == '{"a":2,"b":1}\n'
+        app.json.sort_keys = 0  # type: ignore[attr-defined]
+        assert jsonify(b=1, a=2).get_data(as_text=True) == '{"b":1,"a":2}\n'

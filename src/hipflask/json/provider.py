@@ -140,12 +140,27 @@ class DefaultJSONProvider(JSONProvider):
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
         self._encoders: dict[tuple[t.Any, ...], t.Callable[[t.Any], str]] = {}
+        self._last_encoder: tuple[t.Any, ...] | None = None
 
     def _encoder(self, pretty: bool) -> t.Callable[[t.Any], str]:
         """The function that serialises with the current settings (cached)."""
         # PERF: json.dumps() with a custom ``default`` builds a JSONEncoder per
         # call; keep one per combination of settings (they may change at runtime).
-        key = (self.default, self.ensure_ascii, self.sort_keys, pretty)
+        default = self.default
+        ensure_ascii = self.ensure_ascii
+        sort_keys = self.sort_keys
+        # PERF: the settings the last encoder was built for, compared by identity
+        # (anything else goes through the dict, keyed by equality as before).
+        last = self._last_encoder
+        if (
+            last is not None
+            and last[0] is default
+            and last[1] is ensure_ascii
+            and last[2] is sort_keys
+            and last[3] is pretty
+        ):
+            return t.cast("t.Callable[[t.Any], str]", last[4])
+        key = (default, ensure_ascii, sort_keys, pretty)
         encode = self._encoders.get(key)
         if encode is None:
             encoder = json.JSONEncoder(
@@ -158,6 +173,7 @@ class DefaultJSONProvider(JSONProvider):
             encode = (None if pretty else _compact_encode(encoder)) or encoder.encode
             if len(self._encoders) < 16:
                 self._encoders[key] = encode
+        self._last_encoder = (default, ensure_ascii, sort_keys, pretty, encode)
         return encode
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
