@@ -87,7 +87,6 @@ FRAMEWORKS: dict[str, Framework] = {
             "hipflask",
             "import hipflask",
             api="hipflask",
-            notes=_HIPFLASK_NOTES,
         ),
         Framework(
             "hipflask-asgi",
