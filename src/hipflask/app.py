@@ -1387,8 +1387,14 @@ class Flask(TemplatingMixin, Scaffold):
                 ctx.request.close()
         finally:
             app_ctx = ctx._release()
-        if app_ctx is None:
-            return
+        if app_ctx is not None:
+            await self._pop_app_async(app_ctx, exc)
+
+    async def _pop_app_async(
+        self, app_ctx: AppContext, exc: BaseException | None
+    ) -> None:
+        """Pop an application context from the event loop, its teardown
+        functions run through :meth:`_call` (async ones awaited)."""
         try:
             if len(app_ctx._cv_tokens) == 1:
                 for func in reversed(self.teardown_appcontext_funcs):

@@ -34,7 +34,6 @@ from __future__ import annotations
 import sys
 import typing as t
 
-from . import signals
 from .globals import _cv_websocket
 from .helpers import _split_blueprint_path
 from .http.exceptions import HTTPException
@@ -307,17 +306,7 @@ class WebsocketContext:
             raise RuntimeError("This websocket context is not pushed.")
         self._token = self._app_ctx = None
         _cv_websocket.reset(token)
-        app = self.app
-        try:
-            if len(app_ctx._cv_tokens) == 1:
-                for func in reversed(app.teardown_appcontext_funcs):
-                    await app._call(False, func, exc)
-                if signals.appcontext_tearing_down.receivers:
-                    signals.appcontext_tearing_down.send(
-                        app, _async_wrapper=app.ensure_sync, exc=exc
-                    )
-        finally:
-            app_ctx._release()
+        await self.app._pop_app_async(app_ctx, exc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.websocket.path!r} of {self.app.name}>"
