@@ -92,3 +92,12 @@ def test_receive_needs_an_open_connection(app: Flask) -> None:
     with pytest.raises(RuntimeError, match="async with"):
         asyncio.run(ws.receive())
     asyncio.run(ws.close())  # closing what never opened does nothing
+
+
+def test_json_through_the_client(app: Flask) -> None:
+    async def run() -> object:
+        async with app.test_client().websocket("/echo") as ws:
+            await ws.send_json({"n": [1, "two"]})
+            return await ws.receive_json()
+
+    assert asyncio.run(run()) == {"n": [1, "two"]}

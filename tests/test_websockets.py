@@ -359,13 +359,29 @@ def test_abort_closes_1008_without_logging(
     async def handler() -> None:
         if accept:
             await websocket.accept()
-        abort(403)
+        abort(403, "Members only.")
 
     with caplog.at_level(logging.WARNING):
         sent = _talk(app)
+    # Accepted, the close says why; unaccepted, the refusal is a bare 403.
     accepted = [{"type": "websocket.accept", "subprotocol": None}] if accept else []
-    assert sent == [*accepted, {"type": "websocket.close", "code": 1008, "reason": ""}]
+    reason = "Members only." if accept else ""
+    close = {"type": "websocket.close", "code": 1008, "reason": reason}
+    assert sent == [*accepted, close]
     assert not caplog.records
+
+
+def test_close_reason_is_cut_to_123_bytes() -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.accept()
+        abort(400, "é" * 100)  # 200 bytes of UTF-8
+
+    reason = _talk(app)[-1]["reason"]
+    assert reason == "é" * 61  # 122 bytes: the 62nd "é" would split
+    assert len(reason.encode()) <= 123
 
 
 def test_send_to_a_gone_client_is_a_disconnect(
@@ -503,3 +519,247 @@ def test_websocket_outside_a_handler_raises() -> None:
     with pytest.raises(RuntimeError, match="Working outside of websocket context"):
         websocket.receive  # noqa: B018
     assert not has_websocket_context()
+
+
+# -- hooks ----------------------------------------------------------------------
+
+
+def _hooked_app(events: list[t.Any]) -> Flask:
+    """An app and a blueprint with every websocket hook, recording their calls."""
+    app = Flask(__name__)
+    bp = Blueprint("bp", __name__, url_prefix="/bp")
+
+    def record(name: str, returns: t.Any = None) -> t.Callable[..., t.Any]:
+        def hook(*args: t.Any) -> t.Any:
+            events.append((name, *args))
+            return args[0] if " after" in name else returns
+
+        return hook
+
+    app.before_websocket(record("app before"))
+    app.after_websocket(record("app after 1"))
+    app.after_websocket(record("app after 2"))
+    app.teardown_websocket(record("app teardown 1"))
+    app.teardown_websocket(record("app teardown 2"))
+    bp.before_websocket(record("bp before"))
+    bp.after_websocket(record("bp after"))
+    bp.teardown_websocket(record("bp teardown"))
+
+    @bp.websocket("/ws")
+    async def handler() -> str:
+        events.append(("handler", await websocket.receive()))
+        return "rv"
+
+    app.register_blueprint(bp)
+    return app
+
+
+def test_websocket_hooks_run_in_flask_order() -> None:
+    events: list[t.Any] = []
+    app = _hooked_app(events)
+    _talk(app, "hi", client=Client("/bp/ws"))
+    assert events == [
+        ("app before",),
+        ("bp before",),
+        ("handler", "hi"),
+        ("bp after", "rv"),
+        ("app after 2", "rv"),
+        ("app after 1", "rv"),
+        ("bp teardown", None),
+        ("app teardown 2", None),
+        ("app teardown 1", None),
+    ]
+
+
+def test_blueprint_hooks_do_not_run_for_the_apps_websockets() -> None:
+    events: list[t.Any] = []
+    app = _hooked_app(events)
+
+    @app.websocket("/ws")
+    async def top() -> None:
+        events.append(("top",))
+
+    _talk(app)
+    assert [event[0] for event in events] == [
+        "app before",
+        "top",
+        "app after 2",
+        "app after 1",
+        "app teardown 2",
+        "app teardown 1",
+    ]
+
+
+def test_before_websocket_return_value_refuses_without_running_the_handler() -> None:
+    app = Flask(__name__)
+    ran: list[str] = []
+    app.before_websocket(lambda: "no")
+    app.after_websocket(lambda rv: ran.append("after"))
+    app.teardown_websocket(lambda exc: ran.append("teardown"))
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        ran.append("handler")
+
+    assert _talk(app) == [{"type": "websocket.close", "code": 1000, "reason": ""}]
+    assert ran == ["teardown"]
+
+
+def test_before_websocket_abort_refuses_the_handshake(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask(__name__)
+
+    @app.before_websocket
+    def authenticate() -> None:
+        if websocket.args.get("token") != "secret":
+            abort(401)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.send("welcome")
+
+    with caplog.at_level(logging.WARNING):
+        refused = _talk(app)
+        admitted = _talk(app, client=Client(query_string=b"token=secret"))
+    assert refused == [{"type": "websocket.close", "code": 1008, "reason": ""}]
+    assert admitted[1] == {"type": "websocket.send", "text": "welcome"}
+    assert not caplog.records
+
+
+def test_async_hooks_are_awaited_and_see_the_contexts() -> None:
+    app = Flask(__name__)
+    seen: list[t.Any] = []
+
+    @app.before_websocket
+    async def before() -> None:
+        g.user = "ada"
+
+    @app.after_websocket
+    async def after(rv: t.Any) -> t.Any:
+        seen.append((g.user, websocket.path, rv))
+        return rv
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        seen.append(("teardown", has_websocket_context(), current_app.name))
+
+    @app.websocket("/ws")
+    async def handler() -> int:
+        await websocket.send(g.user)
+        return 7
+
+    assert _talk(app)[1] == {"type": "websocket.send", "text": "ada"}
+    assert seen == [("ada", "/ws", 7), ("teardown", True, app.name)]
+
+
+def test_after_websocket_runs_when_the_client_ends_the_conversation(
+    echo_app: Flask,
+) -> None:
+    ran: list[t.Any] = []
+    echo_app.after_websocket(lambda rv: ran.append(("after", rv)))
+    echo_app.teardown_websocket(lambda exc: ran.append(("teardown", exc)))
+    _talk(echo_app, "one")
+    assert ran == [("after", None), ("teardown", None)]
+
+
+def test_handler_error_skips_after_hooks_and_reaches_teardown(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask(__name__)
+    ran: list[t.Any] = []
+    app.after_websocket(lambda rv: ran.append("after"))
+    app.teardown_websocket(lambda exc: ran.append(exc))
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.accept()
+        raise KeyError("boom")
+
+    with caplog.at_level(logging.ERROR):
+        sent = _talk(app)
+    assert sent[-1] == {"type": "websocket.close", "code": 1011, "reason": ""}
+    assert len(ran) == 1 and isinstance(ran[0], KeyError)
+
+
+def test_a_failing_teardown_is_logged_and_the_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask(__name__)
+    ran: list[str] = []
+    app.teardown_websocket(lambda exc: ran.append("first registered"))
+
+    @app.teardown_websocket
+    def broken(exc: BaseException | None) -> None:
+        raise RuntimeError("teardown failed")
+
+    app.teardown_appcontext(lambda exc: ran.append("appcontext"))
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.accept()
+
+    with caplog.at_level(logging.ERROR):
+        _talk(app)
+    assert ran == ["first registered", "appcontext"]
+    assert "teardown failed" in caplog.text
+
+
+def test_blueprint_app_wide_websocket_hooks() -> None:
+    app = Flask(__name__)
+    bp = Blueprint("bp", __name__)
+    ran: list[str] = []
+    bp.before_app_websocket(lambda: ran.append("before"))
+    bp.after_app_websocket(lambda rv: ran.append("after"))
+    bp.teardown_app_websocket(lambda exc: ran.append("teardown"))
+    app.register_blueprint(bp)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        ran.append("handler")
+
+    _talk(app)
+    assert ran == ["before", "handler", "after", "teardown"]
+
+
+def test_request_hooks_do_not_run_for_websockets(echo_app: Flask) -> None:
+    ran: list[str] = []
+    echo_app.before_request(lambda: ran.append("before_request"))
+    echo_app.teardown_request(lambda exc: ran.append("teardown_request"))
+    _talk(echo_app, "one")
+    assert ran == []
+
+
+# -- JSON -----------------------------------------------------------------------
+
+
+def test_send_json_and_receive_json_use_the_apps_provider() -> None:
+    app = Flask(__name__)
+    app.json.sort_keys = True  # type: ignore[attr-defined]
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        data = await websocket.receive_json()
+        await websocket.send_json({"z": data["n"] + 1, "a": [True, None]})
+
+    sent = _talk(app, '{"n": 41}')
+    assert sent[1] == {"type": "websocket.send", "text": '{"a": [true, null], "z": 42}'}
+    # Bytes carrying UTF-8 JSON are read too.
+    assert _talk(app, b'{"n": 1}')[1]["text"] == '{"a": [true, null], "z": 2}'
+
+
+@pytest.mark.parametrize("message", ["{not json", b"\xff\xfe"])
+def test_receive_json_of_a_bad_message_closes_1008_with_the_reason(
+    message: str | bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.receive_json()
+
+    with caplog.at_level(logging.WARNING):
+        close = _talk(app, message)[-1]
+    assert close["type"] == "websocket.close" and close["code"] == 1008
+    assert close["reason"].startswith("The websocket message is not valid JSON")
+    assert not caplog.records

@@ -267,6 +267,9 @@ class Blueprint(Scaffold):
         extend(self.before_request_funcs, app.before_request_funcs)
         extend(self.after_request_funcs, app.after_request_funcs)
         extend(self.teardown_request_funcs, app.teardown_request_funcs)
+        extend(self.before_websocket_funcs, app.before_websocket_funcs)
+        extend(self.after_websocket_funcs, app.after_websocket_funcs)
+        extend(self.teardown_websocket_funcs, app.teardown_websocket_funcs)
         extend(self.url_default_functions, app.url_default_functions)
         extend(self.url_value_preprocessors, app.url_value_preprocessors)
         extend(self.template_context_processors, app.template_context_processors)
@@ -379,6 +382,24 @@ class Blueprint(Scaffold):
     def teardown_app_request(self, f: F) -> F:
         """Like ``teardown_request``, for every request of the app."""
         self._app_hook("teardown_request_funcs", f)
+        return f
+
+    @setupmethod
+    def before_app_websocket(self, f: F) -> F:
+        """Like ``before_websocket``, for every websocket of the app."""
+        self._app_hook("before_websocket_funcs", f)
+        return f
+
+    @setupmethod
+    def after_app_websocket(self, f: F) -> F:
+        """Like ``after_websocket``, for every websocket of the app."""
+        self._app_hook("after_websocket_funcs", f)
+        return f
+
+    @setupmethod
+    def teardown_app_websocket(self, f: F) -> F:
+        """Like ``teardown_websocket``, for every websocket of the app."""
+        self._app_hook("teardown_websocket_funcs", f)
         return f
 
     @setupmethod

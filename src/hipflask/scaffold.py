@@ -138,6 +138,16 @@ class Scaffold:
         self.url_default_functions: dict[str | None, list[t.Callable[..., t.Any]]] = (
             defaultdict(list)
         )
+        # Websocket hooks (Quart's): keyed by blueprint name like the others.
+        self.before_websocket_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = (
+            defaultdict(list)
+        )
+        self.after_websocket_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = (
+            defaultdict(list)
+        )
+        self.teardown_websocket_funcs: dict[
+            str | None, list[t.Callable[..., t.Any]]
+        ] = defaultdict(list)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -292,6 +302,26 @@ class Scaffold:
     def teardown_request(self, f: F) -> F:
         """Run ``f(exc)`` when the request context is popped, even after errors."""
         self.teardown_request_funcs.setdefault(None, []).append(f)
+        return f
+
+    @setupmethod
+    def before_websocket(self, f: F) -> F:
+        """Run ``f()`` before each websocket handler; a non-None return (or an
+        ``abort``) ends the connection without running the handler."""
+        self.before_websocket_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def after_websocket(self, f: F) -> F:
+        """Run ``f(rv)`` after each websocket handler has returned (or its client
+        has gone); ``rv`` is what the handler returned, and ``f`` returns it."""
+        self.after_websocket_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def teardown_websocket(self, f: F) -> F:
+        """Run ``f(exc)`` when each websocket connection ends, even after errors."""
+        self.teardown_websocket_funcs[None].append(f)
         return f
 
     @setupmethod

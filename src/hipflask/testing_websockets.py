@@ -12,6 +12,7 @@ handler's ``finally`` blocks and teardown functions have run afterwards.
 from __future__ import annotations
 
 import asyncio
+import json
 import typing as t
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -120,6 +121,14 @@ class WebsocketTestConnection:
             text = message.get("text")
             return text if text is not None else t.cast(bytes, message["bytes"])
         raise self._closed(message)
+
+    async def send_json(self, obj: t.Any) -> None:
+        """Send ``obj`` as JSON in a text message."""
+        await self.send(json.dumps(obj))
+
+    async def receive_json(self) -> t.Any:
+        """The application's next message, parsed as JSON."""
+        return json.loads(await self.receive())
 
     async def close(self, code: int = 1000) -> None:
         """Disconnect (as a client would) and wait for the application to end."""

@@ -8,16 +8,20 @@ adapter) in these steps:
    ``@app.websocket``). No match, or a match on an HTTP-only rule, closes the
    connection without accepting it: the server answers the handshake with 403;
 3. push an application context and a :class:`WebsocketContext` (the
-   ``websocket`` proxy), run the URL value preprocessors, then await the
-   handler with the rule's arguments as keyword arguments;
-4. end: a handler that returns closes with 1000 (if it accepted; unaccepted, the
-   close is a refusal); a client that went away makes the pending ``receive()``
-   raise :class:`WebsocketDisconnect` (so does a send the server cannot deliver),
-   which ends the handler quietly; an HTTP exception (``abort``) closes with
-   1008, any other exception is logged with ``app.log_exception`` and closes
-   with 1011. Before accepting, any of these closes is a refusal (403). Then
-   ``teardown_appcontext`` functions run (async ones awaited) and the contexts
-   are popped, so nothing of one connection is visible to the next.
+   ``websocket`` proxy), run the URL value preprocessors and the
+   ``before_websocket`` hooks (a non-None return skips the handler), then await
+   the handler with the rule's arguments as keyword arguments;
+4. end: a client that went away makes the pending ``receive()`` raise
+   :class:`WebsocketDisconnect` (so does a send the server cannot deliver),
+   which ends the handler quietly. After a handler that returned or was ended
+   so, the ``after_websocket`` hooks run, and the connection closes with 1000
+   (if it accepted; unaccepted, the close is a refusal). An HTTP exception
+   (``abort``) closes with 1008, any other exception is logged with
+   ``app.log_exception`` and closes with 1011. Before accepting, any of these
+   closes is a refusal (403). Then the ``teardown_websocket`` and
+   ``teardown_appcontext`` functions run (async ones awaited; sync ones as
+   sync views are) and the contexts are popped, so nothing of one connection
+   is visible to the next.
 
 The :class:`Websocket` object accepts on its first ``send`` or ``receive`` when
 the handler has not called :meth:`Websocket.accept` itself. Its request-like
@@ -25,8 +29,9 @@ attributes (``path``, ``args``, ``headers``, ...) are read from a
 :class:`~hipflask.wrappers.Request` built lazily over the scope.
 
 Handlers must be coroutine functions; a sync one is refused with TypeError when
-it is registered. ``before_request``/``after_request`` hooks do not run for
-websockets (they are about HTTP requests and responses).
+it is registered. As in Quart, ``before_request``/``after_request`` hooks do not
+run for websockets (they are about HTTP requests and responses); the
+``*_websocket`` hooks are their counterparts, app-wide and per blueprint.
 """
 
 from __future__ import annotations
@@ -34,9 +39,9 @@ from __future__ import annotations
 import sys
 import typing as t
 
-from .globals import _cv_websocket
+from .globals import _cv_app, _cv_websocket
 from .helpers import _split_blueprint_path
-from .http.exceptions import HTTPException
+from .http.exceptions import BadRequest, HTTPException
 from .http.request import cached
 from .http.streams import EMPTY_STREAM
 
@@ -238,6 +243,18 @@ class Websocket:
             await self.accept()
         await self._transmit(message)
 
+    async def send_json(self, obj: t.Any) -> None:
+        """Send ``obj`` serialised by the app's JSON provider, as a text frame."""
+        await self.send(_json_provider().dumps(obj))
+
+    async def receive_json(self) -> t.Any:
+        """The next message parsed as JSON (400 ``BadRequest`` when it is not)."""
+        data = await self.receive()
+        try:
+            return _json_provider().loads(data)
+        except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
+            raise BadRequest(f"The websocket message is not valid JSON: {e}") from e
+
     async def close(self, code: int, reason: str = "") -> None:
         """Close the connection (before accepting it: refuse it, HTTP 403)."""
         if self._state == _CLOSED:
@@ -262,6 +279,11 @@ class Websocket:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
+
+
+def _json_provider() -> t.Any:
+    """The current app's JSON provider."""
+    return _cv_app.get().app.json
 
 
 def _encode_headers(
@@ -358,38 +380,83 @@ async def serve_websocket(
     ctx.push()
     error: BaseException | None = None
     code = 1000
+    reason = ""
     try:
         try:
             await _run_handler(app, websocket, handler)
         except WebsocketDisconnect:
             pass  # the client went away: the handler's end, not an error
-        except HTTPException:
-            # abort(): before accepting, a refusal; after, a policy violation.
+        except HTTPException as e:
+            # abort(): before accepting, a refusal; after, a policy violation
+            # that tells the client why.
             code = 1008
+            reason = _close_reason(e.description)
         except Exception as e:
             error = e
             app.log_exception(sys.exc_info())
             code = 1011
         if not websocket.closed:
             # Unaccepted, any close is a refused handshake (HTTP 403).
-            await websocket.close(code)
+            await websocket.close(code, reason if websocket.accepted else "")
     except WebsocketDisconnect:
         pass  # gone while being closed
     finally:
-        await ctx.pop(error)
+        try:
+            await _teardown(app, websocket, error)
+        finally:
+            await ctx.pop(error)
+
+
+def _scopes(endpoint: str | None) -> list[str | None]:
+    """The hook scopes of ``endpoint``: the app, then its blueprints outwards in."""
+    names: list[str | None] = [None]
+    if endpoint and "." in endpoint:
+        names.extend(reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
+    return names
+
+
+def _close_reason(text: str | None) -> str:
+    """``text`` cut to what a close frame carries (123 bytes of UTF-8)."""
+    if not text:
+        return ""
+    return text.encode()[:123].decode(errors="ignore")
 
 
 async def _run_handler(
     app: Flask, websocket: Websocket, handler: t.Callable[..., t.Any]
 ) -> None:
+    """URL value preprocessors, ``before_websocket`` hooks, the handler, then
+    ``after_websocket`` hooks (innermost blueprint first, newest first)."""
     endpoint = websocket.endpoint
     view_args = websocket.view_args
     if view_args is None:
         view_args = {}
-    names: list[str | None] = [None]
-    if endpoint and "." in endpoint:
-        names.extend(reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
+    names = _scopes(endpoint)
     for name in names:
         for func in app.url_value_preprocessors.get(name, ()):
             func(endpoint, view_args)
-    await handler(**view_args)
+    for name in names:
+        for func in app.before_websocket_funcs.get(name, ()):
+            if await app._call(False, func) is not None:
+                return  # refused by the hook: the handler does not run
+    rv: t.Any = None
+    try:
+        rv = await handler(**view_args)
+    except WebsocketDisconnect:
+        pass  # the client ended the conversation: the usual end of a handler
+    for name in reversed(names):
+        for func in reversed(app.after_websocket_funcs.get(name, ())):
+            rv = await app._call(False, func, rv)
+
+
+async def _teardown(
+    app: Flask, websocket: Websocket, exc: BaseException | None
+) -> None:
+    """The ``teardown_websocket`` functions (innermost blueprint first, newest
+    first); each runs even when an earlier one raised, which is logged."""
+    for name in reversed(_scopes(websocket.endpoint)):
+        for func in reversed(app.teardown_websocket_funcs.get(name, ())):
+            try:
+                await app._call(False, func, exc)
+            except Exception:
+                app.log_exception(sys.exc_info())
