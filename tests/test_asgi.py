@@ -87,6 +87,9 @@ def test_receive_body_over_limit(messages: list[Message]) -> None:
     assert body.too_large
     with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
         body.read()
+    # Held (what arrived is kept for a raised limit) until the adapter closes it.
+    assert body.size == 11 if len(messages) == 1 else 12
+    body.close()
 
 
 def test_receive_large_single_message_spools_to_disk() -> None:
@@ -411,3 +414,107 @@ def test_test_client_keeps_the_context_over_asgi(inline: bool) -> None:
     with app.test_client(asgi=True) as client:
         assert client.get("/?a=1").text == "x"
         assert request.args["a"] == "1"
+
+
+# -- a body held at MAX_CONTENT_LENGTH, completed under a raised limit ------------
+
+
+def _raising_app(raised: int, *, inline: bool = False) -> Flask:
+    """MAX_CONTENT_LENGTH 10; the view raises the request's limit to ``raised``."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    app.config["ASGI_SYNC_INLINE"] = inline
+
+    @app.route("/", methods=["POST"])
+    def view() -> dict[str, t.Any]:
+        request.max_content_length = raised
+        return {"body": request.get_data(as_text=True)}
+
+    return app
+
+
+def _status_and_body(sent: list[Message]) -> tuple[int, bytes]:
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        (b"x" * 30,),  # one message, held whole
+        (b"x" * 6, b"y" * 6, b"z" * 18),  # held at the second, the rest received
+        (b"x" * 11, b"", b"y" * 19),
+    ],
+    ids=["one", "three", "empty-between"],
+)
+def test_raised_limit_receives_the_rest_from_the_worker_thread(
+    parts: tuple[bytes, ...],
+) -> None:
+    whole = b"".join(parts)
+    for raised in (30, 1000):
+        status, body = _status_and_body(
+            _post(_raising_app(raised), _chunks(*parts), [])
+        )
+        assert (status, body) == (200, b'{"body":"%s"}\n' % whole)
+
+
+@pytest.mark.parametrize("raised", [10, 5, 29])
+@pytest.mark.parametrize("parts", [(b"x" * 30,), (b"x" * 6, b"y" * 6, b"z" * 18)])
+def test_limit_not_raised_enough_is_413(raised: int, parts: tuple[bytes, ...]) -> None:
+    status, body = _status_and_body(_post(_raising_app(raised), _chunks(*parts), []))
+    assert status == 413
+    assert b"Request Entity Too Large" in body
+
+
+def test_body_over_the_raised_limit_while_receiving_is_413() -> None:
+    # Held at 12 bytes (within 20), then 18 more arrive: 30 > 20.
+    sent = _post(_raising_app(20), _chunks(b"x" * 6, b"y" * 6, b"z" * 18), [])
+    assert _status_and_body(sent)[0] == 413
+
+
+def test_client_gone_while_the_rest_is_received_is_400() -> None:
+    messages = [*_chunks(b"x" * 6, b"y" * 6, b"z")[:2], {"type": "http.disconnect"}]
+    status, body = _status_and_body(_post(_raising_app(100), messages, []))
+    assert status == 400
+    assert b"went away before sending the whole request body" in body
+
+
+@pytest.mark.parametrize("parts", [(b"x" * 6, b"y" * 6, b"z" * 18)])
+def test_on_the_event_loop_the_first_limit_stands(parts: tuple[bytes, ...]) -> None:
+    # Inline sync views and async views run on the loop, which cannot wait for
+    # the rest of the body: 413, naming the limit the body was held at.
+    inline = _raising_app(100, inline=True)
+    async_app = Flask(__name__)
+    async_app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @async_app.route("/", methods=["POST"])
+    async def view() -> dict[str, t.Any]:
+        request.max_content_length = 100
+        return {"body": request.get_data(as_text=True)}
+
+    for app in (inline, async_app):
+        status, body = _status_and_body(_post(app, _chunks(*parts), []))
+        assert status == 413
+        assert b"maximum of 10 bytes" in body
+    # A body held whole (one message) needs nothing more: it is read there too.
+    status, body = _status_and_body(_post(inline, _chunks(b"x" * 30), []))
+    assert (status, body) == (200, b'{"body":"%s"}\n' % (b"x" * 30))
+
+
+def test_form_of_a_held_body_under_a_raised_limit() -> None:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.before_request
+    def raise_limit() -> None:
+        request.max_content_length = 1000
+
+    @app.route("/", methods=["POST"])
+    def view() -> dict[str, t.Any]:
+        return request.form.to_dict()
+
+    headers = [(b"content-type", b"application/x-www-form-urlencoded")]
+    sent = _post(app, _chunks(b"name=ada&", b"lang=python&year=1843"), headers)
+    assert _status_and_body(sent) == (
+        200,
+        b'{"lang":"python","name":"ada","year":"1843"}\n',
+    )

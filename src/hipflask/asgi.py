@@ -5,7 +5,10 @@ For an http request it
 1. receives the body first when the request can have one, into a spooled buffer
    bounded by ``MAX_CONTENT_LENGTH`` (so Flask's synchronous ``request.form``,
    ``get_json()`` and ``files`` work, and a large upload goes to disk, not RAM).
-   A body over the limit is not read further; reading it raises 413;
+   A body over the limit is not read further; reading it raises 413, unless
+   the request's ``max_content_length`` was raised (Flask 3.1's per-request
+   limit) and the view runs in a worker thread: the rest is then received
+   from there, through the event loop, under the new limit;
 2. builds the request, matches the URL and picks a driver:
    - the endpoint's view and hooks are all sync: the whole pipeline is stepped
      directly in one worker thread (one thread hop per request, not one per
@@ -29,7 +32,7 @@ import typing as t
 from .concurrency import iterate_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
-from .http.exceptions import RequestEntityTooLarge
+from .http.exceptions import ClientDisconnected
 from .http.request import _BODYLESS
 from .http.streams import DEFAULT_SPOOL_THRESHOLD, EMPTY_STREAM, SpooledBody
 from .sending import FileBody
@@ -222,11 +225,12 @@ async def _receive_body(
     body = SpooledBody(max_content_length=limit)
     while True:
         if chunk:
-            try:
-                body.write(chunk)
-            except RequestEntityTooLarge:
-                # Stop reading; the request raises 413 if the app reads the body.
-                break
+            if limit is not None and body.size + len(chunk) > limit:
+                # Stop reading; the request raises 413 if the app reads the
+                # body, unless it raises its limit first (see module doc).
+                body._hold(chunk, _rest_receiver(receive) if more else None)
+                return body
+            body.write(chunk)
         if not more:
             break
         message = await receive()
@@ -237,6 +241,39 @@ async def _receive_body(
         chunk = message.get("body")
     body.finish()
     return body
+
+
+def _rest_receiver(receive: Receive) -> t.Callable[[SpooledBody], bool]:
+    """What completes a held body from a worker thread: it has this event loop
+    receive the remaining messages into the body, and waits for them."""
+    loop = asyncio.get_running_loop()
+
+    def receive_rest(body: SpooledBody) -> bool:
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            return False  # the loop cannot wait for itself
+        asyncio.run_coroutine_threadsafe(_receive_rest(receive, body), loop).result()
+        return True
+
+    return receive_rest
+
+
+async def _receive_rest(receive: Receive, body: SpooledBody) -> None:
+    """Receive the rest of the body into ``body`` (its limit applies)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected(
+                "The client went away before sending the whole request body."
+            )
+        chunk = message.get("body")
+        if chunk:
+            body.write(chunk)
+        if not message.get("more_body", False):
+            return
 
 
 def _run_direct(

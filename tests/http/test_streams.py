@@ -658,3 +658,86 @@ def test_spooled_body_read_after_close_without_read() -> None:
     assert body.closed
     with pytest.raises(ValueError):
         body.read()
+
+
+# -- a body held at its limit ---------------------------------------------------
+
+
+def _held(*chunks: bytes, rest: t.Any = None, limit: int = 10) -> SpooledBody:
+    """A body of ``chunks`` whose last one was held past ``limit``."""
+    body = SpooledBody(max_content_length=limit)
+    for chunk in chunks[:-1]:
+        body.write(chunk)
+    body._hold(chunks[-1], rest)
+    return body
+
+
+def test_held_body_reads_as_too_large_and_keeps_its_bytes() -> None:
+    body = _held(b"x" * 6, b"y" * 6)
+    assert body.too_large and body.size == 12
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
+        body.read()
+    assert not body._raise_limit(11)  # still over: held as it was
+    assert body.too_large
+    assert body._raise_limit(12)
+    assert not body.too_large
+    assert body.read() == b"x" * 6 + b"y" * 6
+    body.close()
+
+
+def test_held_body_receives_its_rest_under_the_raised_limit() -> None:
+    def rest(body: SpooledBody) -> bool:
+        body.write(b"z" * 8)
+        return True
+
+    body = _held(b"x" * 6, b"y" * 6, rest=rest)
+    assert body._raise_limit(20)
+    assert body.read() == b"x" * 6 + b"y" * 6 + b"z" * 8
+    body.close()
+
+
+def test_held_body_rest_past_the_raised_limit_is_413() -> None:
+    def rest(body: SpooledBody) -> bool:
+        body.write(b"z" * 9)  # 21 > 20
+        return True
+
+    body = _held(b"x" * 12, rest=rest)
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 20 bytes"):
+        body._raise_limit(20)
+    assert body.too_large
+    with pytest.raises(RequestEntityTooLarge):
+        body.read()
+    assert not body._raise_limit(100)  # no longer held: nothing comes back
+
+
+def test_held_body_whose_rest_cannot_be_received_here_stays_held() -> None:
+    calls: list[SpooledBody] = []
+
+    def rest(body: SpooledBody) -> bool:
+        calls.append(body)
+        return False
+
+    body = _held(b"x" * 12, rest=rest)
+    assert not body._raise_limit(100)
+    assert calls == [body]
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 10 bytes"):
+        body.read()
+
+
+def test_held_body_rest_failure_propagates() -> None:
+    def rest(body: SpooledBody) -> bool:
+        raise ClientDisconnected("gone")
+
+    body = _held(b"x" * 12, rest=rest)
+    with pytest.raises(ClientDisconnected):
+        body._raise_limit(100)
+    assert body.too_large
+
+
+def test_whole_body_over_its_limit_is_held() -> None:
+    body = SpooledBody._whole(b"x" * 12, 10)
+    assert body.too_large
+    assert body._raise_limit(12)
+    assert body.read() == b"x" * 12
+    within = SpooledBody._whole(b"x" * 5, 10)
+    assert not within._raise_limit(100)  # not held: nothing to do

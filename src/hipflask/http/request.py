@@ -743,6 +743,10 @@ class Request:
             raise _too_large(limit)
         if self._scope is not None:
             body = self._body
+            if type(body) is SpooledBody and body.too_large:
+                # Held at the app's limit: complete it if this request's limit
+                # was raised since (else its size raises 413 below).
+                body._raise_limit(limit)
             if limit is not None and getattr(body, "size", 0) > limit:
                 raise _too_large(limit)
             return body

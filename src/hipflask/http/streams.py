@@ -27,6 +27,12 @@ it (memory first, a temporary file past a threshold, 413 past
 ``max_content_length``), then :meth:`SpooledBody.finish` turns it into a
 read-only, seekable stream. :data:`EMPTY_STREAM` is a shared stream with no
 bytes, for requests without a body.
+
+A body the adapter stops receiving at the application's limit is *held*
+(:meth:`SpooledBody._hold`): what arrived is kept, reads raise 413, and a
+request whose own ``max_content_length`` was raised since can complete it
+(:meth:`SpooledBody._raise_limit`) through a callable the adapter gave, which
+receives the rest.
 """
 
 from __future__ import annotations
@@ -257,6 +263,18 @@ class LimitedStream(io.RawIOBase):
 
 
 #: A closed, empty buffer: what a closed, never-buffered SpooledBody reads from.
+#: Receives the rest of a held body into it (``write``), from a thread other
+#: than the event loop's; False when it cannot (called on the loop).
+RestReceiver = t.Callable[["SpooledBody"], bool]
+
+
+def _nothing_left(body: SpooledBody) -> bool:
+    """The completion of a body held with its last chunk: nothing to receive."""
+    return True
+
+
+_NOTHING_LEFT: RestReceiver = _nothing_left
+
 _CLOSED_BUFFER = io.BytesIO()
 _CLOSED_BUFFER.close()
 
@@ -279,6 +297,7 @@ class SpooledBody:
         "_first",
         "_max",
         "_read_whole",
+        "_rest",
         "_size",
         "_threshold",
         "too_large",
@@ -302,6 +321,8 @@ class SpooledBody:
         self._read_whole = False
         #: Whether more than ``max_content_length`` bytes were offered.
         self.too_large = False
+        # A held body's completion (see _hold): None when it is not held.
+        self._rest: RestReceiver | None = None
 
     @classmethod
     def _whole(cls, chunk: bytes, max_content_length: int | None = None) -> Self:
@@ -309,7 +330,8 @@ class SpooledBody:
 
         PERF: the body of nearly every request arrives in one ASGI message; this
         skips the write phase's calls. Over ``max_content_length`` the body is
-        marked too large (a read raises 413), as ``write`` would leave it.
+        held whole (a read raises 413 unless the limit is raised, see
+        :meth:`_raise_limit`); the chunk is one message, already in memory.
         """
         body = cls.__new__(cls)
         size = len(chunk)
@@ -319,12 +341,13 @@ class SpooledBody:
         body._finished = True
         body._file = None
         body._read_whole = False
+        body._first = chunk if type(chunk) is bytes else bytes(chunk)
         if max_content_length is not None and size > max_content_length:
             body.too_large = True
-            body._first = b""
+            body._rest = _NOTHING_LEFT
         else:
             body.too_large = False
-            body._first = chunk if type(chunk) is bytes else bytes(chunk)
+            body._rest = None
         return body
 
     @property
@@ -371,6 +394,49 @@ class SpooledBody:
                 self._first = b""
         self._file.write(chunk)
         return length
+
+    def _hold(self, chunk: bytes, rest: RestReceiver | None) -> None:
+        """Keep ``chunk``, which takes the body past its limit, and stop there.
+
+        Reads raise 413 as for any body over its limit, until
+        :meth:`_raise_limit` completes it: ``rest`` receives the bytes still to
+        come (None: ``chunk`` was the last). The adapter calls this instead of
+        ``write`` for such a chunk, so at most one message past the limit is
+        kept, spooled like the rest.
+        """
+        limit, self._max = self._max, None
+        try:
+            self.write(chunk)
+        finally:
+            self._max = limit
+        self.too_large = True
+        self._rest = _NOTHING_LEFT if rest is None else rest
+
+    def _raise_limit(self, limit: int | None) -> bool:
+        """Complete a held body under the raised ``limit``; whether it is whole.
+
+        False leaves the body as it was: not held, over ``limit`` too, or the
+        rest could not be received from here (on the event loop). Past
+        ``limit`` while receiving, ``write``'s 413 is raised.
+        """
+        rest = self._rest
+        if rest is None or (limit is not None and self._size > limit):
+            return False
+        if rest is not _NOTHING_LEFT:
+            first_limit, self._max = self._max, limit
+            try:
+                if not rest(self):
+                    self._max = first_limit  # held as before
+                    return False
+            except BaseException:
+                self._rest = None
+                self._overflow()  # unusable: a client gone, or past ``limit``
+                raise
+        self._rest = None
+        self._max = limit
+        self.too_large = False
+        self.finish()
+        return True
 
     def _overflow(self) -> None:
         """Drop what was stored: the body is unusable past its maximum."""
