@@ -312,9 +312,15 @@ def test_g_proxy_names_and_globals_class_attributes(app: Flask) -> None:
         assert g.__slots__ == ()
         g.name = "ann"
         assert g.upper == "ANN"
-        g.doubled = 2  # a data descriptor of the globals class takes the value
-        assert g.doubled == 4
-        assert g.__dict__ == {"name": "ann", "_doubled": 4}
+        # As Flask's: the namespace's __setattr__ stores every name in its dict
+        # (a property setter is not called); a read finds the property first.
+        g.doubled = 2
+        assert g.doubled == 0
+        assert g.__dict__ == {"name": "ann", "doubled": 2}
+        values = g.__dict__
+        g.__dict__ = {"other": 1}  # stored under that name, not a replacement
+        assert g.__dict__ is values
+        assert values["__dict__"] == {"other": 1}
         with pytest.raises(AttributeError, match=r"^missing$"):
             g.missing  # noqa: B018
     with pytest.raises(RuntimeError, match="outside of application context"):
@@ -1093,3 +1099,39 @@ def test_app_context_overridden_on_the_class_is_used_for_requests(
     plain = Flask("plain")
     plain.route("/")(index)
     assert plain.test_client(asgi=protocol == "asgi").get("/").text == "AppContext"
+
+
+def test_g_proxy_and_the_namespace_object_share_one_dict(app: Flask) -> None:
+    # The proxy reads and writes the default namespace's dict directly: what
+    # is set either way is seen both ways, the special names keep the normal
+    # lookup, and a namespace assigned to the context replaces the old one.
+    with app.app_context() as ctx:
+        g.a = 1
+        namespace = ctx.g
+        assert type(namespace) is _AppCtxGlobals
+        assert namespace.a == 1
+        namespace.b = 2
+        assert g.b == 2
+        g.__dict__ = {"x": 1}  # a key, as with Flask
+        assert g.__dict__ is vars(namespace)
+        assert g.__dict__["__dict__"] == {"x": 1}
+        assert "a" in g and list(g) == ["a", "b", "__dict__"]
+        del g.a
+        with pytest.raises(AttributeError, match="^a$"):
+            g.a  # noqa: B018
+
+        class Other:
+            pass
+
+        replacement = Other()
+        replacement.c = 3  # type: ignore[attr-defined]
+        ctx.g = replacement  # type: ignore[assignment]
+        assert g.c == 3
+        g.d = 4
+        assert replacement.d == 4  # type: ignore[attr-defined]
+        with pytest.raises(AttributeError):
+            g.b  # noqa: B018
+        fresh = _AppCtxGlobals()
+        ctx.g = fresh
+        g.e = 5
+        assert vars(fresh) == {"e": 5}

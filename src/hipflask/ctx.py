@@ -43,7 +43,13 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
 class _AppCtxGlobals:
-    """The ``g`` namespace: a plain object with dict-like helpers."""
+    """The ``g`` namespace: a plain object with dict-like helpers.
+
+    Its attributes live in its instance dict, which is never replaced: setting
+    any name, ``__dict__`` included, stores under that name, as Flask's does.
+    The ``g`` proxy relies on it: it reads and writes that dict directly (see
+    :attr:`AppContext.g`).
+    """
 
     def __getattr__(self, name: str) -> t.Any:
         try:
@@ -51,11 +57,8 @@ class _AppCtxGlobals:
         except KeyError:
             raise AttributeError(name) from None
 
-    # PERF: setting an attribute is object's own __setattr__ (it stores in the
-    # instance dict, as Flask's does); type checkers are told it accepts any name.
-    if t.TYPE_CHECKING:
-
-        def __setattr__(self, name: str, value: t.Any) -> None: ...
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        self.__dict__[name] = value
 
     def __delattr__(self, name: str) -> None:
         try:
@@ -135,20 +138,34 @@ def has_app_context() -> bool:
 class AppContext:
     """Holds ``current_app`` and ``g`` for the code running inside it."""
 
-    # PERF: slots for the per-request fields; __dict__ holds the lazy g/url_adapter.
-    __slots__ = ("__dict__", "_cv_tokens", "app")
+    # PERF: slots for the per-request fields; __dict__ holds the lazy url_adapter.
+    __slots__ = ("__dict__", "_cv_tokens", "_g", "_g_values", "app")
 
     def __init__(self, app: Flask) -> None:
         self.app = app
         self._cv_tokens: list[Token[AppContext]] = []
+        self._g: _AppCtxGlobals | None = None
+        self._g_values: dict[str, t.Any] | None = None
 
-    # PERF: most requests never use ``g`` or build a URL; both are made on first
-    # use and then live in the instance dict (``cached`` is a non-data
-    # descriptor, so assigning ``ctx.g = ...`` works as with a plain attribute).
-    @cached
+    # PERF: most requests never use ``g``: it is made on first use. For the
+    # default class, ``_g_values`` is its instance dict, which the ``g`` proxy
+    # reads and writes directly (a dict subscript instead of two attribute
+    # lookups); any other class is reached through its attributes.
+    @property
     def g(self) -> _AppCtxGlobals:
         """The ``g`` namespace of this context."""
-        return self.app.app_ctx_globals_class()
+        namespace = self._g
+        if namespace is None:
+            namespace = self.g = self.app.app_ctx_globals_class()
+        return namespace
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        self._g = value
+        self._g_values = value.__dict__ if type(value) is _AppCtxGlobals else None
+
+    # PERF: a URL adapter is made on first use, then lives in the instance dict
+    # (``cached`` is a non-data descriptor: ``ctx.url_adapter = ...`` works).
 
     @cached
     def url_adapter(self) -> MapAdapter | None:
@@ -335,6 +352,7 @@ class RequestContext:
                 # AppContext.push inlined (three calls less per request).
                 app_ctx = _new(AppContext)
                 app_ctx.app = app
+                app_ctx._g = app_ctx._g_values = None
                 app_ctx._cv_tokens = [_cv_app_set(app_ctx)]
                 if signals.appcontext_pushed.receivers:
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)

@@ -183,6 +183,9 @@ _OWN_NAMES = frozenset(name for klass in LocalProxy.__mro__ for name in vars(kla
 
 
 _cv_app_get = _cv_app.get
+#: Names a ``g`` lookup does not take from the namespace dict: the proxy's own,
+#: and the data descriptors of the namespace's class, which win over its dict.
+_G_SPECIAL_NAMES = _OWN_NAMES | {"__dict__", "__weakref__"}
 
 
 class _GlobalsProxy(LocalProxy):
@@ -196,8 +199,23 @@ class _GlobalsProxy(LocalProxy):
     __slots__ = ()
 
     def __getattribute__(self, name: str) -> t.Any:
-        if name in _OWN_NAMES:
-            return _get(self, name)
+        if name in _G_SPECIAL_NAMES:
+            if name in _OWN_NAMES:
+                return _get(self, name)
+        else:
+            try:
+                ctx = _cv_app_get()
+            except LookupError:
+                raise RuntimeError(_no_app_msg) from None
+            # The default namespace's instance dict (see AppContext.g): a name
+            # set on ``g`` is found there as the normal lookup would find it.
+            values = ctx._g_values
+            if values is not None:
+                try:
+                    return values[name]
+                except KeyError:
+                    pass
+            return getattr(ctx.g, name)
         try:
             ctx = _cv_app_get()
         except LookupError:
@@ -209,7 +227,15 @@ class _GlobalsProxy(LocalProxy):
             ctx = _cv_app_get()
         except LookupError:
             raise RuntimeError(_no_app_msg) from None
-        setattr(ctx.g, name, value)
+        values = ctx._g_values
+        if values is None:
+            namespace = ctx.g  # made on first use
+            values = ctx._g_values
+            if values is None:  # not the default class: its own __setattr__
+                setattr(namespace, name, value)
+                return
+        # What the default class's __setattr__ does, without its call.
+        values[name] = value
 
 
 _cv_request_get = _cv_request.get
