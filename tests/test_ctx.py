@@ -1117,7 +1117,7 @@ def test_g_proxy_and_the_namespace_object_share_one_dict(app: Flask) -> None:
         assert g.__dict__["__dict__"] == {"x": 1}
         assert "a" in g and list(g) == ["a", "b", "__dict__"]
         del g.a
-        with pytest.raises(AttributeError, match="^a$"):
+        with pytest.raises(AttributeError, match=r"^a$"):
             g.a  # noqa: B018
 
         class Other:

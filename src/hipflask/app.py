@@ -855,6 +855,11 @@ class Flask(TemplatingMixin, Scaffold):
         # (a session that was only read adds its Vary: all saving it does).
         if self._plain_ok and self.response_class is Response:
             rv_type = type(rv)
+            if rv_type is Response:
+                if session_headers:
+                    return None
+                response: Response = rv  # make_response's answer, without its call
+                return response
             if rv_type is str:
                 mimetype = Response.default_mimetype
                 if mimetype is not None and Response.automatically_set_content_length:
