@@ -199,27 +199,21 @@ class _GlobalsProxy(LocalProxy):
     __slots__ = ()
 
     def __getattribute__(self, name: str) -> t.Any:
-        if name in _G_SPECIAL_NAMES:
-            if name in _OWN_NAMES:
-                return _get(self, name)
-        else:
-            try:
-                ctx = _cv_app_get()
-            except LookupError:
-                raise RuntimeError(_no_app_msg) from None
-            # The default namespace's instance dict (see AppContext.g): a name
-            # set on ``g`` is found there as the normal lookup would find it.
-            values = ctx._g_values
-            if values is not None:
-                try:
-                    return values[name]
-                except KeyError:
-                    pass
-            return getattr(ctx.g, name)
+        special = name in _G_SPECIAL_NAMES
+        if special and name in _OWN_NAMES:
+            return _get(self, name)
         try:
             ctx = _cv_app_get()
         except LookupError:
             raise RuntimeError(_no_app_msg) from None
+        # The default namespace's instance dict (see AppContext.g): a name set
+        # on ``g`` is found there, as the normal lookup would find it.
+        values = ctx._g_values
+        if values is not None and not special:
+            try:
+                return values[name]
+            except KeyError:
+                pass
         return getattr(ctx.g, name)
 
     def __setattr__(self, name: str, value: t.Any) -> None:
