@@ -262,7 +262,6 @@ class LimitedStream(io.RawIOBase):
         return dropped
 
 
-#: A closed, empty buffer: what a closed, never-buffered SpooledBody reads from.
 #: Receives the rest of a held body into it (``write``), from a thread other
 #: than the event loop's; False when it cannot (called on the loop).
 RestReceiver = t.Callable[["SpooledBody"], bool]
@@ -275,6 +274,7 @@ def _nothing_left(body: SpooledBody) -> bool:
 
 _NOTHING_LEFT: RestReceiver = _nothing_left
 
+#: A closed, empty buffer: what a closed, never-buffered SpooledBody reads from.
 _CLOSED_BUFFER = io.BytesIO()
 _CLOSED_BUFFER.close()
 
