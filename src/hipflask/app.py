@@ -577,13 +577,7 @@ class Flask(TemplatingMixin, Scaffold):
                     request.path, request.method, host, False
                 )
             else:
-                if trusted is not None:
-                    request.trusted_hosts = trusted
-                    request.host  # noqa: B018 (raises SecurityError when untrusted)
-                if url_map.host_matching or self.subdomain_matching:
-                    host = self._routing_host(request)
-                else:
-                    host = url_map.default_subdomain
+                host = self._match_host(request, trusted)
                 request.url_rule, request.view_args = url_map._match_or_error(  # type: ignore[assignment]
                     request.path, request.method, host
                 )
@@ -593,6 +587,16 @@ class Flask(TemplatingMixin, Scaffold):
         if request.url_rule is None:
             request.routing_exception = request.view_args  # type: ignore[assignment]
             request.view_args = None
+
+    def _match_host(self, request: Request, trusted: t.Any) -> str:
+        """The host (or subdomain) the URL map matches ``request`` against;
+        SecurityError when ``trusted`` (TRUSTED_HOSTS) does not list it."""
+        if trusted is not None:
+            request.trusted_hosts = trusted
+            request.host  # noqa: B018 (raises SecurityError when untrusted)
+        if self.url_map.host_matching or self.subdomain_matching:
+            return self._routing_host(request)
+        return self.url_map.default_subdomain
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         """Raise the routing exception stored on the request.

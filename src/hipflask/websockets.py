@@ -343,17 +343,9 @@ def _match(app: Flask, request: Request) -> t.Callable[..., t.Any] | None:
     """The handler for the websocket request (its args stored), or None."""
     if request._has_bad_host():
         return None
-    url_map = app.url_map
     try:
-        trusted = app.config["TRUSTED_HOSTS"]
-        if trusted is not None:
-            request.trusted_hosts = trusted
-            request.host  # noqa: B018 (raises SecurityError when untrusted)
-        if url_map.host_matching or app.subdomain_matching:
-            host = app._routing_host(request)
-        else:
-            host = url_map.default_subdomain
-        rule, found = url_map._match_or_error(request.path, "GET", host, True)
+        host = app._match_host(request, app.config["TRUSTED_HOSTS"])
+        rule, found = app.url_map._match_or_error(request.path, "GET", host, True)
     except Exception:  # an untrusted host, a converter that failed badly
         return None
     if rule is None or not rule.websocket:
