@@ -71,7 +71,7 @@ from .http.exceptions import (
     RequestRedirect,
     RoutingException,
 )
-from .http.response import PlainResponse, plain_response
+from .http.response import PlainResponse, plain_response, text_response
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
@@ -811,7 +811,7 @@ class Flask(TemplatingMixin, Scaffold):
                 if type(rv) is str and self._plain_ok:
                     # PERF: make_response's rule for a str (not overridden),
                     # without its call.
-                    made: Response = self.response_class(rv)
+                    made: Response = text_response(self.response_class, rv)
                 else:
                     made = self.make_response(rv)
                 # PERF: _finalize's steps, without its coroutine (nothing is
@@ -1422,7 +1422,9 @@ class Flask(TemplatingMixin, Scaffold):
         response_class = self.response_class
         # PERF: the common returns are checked first, by exact type.
         rv_type = type(rv)
-        if rv_type is str or rv_type is bytes:
+        if rv_type is str:
+            return text_response(response_class, rv)
+        if rv_type is bytes:
             return response_class(rv)
         if rv_type is dict or rv_type is list:
             return self.json.response(rv)

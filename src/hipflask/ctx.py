@@ -21,6 +21,7 @@ import typing as t
 from functools import update_wrapper
 from types import TracebackType
 
+from . import globals as _globals
 from . import signals
 from .globals import _cv_app, _cv_request
 from .http.request import cached
@@ -133,6 +134,9 @@ def has_request_context() -> bool:
 def has_app_context() -> bool:
     """Whether an application context is active."""
     return _cv_app.get(None) is not None
+
+
+_globals._default_g_class = _AppCtxGlobals
 
 
 class AppContext:

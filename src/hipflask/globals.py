@@ -223,16 +223,25 @@ class _GlobalsProxy(LocalProxy):
             raise RuntimeError(_no_app_msg) from None
         values = ctx._g_values
         if values is None:
-            namespace = ctx.g  # made on first use
-            values = ctx._g_values
-            if values is None:  # not the default class: its own __setattr__
-                setattr(namespace, name, value)
-                return
+            if ctx._g is None and ctx.app.app_ctx_globals_class is _default_g_class:
+                # PERF: what AppContext.g makes on first use, made here.
+                namespace = _new(_default_g_class)
+                ctx._g = namespace
+                ctx._g_values = values = namespace.__dict__
+            else:
+                namespace = ctx.g  # made on first use
+                values = ctx._g_values
+                if values is None:  # not the default class: its own __setattr__
+                    setattr(namespace, name, value)
+                    return
         # What the default class's __setattr__ does, without its call.
         values[name] = value
 
 
 _cv_request_get = _cv_request.get
+_new = object.__new__
+#: The default ``g`` class (set by :mod:`hipflask.ctx`, which defines it).
+_default_g_class: t.Any = None
 
 
 class _RequestProxy(LocalProxy):

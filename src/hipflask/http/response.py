@@ -50,6 +50,7 @@ from .response_headers import ResponseHeaderViews, _content_types, get_content_t
 __all__ = ["Response", "get_content_type", "redirect"]
 
 WSGIEnvironment = dict[str, t.Any]
+_R = t.TypeVar("_R", bound="Response")
 
 
 class StartResponse(t.Protocol):
@@ -150,6 +151,41 @@ def _clean_status(value: object) -> tuple[str, int]:
         )
     line = _STATUS_LINES.get(code)
     return (line if line is not None else f"{code} UNKNOWN"), code
+
+
+def text_response(cls: type[_R], text: str, mimetype: str | None = None) -> _R:
+    """``cls(text, mimetype=mimetype)``.
+
+    PERF: a class that keeps :class:`Response`'s ``__init__`` is filled here as
+    its constructor's fast path would, without the class call and its argument
+    checks (a str returned while after-request hooks run, ``jsonify``). A
+    ``__new__`` of the class is not called: Response defines none.
+    """
+    if cls.__init__ is _response_init:
+        if mimetype is None:
+            mimetype = cls.default_mimetype
+        code = cls.default_status
+        line = _STATUS_LINES.get(code) if type(code) is int else None
+        if (
+            mimetype is not None
+            and line is not None
+            and cls.automatically_set_content_length
+        ):
+            response = _new_object(cls)
+            data = text.encode()
+            response.headers = fields = _new_object(Headers)
+            fields._list = [
+                (
+                    "Content-Type",
+                    _content_types.get(mimetype) or get_content_type(mimetype),
+                ),
+                ("Content-Length", str(len(data))),
+            ]
+            response._status = line
+            response._status_code = code
+            response.response = [data]
+            return response
+    return cls(text, mimetype=mimetype)
 
 
 def _iter_encoded(iterable: Iterable[str | bytes]) -> Iterator[bytes]:
@@ -751,3 +787,6 @@ def _run_wsgi_app(
         raise RuntimeError("The WSGI application did not call start_response.")
     status, headers = started[0]
     return body, status, Headers(headers)
+
+
+_response_init = Response.__init__

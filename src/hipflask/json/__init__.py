@@ -6,6 +6,7 @@ import json as _json
 import typing as t
 
 from ..globals import _cv_app, _no_app_msg, current_app
+from ..http.response import text_response
 from .provider import DefaultJSONProvider, JSONProvider, _default
 
 if t.TYPE_CHECKING:
@@ -69,9 +70,10 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
             obj = args[0] if len(args) == 1 else args
         else:
             obj = kwargs or None
-        return provider._app.response_class(
+        return text_response(
+            provider._app.response_class,
             provider._body(obj),  # type: ignore[attr-defined]
-            mimetype=provider.mimetype,  # type: ignore[attr-defined]
+            provider.mimetype,  # type: ignore[attr-defined]
         )
     return provider.response(*args, **kwargs)
 

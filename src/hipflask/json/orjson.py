@@ -37,6 +37,7 @@ import typing as t
 
 import orjson
 
+from ..http.response import text_response
 from .provider import DefaultJSONProvider
 
 if t.TYPE_CHECKING:
@@ -120,5 +121,5 @@ class ORJSONProvider(DefaultJSONProvider):
                 {"indent": 2} if pretty else {"separators": _COMPACT}
             )
             text = DefaultJSONProvider.dumps(self, obj, **layout)
-            return self._app.response_class(f"{text}\n", mimetype=self.mimetype)
+            return text_response(self._app.response_class, f"{text}\n", self.mimetype)
         return self._app.response_class(data + b"\n", mimetype=self.mimetype)

@@ -17,6 +17,7 @@ import weakref
 from datetime import date
 
 from ..http.headers import http_date
+from ..http.response import text_response
 
 if t.TYPE_CHECKING:
     from ..app import Flask
@@ -193,7 +194,7 @@ class DefaultJSONProvider(JSONProvider):
             obj = args[0]
         else:
             obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(self._body(obj), mimetype=self.mimetype)
+        return text_response(self._app.response_class, self._body(obj), self.mimetype)
 
     def _body(self, obj: t.Any) -> str:
         """The text :meth:`response` sends for ``obj``."""
