@@ -260,6 +260,21 @@ def test_custom_app_ctx_globals_class(app: Flask) -> None:
     with app.app_context():
         assert g.spam == "eggs"
         assert isinstance(g._get_current_object(), Globals)
+    with app.app_context():
+        g.first = 1  # a write makes the namespace: the app's class still
+        assert isinstance(g._get_current_object(), Globals)
+        assert (g.spam, g.first) == ("eggs", 1)
+
+
+def test_g_first_write_makes_the_default_namespace(app: Flask) -> None:
+    with app.app_context() as ctx:
+        g.first = 1
+        namespace = ctx.g
+        assert type(namespace) is _AppCtxGlobals
+        assert g._get_current_object() is namespace
+        assert namespace.__dict__ == {"first": 1}
+        ctx.g.second = 2
+        assert g.second == 2
 
 
 # -- g ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from hipflask.http.headers import (
     parse_if_range_header,
     parse_range_header,
 )
-from hipflask.http.response import Response, get_content_type, redirect
+from hipflask.http.response import Response, get_content_type, redirect, text_response
 
 # -- helpers --------------------------------------------------------------------
 
@@ -108,6 +108,47 @@ def test_mimetype_without_automatic_content_length() -> None:
 
     response = NoLength("x", mimetype="text/plain")
     assert response.headers._list == [("Content-Type", "text/plain; charset=utf-8")]
+
+
+class _OwnInit(Response):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers["X-Own-Init"] = "1"
+
+
+class _Plain(Response):
+    default_mimetype = "text/plain"
+
+
+class _NoMimetype(Response):
+    default_mimetype = None
+
+
+class _Created(Response):
+    default_status = 201
+
+
+class _OddStatus(Response):
+    default_status = 299
+
+
+class _NoLength(Response):
+    automatically_set_content_length = False
+
+
+@pytest.mark.parametrize(
+    "cls", [Response, _OwnInit, _Plain, _NoMimetype, _Created, _OddStatus, _NoLength]
+)
+@pytest.mark.parametrize("mimetype", [None, "application/json"])
+def test_text_response_is_the_class_call(
+    cls: type[Response], mimetype: str | None
+) -> None:
+    made = text_response(cls, "héllo", mimetype)
+    expected = cls("héllo", mimetype=mimetype)
+    assert type(made) is cls
+    assert made.status == expected.status
+    assert made.headers._list == expected.headers._list
+    assert made.get_data() == expected.get_data()
 
 
 CONSTRUCTOR_CASES: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
