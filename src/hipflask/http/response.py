@@ -257,7 +257,9 @@ class Response(ResponseHeaderViews):
             and (status is None or type(status) is int)
         ):
             # PERF: Response("text"), Response("text", 404) and JSON responses
-            # (a mimetype), the commonest calls, in a straight line.
+            # (a mimetype), the commonest calls, in a straight line. The fields
+            # are set as text_response sets them (a shared helper would cost
+            # both a call); tests hold the two to the same result.
             if mimetype is None:
                 mimetype = self.default_mimetype
             code = self.default_status if status is None else status
