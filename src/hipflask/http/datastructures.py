@@ -267,6 +267,10 @@ class FileStorage:
         return bool(self.filename)
 
     def __getattr__(self, name: str) -> t.Any:
+        if name == "__getstate__":
+            # Python 3.10's object has none: copy and pickle must not take the
+            # stream's.
+            raise AttributeError(name)
         try:
             stream = self.__dict__["stream"]
         except KeyError:  # not initialised yet (copy, unpickling)
