@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 STAMP_BENCH := $(VENV)/.stamp-bench
 
-.PHONY: run test lint typecheck unit conformance conformance-check bench bench-smoke clean
+.PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,32 @@ $(STAMP_BENCH): pyproject.toml $(STAMP_DEV)
 run: $(STAMP_RUN)
 	$(VENV)/bin/hipflask --app examples/hello.py run --debug
 
-## The whole suite: lint, types, unit tests, conformance ratchet, benchmark smoke.
+## The whole suite: lint, types, unit tests, conformance ratchet, benchmark smoke;
+## then the unit tests and the ratchet again under the oldest and the newest
+## supported Python (TEST_PYTHONS), when installed.
+TEST_PYTHONS ?= 3.10 3.13
 test: lint unit conformance-check
+	@$(MAKE) --no-print-directory test-pythons PYTHONS="$(TEST_PYTHONS)"
+
+## Unit tests and the conformance ratchet under each Python in PYTHONS, each in
+## its own .venv-X.Y. The interpreter is pythonX.Y on PATH or pyenv's newest
+## X.Y.*; one that is not installed is reported as not tested.
+PYTHONS ?= 3.10 3.12 3.13
+test-pythons:
+	@for version in $(PYTHONS); do \
+	  interpreter=$$(command -v python$$version); \
+	  if [ -z "$$interpreter" ] || ! "$$interpreter" -c "" 2>/dev/null; then \
+	    root=$$(pyenv root 2>/dev/null || echo "$$HOME/.pyenv"); \
+	    interpreter=$$(ls -d "$$root"/versions/$$version.*/bin/python$$version \
+	      2>/dev/null | sort -V | tail -n 1); \
+	  fi; \
+	  if [ -z "$$interpreter" ]; then \
+	    echo "== Python $$version: not installed, NOT TESTED"; continue; \
+	  fi; \
+	  echo "== Python $$version: $$("$$interpreter" -V)"; \
+	  $(MAKE) --no-print-directory VENV=.venv-$$version PYTHON="$$interpreter" \
+	    CONFORMANCE_FLAGS=--no-record unit conformance-check || exit 1; \
+	done
 
 PROTOCOL ?= both
 ## Flask's own test suite on hipflask (PROTOCOL=wsgi|asgi|both); records progress
@@ -38,7 +62,7 @@ conformance: $(STAMP_DEV)
 
 ## Ratchet: fail if a test in tests/conformance/passing*.txt no longer passes
 conformance-check: $(STAMP_DEV)
-	$(PY) tests/conformance/run.py --protocol both
+	$(PY) tests/conformance/run.py --protocol both $(CONFORMANCE_FLAGS)
 
 lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check .
@@ -58,4 +82,4 @@ bench-smoke: $(STAMP_BENCH)
 	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
 
 clean:
-	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-* .cache .mypy_cache .ruff_cache .pytest_cache

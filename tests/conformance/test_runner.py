@@ -402,3 +402,46 @@ def test_both_protocols_keep_separate_files(
         "flask conformance: 2 passed, 1 failed, 0 skipped of 3 (wsgi)",
         "flask conformance: 1 passed, 2 failed, 0 skipped of 3 (asgi)",
     ]
+
+
+def skipped(test_id: str) -> Events:
+    return [
+        {"event": "collected", "id": test_id},
+        report(test_id, "setup", "skipped", "Skipped: needs a newer Python"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("needs", "regressed"),
+    [((99, 0), False), ((3, 0), True)],
+    ids=["python-too-old", "python-new-enough"],
+)
+def test_a_skip_by_flasks_version_guard_is_not_a_regression(
+    runner: dict[str, Events],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    needs: tuple[int, int],
+    regressed: bool,
+) -> None:
+    monkeypatch.setattr(run, "NEEDS_PYTHON", {IDS[1]: needs})
+    (tmp_path / "passing.txt").write_text(f"{IDS[0]}\n{IDS[1]}\n")
+    runner["wsgi"] = [*passed(IDS[0]), *skipped(IDS[1]), *passed(IDS[2]), *FINISH]
+    assert run.main([]) == (1 if regressed else 0)
+    assert (f"REGRESSED (skipped): {IDS[1]}" in capsys.readouterr().out) is regressed
+
+
+def test_a_version_guard_does_not_excuse_a_failure(
+    runner: dict[str, Events], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run, "NEEDS_PYTHON", {IDS[1]: (99, 0)})
+    (tmp_path / "passing.txt").write_text(f"{IDS[1]}\n")
+    runner["wsgi"] = [*fail(IDS[1]), *FINISH]
+    assert run.main([]) == 1
+
+
+def test_no_record_writes_no_results(runner: dict[str, Events], tmp_path: Path) -> None:
+    runner["wsgi"] = [*passed(IDS[0]), *FINISH]
+    assert run.main(["--no-record"]) == 0
+    assert not (tmp_path / "results.txt").exists()
+    assert list(tmp_path.glob("**/report-*.json")) == []
