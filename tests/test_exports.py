@@ -114,6 +114,21 @@ RESPONSE_NAMES = [
     "call_on_close",
     "default_mimetype",
     "default_status",
+    # Werkzeug 3.1 names beyond the issue's list.
+    "stream",
+    "get_wsgi_headers",
+    "get_app_iter",
+    "get_wsgi_response",
+    "content_security_policy",
+    "content_security_policy_report_only",
+    "access_control_allow_credentials",
+    "access_control_allow_headers",
+    "access_control_allow_methods",
+    "access_control_allow_origin",
+    "access_control_expose_headers",
+    "access_control_max_age",
+    "cross_origin_opener_policy",
+    "cross_origin_embedder_policy",
 ]
 
 # Parameters the issue names for some methods.

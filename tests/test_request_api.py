@@ -23,7 +23,7 @@ import werkzeug.datastructures as wz
 from werkzeug.user_agent import UserAgent as WerkzeugUserAgent
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from hipflask import Blueprint, Flask, Request, __version__, abort, request
+from hipflask import Blueprint, Flask, Request, Response, __version__, abort, request
 from hipflask.http import (
     Accept,
     Authorization,
@@ -31,6 +31,7 @@ from hipflask.http import (
     CombinedMultiDict,
     ETags,
     FileStorage,
+    HeaderSet,
     ImmutableMultiDict,
     LanguageAccept,
     MIMEAccept,
@@ -76,6 +77,8 @@ def describe(value: t.Any) -> t.Any:
         }
     if isinstance(value, (Range, wz.Range)):
         return {"units": value.units, "ranges": [list(r) for r in value.ranges]}
+    if isinstance(value, (HeaderSet, wz.HeaderSet)):
+        return {"header_set": list(value)}
     if isinstance(value, (UserAgent, WerkzeugUserAgent)):
         return {"user_agent": value.string}
     if isinstance(value, (FileStorage, wz.FileStorage)):
@@ -829,6 +832,105 @@ def test_cookies_from_the_client_jar(app: Flask, client: FlaskClient) -> None:
     client.set_cookie("theme", "dark")
     rv = client.get("/")
     assert rv.json == {"cookies": {"session_id": "abc 123", "theme": "dark"}}
+
+
+# -- CORS preflight, Max-Forwards, Content-MD5 and the server's flags ------------------
+
+PREFLIGHT_NAMES = [
+    "access_control_request_headers",
+    "access_control_request_method",
+    "content_md5",
+    "max_forwards",
+    "want_form_data_parsed",
+]
+
+
+def test_preflight_attributes_when_absent(app: Flask, client: FlaskClient) -> None:
+    reporting_view(app, PREFLIGHT_NAMES)
+    assert both(client.get("/")) == {
+        "access_control_request_headers": None,
+        "access_control_request_method": None,
+        "content_md5": None,
+        "max_forwards": None,
+        "want_form_data_parsed": False,
+    }
+
+
+def test_preflight_attributes_when_sent(app: Flask, client: FlaskClient) -> None:
+    reporting_view(app, PREFLIGHT_NAMES)
+    rv = client.post(
+        "/",
+        data={"a": "1"},
+        headers={
+            "Access-Control-Request-Headers": "Content-Type, , x-requested-with,",
+            "Access-Control-Request-Method": "PUT",
+            "Content-MD5": "Q2hlY2sgSW50ZWdyaXR5IQ==",
+            "Max-Forwards": "10",
+        },
+    )
+    assert both(rv) == {
+        "access_control_request_headers": {
+            "header_set": ["Content-Type", "x-requested-with"]
+        },
+        "access_control_request_method": "PUT",
+        "content_md5": "Q2hlY2sgSW50ZWdyaXR5IQ==",
+        "max_forwards": 10,
+        "want_form_data_parsed": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("abc", None), ("-1", -1), ("10", 10), ("", None)]
+)
+def test_max_forwards_values(
+    app: Flask, client: FlaskClient, value: str, expected: int | None
+) -> None:
+    reporting_view(app, ["max_forwards"])
+    assert both(client.get("/", headers={"Max-Forwards": value})) == {
+        "max_forwards": expected
+    }
+
+
+def test_want_form_data_parsed_follows_the_content_type(
+    app: Flask, client: FlaskClient
+) -> None:
+    reporting_view(app, ["want_form_data_parsed"])
+    sent = client.put("/", data=b"x", content_type="text/plain")
+    assert both(sent) == {"want_form_data_parsed": True}
+    bare = client.put("/", data=b"x")
+    assert both(bare) == {"want_form_data_parsed": False}
+
+
+def test_server_flags_and_remote_user(
+    app: Flask, client: FlaskClient, protocol: str
+) -> None:
+    names = ["remote_user", "is_multithread", "is_multiprocess", "is_run_once"]
+    app.route("/")(lambda: {name: getattr(request, name) for name in names})
+    asgi = protocol == "asgi"
+    assert client.get("/").json == {
+        "remote_user": None,
+        # ASGI: sync views run in worker threads; no CGI-style run once.
+        "is_multithread": asgi,
+        "is_multiprocess": False,
+        "is_run_once": False,
+    }
+    rv = client.get(
+        "/",
+        environ_overrides={
+            "REMOTE_USER": "bob",
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": True,
+        },
+    )
+    # The wsgi.* keys do not cross into an ASGI scope; REMOTE_USER does (the
+    # test client puts it in the hipflask.environ extension).
+    assert rv.json == {
+        "remote_user": "bob",
+        "is_multithread": True,
+        "is_multiprocess": not asgi,
+        "is_run_once": not asgi,
+    }
 
 
 # -- routing results -------------------------------------------------------------------
@@ -2061,3 +2163,181 @@ def test_args_reads_a_cached_or_assigned_query_string(
         return {"args": request.args.to_dict()}
 
     assert client.get("/args?q=1").get_json() == {"args": {"set": "here"}}
+
+
+# -- toolkit level: Request.from_values and Request.application ------------------------
+
+FROM_VALUES_CASES: dict[str, tuple[tuple[t.Any, ...], dict[str, t.Any]]] = {
+    "defaults": ((), {}),
+    "path-and-query": (("/a/b?x=1&x=2",), {}),
+    "positional": (
+        ("/p", "https://example.com:8443/root/", {"q": "\u00e9"}, "PUT"),
+        {},
+    ),
+    "form": (("/f",), {"method": "POST", "data": {"a": "1", "b": "2"}}),
+    "json": (("/j",), {"method": "POST", "json": {"k": [1, 2]}}),
+    "body-and-headers": (
+        ("/h",),
+        {
+            "method": "PATCH",
+            "data": b"raw",
+            "content_type": "text/plain",
+            "headers": {"X-Custom": "1", "Max-Forwards": "3"},
+        },
+    ),
+    "overrides": (("/o",), {"environ_overrides": {"REMOTE_USER": "ann"}}),
+}
+
+FROM_VALUES_NAMES = [
+    "method",
+    "url",
+    "path",
+    "root_path",
+    "args",
+    "form",
+    "content_type",
+    "content_length",
+    "max_forwards",
+    "remote_user",
+]
+
+
+@pytest.mark.parametrize("case", list(FROM_VALUES_CASES))
+def test_from_values_matches_werkzeug(case: str) -> None:
+    args, kwargs = FROM_VALUES_CASES[case]
+    ours = Request.from_values(*args, **kwargs)
+    theirs = WerkzeugRequest.from_values(*args, **kwargs)
+    with ours, theirs:
+        assert type(ours) is Request
+        for name in FROM_VALUES_NAMES:
+            assert describe(getattr(ours, name)) == describe(getattr(theirs, name)), (
+                name
+            )
+        assert ours.get_data() == theirs.get_data()
+        assert ours.get_json(silent=True) == theirs.get_json(silent=True)
+
+
+def test_from_values_builds_the_class_it_is_called_on() -> None:
+    from hipflask.http import Request as PlainRequest
+
+    class MyRequest(PlainRequest):
+        pass
+
+    built = MyRequest.from_values("/x", query_string="a=1")
+    assert type(built) is MyRequest
+    assert built.args["a"] == "1"
+    assert type(PlainRequest.from_values()) is PlainRequest
+
+
+def test_from_values_rejects_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="multiple values for 'path'"):
+        Request.from_values("/a", path="/b")
+    with pytest.raises(TypeError, match="at most 18 positional"):
+        Request.from_values(*(["/"] + [None] * 18))
+
+
+def _wsgi_call(app: t.Any, environ: dict[str, t.Any]) -> tuple[str, bytes]:
+    """Call a WSGI app with Werkzeug's runner (which closes the body)."""
+    from werkzeug.test import run_wsgi_app
+
+    body, status, _ = run_wsgi_app(app, environ, buffered=True)
+    return status, b"".join(body)
+
+
+def _werkzeug_environ(path: str = "/", **kwargs: t.Any) -> dict[str, t.Any]:
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path, **kwargs)
+    try:
+        return builder.get_environ()
+    finally:
+        builder.close()
+
+
+def test_application_serves_the_response() -> None:
+    seen: list[Request] = []
+
+    @Request.application
+    def hello(req: Request) -> Response:
+        seen.append(req)
+        return Response(f"hello {req.args.get('name', 'you')}", mimetype="text/plain")
+
+    status, body = _wsgi_call(hello, _werkzeug_environ("/?name=ann"))
+    assert (status, body) == ("200 OK", b"hello ann")
+    assert type(seen[0]) is Request
+    assert hello.__name__ == "hello"
+    assert hello.__wrapped__ is not None  # type: ignore[attr-defined]
+
+
+def test_application_answers_http_exceptions() -> None:
+    @Request.application
+    def app(req: Request) -> Response:
+        if req.path == "/missing":
+            abort(404)
+        if req.path == "/teapot":
+            abort(Response("short and stout", status=418))
+        return Response("ok")
+
+    status, body = _wsgi_call(app, _werkzeug_environ("/missing"))
+    assert status == "404 NOT FOUND"
+    assert b"Not Found" in body
+    assert _wsgi_call(app, _werkzeug_environ("/teapot")) == (
+        "418 I'M A TEAPOT",
+        b"short and stout",
+    )
+    assert _wsgi_call(app, _werkzeug_environ("/")) == ("200 OK", b"ok")
+
+
+def test_application_lets_other_errors_through() -> None:
+    @Request.application
+    def app(req: Request) -> Response:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        _wsgi_call(app, _werkzeug_environ("/"))
+
+
+def test_application_on_a_method_gets_the_request_last() -> None:
+    class Service:
+        greeting = "hi"
+
+        @Request.application
+        def __call__(self, req: Request) -> Response:
+            return Response(f"{self.greeting} {req.method}")
+
+    assert _wsgi_call(Service(), _werkzeug_environ("/", method="POST")) == (
+        "200 OK",
+        b"hi POST",
+    )
+
+
+def test_application_closes_the_request() -> None:
+    uploads: list[FileStorage] = []
+
+    @Request.application
+    def app(req: Request) -> Response:
+        upload = req.files["f"]
+        uploads.append(upload)
+        assert not upload.stream.closed
+        return Response(upload.read())
+
+    environ = _werkzeug_environ(
+        "/", method="POST", data={"f": (io.BytesIO(b"file body"), "a.txt")}
+    )
+    assert _wsgi_call(app, environ) == ("200 OK", b"file body")
+    assert uploads[0].stream.closed
+
+
+def test_application_with_the_plain_request_class() -> None:
+    from hipflask.http import Request as PlainRequest
+    from hipflask.http import Response as PlainResponse
+
+    classes: list[type] = []
+
+    @PlainRequest.application
+    def app(req: PlainRequest) -> PlainResponse:
+        classes.append(type(req))
+        return PlainResponse(req.path)
+
+    assert _wsgi_call(app, _werkzeug_environ("/p")) == ("200 OK", b"/p")
+    assert classes == [PlainRequest]

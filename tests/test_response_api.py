@@ -18,6 +18,7 @@ from http import HTTPStatus
 import flask
 import pytest
 import werkzeug.exceptions
+import werkzeug.http
 from werkzeug.test import Client as WerkzeugClient
 from werkzeug.test import EnvironBuilder as WerkzeugEnvironBuilder
 from werkzeug.wrappers import Request as WerkzeugRequest
@@ -32,6 +33,7 @@ from hipflask.http import (
 )
 from hipflask.http import Response as PlainResponse
 from hipflask.http import abort as http_abort
+from hipflask.http.headers import COEP
 from hipflask.testing import FlaskClient
 
 UTC = timezone.utc
@@ -99,6 +101,38 @@ def _vary(r: AnyResponse) -> None:
     r.vary.add("cookie")
 
 
+def _csp(r: AnyResponse) -> None:
+    r.content_security_policy.default_src = "'self'"
+    r.content_security_policy.img_src = "* data:"
+    r.content_security_policy_report_only = "default-src 'none'; report-uri /r"
+
+
+def _cors(r: AnyResponse) -> None:
+    r.access_control_allow_origin = "https://example.com"
+    r.access_control_allow_credentials = True
+    r.access_control_allow_methods = ["GET", "POST"]
+    r.access_control_allow_headers = ["X-Requested-With", "Content-Type"]
+    # A list: Werkzeug would write a str assigned here character by character.
+    r.access_control_expose_headers = ["X-Total"]
+    r.access_control_max_age = 600
+
+
+def _isolation(r: AnyResponse) -> None:
+    # Each side takes its own enums; hipflask's accepts the str values too.
+    theirs = isinstance(r, flask.Response)
+    r.cross_origin_opener_policy = (
+        werkzeug.http.COOP.SAME_ORIGIN if theirs else "same-origin"
+    )
+    r.cross_origin_embedder_policy = (
+        werkzeug.http.COEP.REQUIRE_CORP if theirs else COEP.REQUIRE_CORP
+    )
+
+
+def _stream(r: AnyResponse) -> None:
+    r.stream.write(" and more")
+    r.stream.writelines([b", bytes", "\u00e9"])
+
+
 OPERATIONS: dict[str, Operation] = {
     "nothing": lambda r: None,
     "status-int": lambda r: setattr(r, "status", 201),
@@ -152,6 +186,10 @@ OPERATIONS: dict[str, Operation] = {
     "add-etag-weak": lambda r: r.add_etag(weak=True),
     "add-etag-keeps-existing": lambda r: (r.set_etag("mine"), r.add_etag()),
     "add-etag-overwrite": lambda r: (r.set_etag("mine"), r.add_etag(overwrite=True)),
+    "content-security-policy": _csp,
+    "cors": _cors,
+    "cross-origin-isolation": _isolation,
+    "stream": _stream,
 }
 
 

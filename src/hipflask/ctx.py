@@ -24,7 +24,7 @@ from types import TracebackType
 from . import globals as _globals
 from . import signals
 from .globals import _cv_app, _cv_request
-from .http.request import cached
+from .http.request_headers import cached
 
 if t.TYPE_CHECKING:
     from contextvars import Token

@@ -42,7 +42,7 @@ import typing as t
 from .globals import _cv_app, _cv_websocket
 from .helpers import _split_blueprint_path
 from .http.exceptions import BadRequest, HTTPException
-from .http.request import cached
+from .http.request_headers import cached
 from .http.streams import EMPTY_STREAM
 
 if t.TYPE_CHECKING:

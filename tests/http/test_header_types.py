@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import re
+import typing as t
 from datetime import datetime, timezone
 
 import pytest
@@ -12,12 +14,14 @@ from werkzeug import http as wz
 from hipflask.http import accept, auth, header_types
 from hipflask.http.header_types import (
     ContentRange,
+    ContentSecurityPolicy,
     ETags,
     IfRange,
     Range,
     RequestCacheControl,
     ResponseCacheControl,
     cache_control_property,
+    csp_property,
     is_byte_range_valid,
 )
 from hipflask.http.headers import parse_cache_control_header
@@ -432,3 +436,120 @@ def test_slots_on_per_request_objects() -> None:
         auth.Authorization("basic"),
     ]:
         assert not hasattr(obj, "__dict__"), type(obj).__name__
+
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy
+
+CSP_DIRECTIVES = [
+    "base_uri",
+    "child_src",
+    "connect_src",
+    "default_src",
+    "font_src",
+    "form_action",
+    "frame_ancestors",
+    "frame_src",
+    "img_src",
+    "manifest_src",
+    "media_src",
+    "navigate_to",
+    "object_src",
+    "prefetch_src",
+    "plugin_types",
+    "report_to",
+    "report_uri",
+    "sandbox",
+    "script_src",
+    "script_src_attr",
+    "script_src_elem",
+    "style_src",
+    "style_src_attr",
+    "style_src_elem",
+    "worker_src",
+]
+
+
+@pytest.mark.parametrize("attr", CSP_DIRECTIVES)
+def test_csp_directive_properties(attr: str) -> None:
+    key = attr.replace("_", "-")
+    changes: list[str] = []
+    csp = ContentSecurityPolicy(on_update=lambda c: changes.append(c.to_header()))
+    assert getattr(csp, attr) is None
+    setattr(csp, attr, "'self' https:")
+    assert csp[key] == "'self' https:"
+    assert getattr(csp, attr) == "'self' https:"
+    assert changes == [f"{key} 'self' https:"]
+    setattr(csp, attr, None)
+    assert key not in csp
+    assert changes[-1] == ""
+    # The same names and keys as Werkzeug's class.
+    theirs = wzds.ContentSecurityPolicy({key: "x"})
+    assert getattr(theirs, attr) == getattr(ContentSecurityPolicy({key: "x"}), attr)
+
+
+def test_csp_to_header_str_and_repr() -> None:
+    csp = ContentSecurityPolicy(
+        [("default-src", "'self'"), ("upgrade-insecure-requests", ""), ("x", "a b")]
+    )
+    assert csp.to_header() == "default-src 'self'; upgrade-insecure-requests; x a b"
+    assert str(csp) == csp.to_header()
+    assert repr(csp) == (
+        "<ContentSecurityPolicy default-src=\"'self'\""
+        " upgrade-insecure-requests='' x='a b'>"
+    )
+    assert ContentSecurityPolicy().to_header() == ""
+    assert ContentSecurityPolicy().provided
+    assert not ContentSecurityPolicy(None).provided
+
+
+def test_csp_deleting_a_directive() -> None:
+    changes: list[ContentSecurityPolicy] = []
+    csp = ContentSecurityPolicy({"img-src": "*"}, changes.append)
+    del csp.img_src
+    assert "img-src" not in csp
+    assert len(changes) == 1
+    del csp.img_src  # absent: nothing happens
+    assert len(changes) == 1
+
+
+def test_csp_property_rejects_non_str() -> None:
+    csp = ContentSecurityPolicy()
+    with pytest.raises(TypeError, match=r"'default-src'.*list"):
+        csp.default_src = ["'self'"]  # type: ignore[assignment]
+    assert not csp
+
+
+@pytest.mark.parametrize(
+    ("directives", "error", "culprit"),
+    [
+        ({"default-src": "'self'; script-src *"}, ValueError, "default-src"),
+        ({"": "x"}, ValueError, "''"),
+        ({"two words": "x"}, ValueError, "two words"),
+        ({"a;b": "x"}, ValueError, "a;b"),
+        ({"img-src": 5}, TypeError, "img-src"),
+    ],
+)
+def test_csp_to_header_rejects_what_would_not_read_back(
+    directives: dict[str, t.Any], error: type[Exception], culprit: str
+) -> None:
+    with pytest.raises(error, match=re.escape(culprit)):
+        ContentSecurityPolicy(directives).to_header()
+
+
+def test_csp_pickle_drops_the_callback() -> None:
+    csp = ContentSecurityPolicy({"default-src": "'self'"}, print)
+    copy = pickle.loads(pickle.dumps(csp))
+    assert copy == csp
+    assert type(copy) is ContentSecurityPolicy
+    assert copy.on_update is None
+
+
+def test_csp_property_for_subclasses() -> None:
+    class TrustedTypes(ContentSecurityPolicy):
+        require_trusted_types_for = csp_property("require-trusted-types-for")
+
+    csp = TrustedTypes()
+    csp.require_trusted_types_for = "'script'"
+    assert csp.to_header() == "require-trusted-types-for 'script'"
+    assert isinstance(csp, CallbackDict)

@@ -16,6 +16,7 @@ from hipflask.http.datastructures import HeaderSet
 from hipflask.http.header_types import (
     Accept,
     CharsetAccept,
+    ContentSecurityPolicy,
     ETags,
     IfRange,
     LanguageAccept,
@@ -24,14 +25,18 @@ from hipflask.http.header_types import (
     ResponseCacheControl,
 )
 from hipflask.http.headers import (
+    COEP,
+    COOP,
     MAX_ACCEPT_ITEMS,
     MAX_ETAGS,
     MAX_RANGES,
+    dump_csp_header,
     is_resource_modified,
     parse_accept_header,
     parse_authorization_header,
     parse_cache_control_header,
     parse_content_range_header,
+    parse_csp_header,
     parse_etags,
     parse_if_range_header,
     parse_range_header,
@@ -701,3 +706,142 @@ def test_parse_set_header_empty(value: str | None) -> None:
     parsed = parse_set_header(value)
     assert isinstance(parsed, HeaderSet)
     assert len(parsed) == 0
+
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy, COOP and COEP
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, {}),
+        ("", {}),
+        (";", {}),
+        (" ; ;; \t", {}),
+        ("default-src 'self'", {"default-src": "'self'"}),
+        (
+            "default-src 'self'; img-src * data:",
+            {"default-src": "'self'", "img-src": "* data:"},
+        ),
+        (
+            "  default-src   'self'  ;img-src *;",
+            {"default-src": "'self'", "img-src": "*"},
+        ),
+        ("default-src\t'self'", {"default-src": "'self'"}),
+        # A directive without a value is kept (Werkzeug drops it).
+        (
+            "upgrade-insecure-requests; default-src 'self'",
+            {"upgrade-insecure-requests": "", "default-src": "'self'"},
+        ),
+        # Names are case-insensitive; the first of repeated directives counts.
+        ("Default-SRC a; default-src b", {"default-src": "a"}),
+        # Commas (several policies) are not split: the value keeps them.
+        ("default-src a, img-src b", {"default-src": "a, img-src b"}),
+        ("=; ''", {"=": "", "''": ""}),
+    ],
+)
+def test_parse_csp_header(value: str | None, expected: dict[str, str]) -> None:
+    parsed = parse_csp_header(value)
+    assert type(parsed) is ContentSecurityPolicy
+    assert parsed == expected
+    assert list(parsed) == list(expected)
+
+
+def test_parse_csp_header_cls_and_on_update() -> None:
+    class Policy(ContentSecurityPolicy):
+        pass
+
+    changes: list[str] = []
+    parsed = parse_csp_header(
+        "default-src 'self'", lambda csp: changes.append(csp.to_header()), Policy
+    )
+    assert type(parsed) is Policy
+    parsed.img_src = "*"
+    assert changes == ["default-src 'self'; img-src *"]
+    empty = parse_csp_header(None, None, Policy)
+    assert type(empty) is Policy
+    assert not empty
+
+
+def test_dump_csp_header() -> None:
+    assert dump_csp_header({}) == ""
+    assert dump_csp_header({"default-src": "'self'", "img-src": "*"}) == (
+        "default-src 'self'; img-src *"
+    )
+    # An empty or None value is a bare directive.
+    assert dump_csp_header({"upgrade-insecure-requests": "", "sandbox": None}) == (
+        "upgrade-insecure-requests; sandbox"
+    )
+    with pytest.raises(ValueError, match="'img-src'"):
+        dump_csp_header({"img-src": "*; script-src *"})
+    assert dump_csp_header(ContentSecurityPolicy({"a": "b"})) == "a b"
+
+
+CSP_FUZZ_FRAGMENTS = ["a", "img-src", " ", "\t", ";", ";;", "'self'", ",", "é", "\n"]
+
+
+def test_parse_csp_header_fuzz_never_raises_and_round_trips() -> None:
+    rnd = random.Random(4711)
+    for _ in range(3000):
+        value = "".join(
+            rnd.choice(CSP_FUZZ_FRAGMENTS) for _ in range(rnd.randint(0, 12))
+        )
+        parsed = parse_csp_header(value)
+        # Whatever was read serializes, and reads back as the same policy.
+        assert parse_csp_header(parsed.to_header()) == parsed, value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [";" * MEGABYTE, "a" + " " * MEGABYTE + "b", "a b;" * (MEGABYTE // 4)],
+    ids=["semicolons", "blanks", "repeats"],
+)
+def test_parse_csp_header_hostile(value: str) -> None:
+    assert len(parse_csp_header(value)) <= 1
+
+
+# Well-formed policies, where hipflask and Werkzeug must read the same.
+CSP_AGREED = [
+    "",
+    ";",
+    "default-src 'self'",
+    "default-src 'self'; img-src * data:; script-src 'nonce-abc' 'strict-dynamic'",
+    "  default-src   'self'  ;;img-src *;",
+    "default-src 'self', img-src *",
+    "frame-ancestors 'none'; report-uri /csp; report-to csp-endpoint",
+    "sandbox allow-scripts allow-forms; plugin-types application/pdf",
+]
+
+
+@pytest.mark.parametrize("value", CSP_AGREED)
+def test_parse_csp_header_matches_werkzeug(value: str) -> None:
+    ours = parse_csp_header(value)
+    theirs = wz.parse_csp_header(value)
+    assert dict(ours) == dict(theirs)
+    assert ours.to_header() == theirs.to_header()
+    assert ours.default_src == theirs.default_src
+    assert wz.dump_csp_header(theirs) == dump_csp_header(ours)
+
+
+@pytest.mark.parametrize(
+    ("value", "ours", "werkzeugs"),
+    [
+        ("upgrade-insecure-requests", {"upgrade-insecure-requests": ""}, {}),
+        ("default-src\t'self'", {"default-src": "'self'"}, {}),
+        ("Img-Src *", {"img-src": "*"}, {"Img-Src": "*"}),
+        ("img-src a; img-src b", {"img-src": "a"}, {"img-src": "b"}),
+    ],
+)
+def test_parse_csp_header_differs_from_werkzeug_on_purpose(
+    value: str, ours: dict[str, str], werkzeugs: dict[str, str]
+) -> None:
+    assert parse_csp_header(value) == ours
+    assert dict(wz.parse_csp_header(value)) == werkzeugs
+
+
+def test_coop_and_coep_match_werkzeug() -> None:
+    assert [(m.name, m.value) for m in COOP] == [(m.name, m.value) for m in wz.COOP]
+    assert [(m.name, m.value) for m in COEP] == [(m.name, m.value) for m in wz.COEP]
+    assert COOP("same-origin") is COOP.SAME_ORIGIN
+    assert COEP("require-corp") is COEP.REQUIRE_CORP

@@ -32,10 +32,8 @@ def items(headers: Any) -> list[tuple[str, str]]:
     return [(k, v) for k, v in headers.items()]
 
 
-def run_wsgi(
-    app: Any, method: str = "GET", **extra: Any
-) -> tuple[str, list[tuple[str, str]], bytes, Any]:
-    environ = {
+def wsgi_environ(method: str = "GET", **extra: Any) -> dict[str, Any]:
+    return {
         "REQUEST_METHOD": method,
         "wsgi.url_scheme": "http",
         "SERVER_NAME": "localhost",
@@ -45,6 +43,12 @@ def run_wsgi(
         "PATH_INFO": "/a/b",
         **extra,
     }
+
+
+def run_wsgi(
+    app: Any, method: str = "GET", **extra: Any
+) -> tuple[str, list[tuple[str, str]], bytes, Any]:
+    environ = wsgi_environ(method, **extra)
     calls: list[tuple[str, list[tuple[str, str]]]] = []
 
     def start_response(
@@ -1312,6 +1316,200 @@ def test_wsgi_call_gives_server_a_copy_of_headers() -> None:
     response({"REQUEST_METHOD": "GET"}, start_response)
     assert "Server" not in response.headers
     assert seen[0][-1] == ("Server", "mutating")
+
+
+# -- get_wsgi_headers / get_app_iter / get_wsgi_response ---------------------------
+
+
+def make_pair(case: str) -> tuple[Response, Any]:
+    """The same response as hipflask's and as Flask's (Werkzeug's) class."""
+    args, kwargs, _ = GET_WSGI_CASES[case]
+    pair = []
+    for cls in (Response, flask.Response):
+        fresh = tuple(iter([b"a", b"b"]) if a == "generator" else a for a in args)
+        pair.append(cls(*fresh, **kwargs))
+    return pair[0], pair[1]
+
+
+GET_WSGI_CASES: dict[str, tuple[tuple[Any, ...], dict[str, Any], str]] = {
+    "hello": (("hello",), {}, "GET"),
+    "hello-head": (("hello",), {}, "HEAD"),
+    "list-no-length": (([b"a", "b\u00e9"],), {}, "GET"),
+    "list-head": (([b"abc"],), {}, "HEAD"),
+    "generator": (("generator",), {}, "GET"),
+    "no-content": (("gone", 204), {}, "GET"),
+    "continue": (("", 101), {}, "GET"),
+    "not-modified": (("x", 304, {"ETag": '"e"', "Allow": "GET"}), {}, "GET"),
+    "redirect-iri": (("x", 302, {"Location": "/\u00fc?q=\u00e9"}), {}, "GET"),
+    "content-location": (("x", 200, {"Content-Location": "/\u00e9"}), {}, "GET"),
+    "custom-status": (("x", "299 Fine Thanks"), {}, "GET"),
+}
+
+
+@pytest.mark.parametrize("case", list(GET_WSGI_CASES))
+def test_get_wsgi_response_matches_werkzeug(case: str) -> None:
+    method = GET_WSGI_CASES[case][2]
+    ours, theirs = make_pair(case)
+    environ = wsgi_environ(method)
+    app_iter, status, headers = ours.get_wsgi_response(environ)
+    their_iter, their_status, their_headers = theirs.get_wsgi_response(environ)
+    assert status == their_status == ours.status
+    assert headers == their_headers
+    assert b"".join(app_iter) == b"".join(their_iter)
+    ours, theirs = make_pair(case)
+    assert ours.get_wsgi_headers(environ).to_wsgi_list() == (
+        theirs.get_wsgi_headers(environ).to_wsgi_list()
+    )
+    assert b"".join(ours.get_app_iter(environ)) == b"".join(
+        theirs.get_app_iter(environ)
+    )
+
+
+@pytest.mark.parametrize("case", list(GET_WSGI_CASES))
+def test_get_wsgi_response_is_what_call_sends(case: str) -> None:
+    method = GET_WSGI_CASES[case][2]
+    first, _ = make_pair(case)
+    second, _ = make_pair(case)
+    app_iter, status, headers = first.get_wsgi_response(wsgi_environ(method))
+    assert (status, headers, b"".join(app_iter)) == run_wsgi(second, method)[:3]
+
+
+def test_get_wsgi_headers_is_a_copy() -> None:
+    response = Response("x")
+    headers = response.get_wsgi_headers(wsgi_environ())
+    assert isinstance(headers, Headers)
+    headers["X-New"] = "1"
+    _, _, header_list = response.get_wsgi_response(wsgi_environ())
+    header_list.append(("X-Other", "2"))
+    assert "X-New" not in response.headers
+    assert "X-Other" not in response.headers
+
+
+def test_get_wsgi_headers_autocorrects_location_from_the_environ() -> None:
+    class Absolute(Response):
+        autocorrect_location_header = True
+
+    response = Absolute("x", 302, headers={"Location": "next"})
+    environ = wsgi_environ(
+        "GET",
+        HTTP_HOST="example.com:8080",
+        SCRIPT_NAME="/app",
+        PATH_INFO="/d/\u00c3\u00a9",  # /d/é as PEP 3333 latin-1
+        QUERY_STRING="q=1",
+    )
+    assert response.get_wsgi_headers(environ)["Location"] == (
+        "http://example.com:8080/app/d/next"
+    )
+    _, _, header_list = response.get_wsgi_response(environ)
+    assert ("Location", "http://example.com:8080/app/d/next") in header_list
+    theirs = flask.Response("x", 302, headers={"Location": "next"})
+    theirs.autocorrect_location_header = True
+    assert theirs.get_wsgi_headers(environ)["Location"] == (
+        "http://example.com:8080/app/d/next"
+    )
+    # Off by default, as in Flask.
+    plain = Response("x", 302, headers={"Location": "next"})
+    assert plain.get_wsgi_headers(environ)["Location"] == "next"
+
+
+def test_get_app_iter_closes_the_response() -> None:
+    source = Closable([b"x"])
+    response = Response(source)
+    closed: list[bool] = []
+    response.call_on_close(lambda: closed.append(True))
+    app_iter = response.get_app_iter(wsgi_environ("HEAD"))
+    assert list(app_iter) == []
+    t.cast(Any, app_iter).close()
+    assert source.closed
+    assert closed == [True]
+
+
+def test_get_app_iter_without_close_needs_none() -> None:
+    response = Response("x")
+    assert response.get_app_iter(wsgi_environ()) is response.response
+    assert list(response.get_app_iter({})) == [b"x"]  # no method: as for GET
+
+
+# -- stream ---------------------------------------------------------------------
+
+
+def test_stream_appends_to_the_body() -> None:
+    response = Response("a")
+    stream = response.stream
+    assert stream is response.stream
+    assert response.headers["Content-Length"] == "1"
+    assert stream.write("b\u00e9") == 2
+    assert stream.write(b"cd") == 2
+    assert stream.write(bytearray(b"e")) == 1
+    stream.writelines(["f", b"g"])
+    assert response.response == [b"a", b"b\xc3\xa9", b"cd", b"e", b"f", b"g"]
+    assert "Content-Length" not in response.headers
+    assert stream.tell() == 9
+    assert response.get_data() == b"ab\xc3\xa9cdefg"
+    _, headers, _, _ = run_wsgi(response)
+    assert ("Content-Length", "9") in headers
+
+
+def test_stream_attributes() -> None:
+    stream = Response().stream
+    assert stream.mode == "wb+"
+    assert stream.encoding == "utf-8"
+    assert stream.isatty() is False
+    stream.flush()
+    assert stream.closed is False
+    stream.close()
+    assert stream.closed is True
+    for call in (lambda: stream.write(b"x"), stream.flush, stream.isatty):
+        with pytest.raises(ValueError, match="closed file"):
+            call()
+    assert stream.tell() == 0
+
+
+def test_stream_print_and_werkzeug_parity() -> None:
+    ours, theirs = Response(), flask.Response()
+    for response in (ours, theirs):
+        print("hello", "world", file=response.stream)
+        response.stream.write(b"bytes")
+    assert ours.get_data() == theirs.get_data() == b"hello world\nbytes"
+    assert run_wsgi(ours)[:3] == run_wsgi(theirs)[:3]
+
+
+def test_stream_buffers_a_tuple_or_streamed_body() -> None:
+    response = Response((b"a", "b"))
+    response.stream.write(b"c")
+    assert response.response == [b"a", "b", b"c"]
+    source = Closable([b"x", b"y"])
+    response = Response(source)
+    response.stream.write("z")
+    assert response.response == [b"x", b"y", b"z"]
+    response.close()
+    assert source.closed
+
+
+def test_stream_write_to_an_unbufferable_body_raises_as_get_data() -> None:
+    passthrough = Response(iter([b"x"]), direct_passthrough=True)
+    with pytest.raises(RuntimeError, match="direct passthrough") as written:
+        passthrough.stream.write(b"y")
+    with pytest.raises(RuntimeError) as read:
+        passthrough.get_data()
+    assert str(written.value) == str(read.value)
+
+    class NoConversion(Response):
+        implicit_sequence_conversion = False
+
+    response = NoConversion(iter([b"x"]))
+    with pytest.raises(RuntimeError, match="implicit conversion was disabled"):
+        response.stream.write(b"y")
+    with pytest.raises(RuntimeError, match="implicit conversion was disabled"):
+        response.stream.tell()
+
+
+def test_stream_write_rejects_other_types() -> None:
+    response = Response("a")
+    with pytest.raises(TypeError, match="write\\(\\) takes bytes or str, not int"):
+        response.stream.write(5)  # type: ignore[arg-type]
+    assert response.response == [b"a"]
+    assert response.headers["Content-Length"] == "1"
 
 
 # -- redirect -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from hipflask import (
     session,
     url_for,
 )
+from hipflask.http import COEP, COOP
 from hipflask.views import MethodView
 
 app = Flask(__name__)
@@ -72,6 +73,24 @@ def before() -> None:
 @app.after_request
 def after(response: Response) -> Response:
     response.headers["X-After"] = "1"
+    return response
+
+
+@app.after_request
+def security_headers(response: Response) -> Response:
+    response.content_security_policy.default_src = "'self'"
+    response.content_security_policy_report_only = {"img-src": "*"}
+    response.cross_origin_opener_policy = COOP.SAME_ORIGIN
+    response.cross_origin_embedder_policy = "require-corp"
+    response.access_control_allow_credentials = True
+    response.access_control_max_age = 600
+    if response.access_control_allow_origin is None:
+        response.access_control_allow_origin = "*"
+    written: int = response.stream.write("tail")
+    length: int | None = response.access_control_max_age
+    embedder: COEP = response.cross_origin_embedder_policy
+    app_iter, status, header_list = response.get_wsgi_response({})
+    del written, length, embedder, app_iter, status, header_list
     return response
 
 

@@ -75,6 +75,7 @@ WERKZEUG_MODULES: dict[str, tuple[str, ...]] = {
     "werkzeug.datastructures.accept": _DATASTRUCTURES,
     "werkzeug.datastructures.auth": _DATASTRUCTURES,
     "werkzeug.datastructures.cache_control": _DATASTRUCTURES,
+    "werkzeug.datastructures.csp": _DATASTRUCTURES,
     "werkzeug.datastructures.etag": _DATASTRUCTURES,
     "werkzeug.datastructures.file_storage": _DATASTRUCTURES,
     "werkzeug.datastructures.headers": _DATASTRUCTURES,

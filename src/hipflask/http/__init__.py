@@ -6,7 +6,8 @@ users import from ``werkzeug.datastructures``, ``werkzeug.exceptions`` and
 
 - :mod:`.request` / :mod:`.response`: the plain ``Request`` and ``Response``
   (the application's own classes, which know about the app's config, are
-  ``hipflask.Request`` and ``hipflask.Response``), ``redirect``.
+  ``hipflask.Request`` and ``hipflask.Response``), ``redirect``; their header
+  attributes live in :mod:`.request_headers` / :mod:`.response_headers`.
 - :mod:`.exceptions`: ``HTTPException``, one class per status, ``abort``.
 - :mod:`.datastructures` (with :mod:`.multidict` and :mod:`.header_structures`):
   ``MultiDict``, ``ImmutableMultiDict``, ``CombinedMultiDict``, ``Headers``,
@@ -99,31 +100,38 @@ from .header_syntax import (
 )
 from .header_types import (
     ContentRange,
+    ContentSecurityPolicy,
     ETags,
     IfRange,
     Range,
     RequestCacheControl,
     ResponseCacheControl,
     cache_control_property,
+    csp_property,
     is_byte_range_valid,
 )
 from .headers import (
+    COEP,
+    COOP,
     MAX_ACCEPT_ITEMS,
     MAX_ETAGS,
     MAX_RANGES,
+    dump_csp_header,
     is_resource_modified,
     parse_accept_header,
     parse_authorization_header,
     parse_cache_control_header,
     parse_content_range_header,
+    parse_csp_header,
     parse_etags,
     parse_if_range_header,
     parse_range_header,
     parse_set_header,
     parse_www_authenticate_header,
 )
-from .request import Request, UserAgent, host_is_trusted
-from .response import Response, get_content_type, redirect
+from .request import Request, host_is_trusted
+from .request_headers import RequestHeaderViews, UserAgent
+from .response import Response, ResponseStream, get_content_type, redirect
 from .response_headers import ResponseHeaderViews
 from .streams import EMPTY_STREAM, EmptyStream, LimitedStream, SpooledBody
 from .urls import (
@@ -139,6 +147,8 @@ from .urls import (
 )
 
 __all__ = [
+    "COEP",
+    "COOP",
     "EMPTY_STREAM",
     "HTTP_STATUS_CODES",
     "MAX_ACCEPT_ITEMS",
@@ -159,6 +169,7 @@ __all__ = [
     "CombinedMultiDict",
     "Conflict",
     "ContentRange",
+    "ContentSecurityPolicy",
     "ETags",
     "EmptyStream",
     "EnvironHeaders",
@@ -194,6 +205,7 @@ __all__ = [
     "RequestCacheControl",
     "RequestEntityTooLarge",
     "RequestHeaderFieldsTooLarge",
+    "RequestHeaderViews",
     "RequestRedirect",
     "RequestTimeout",
     "RequestURITooLarge",
@@ -201,6 +213,7 @@ __all__ = [
     "Response",
     "ResponseCacheControl",
     "ResponseHeaderViews",
+    "ResponseStream",
     "RoutingException",
     "SecurityError",
     "ServiceUnavailable",
@@ -214,10 +227,12 @@ __all__ = [
     "WWWAuthenticate",
     "abort",
     "cache_control_property",
+    "csp_property",
     "decode_wsgi_path",
     "default_exceptions",
     "dump_age",
     "dump_cookie",
+    "dump_csp_header",
     "dump_header",
     "dump_options_header",
     "generate_etag",
@@ -236,6 +251,7 @@ __all__ = [
     "parse_cache_control_header",
     "parse_content_range_header",
     "parse_cookie",
+    "parse_csp_header",
     "parse_date",
     "parse_dict_header",
     "parse_etags",

@@ -5,6 +5,12 @@ Defined here:
 - :class:`RequestCacheControl` (immutable) and :class:`ResponseCacheControl`
   (RFC 9111 5.2): dicts of directive -> value (``None`` for a bare
   directive) with typed properties; every change calls ``on_update(self)``.
+- :class:`ContentSecurityPolicy` (CSP level 3): a dict of directive name ->
+  value with a property per standard directive (``default_src`` is
+  ``default-src``); every change calls ``on_update(self)`` like the
+  cache-control classes, which is how a response writes its header back. A
+  directive without a value (``upgrade-insecure-requests``) is kept with the
+  value ``""`` and serialized as its bare name.
 - :class:`ETags`, :class:`IfRange`, :class:`Range` and :class:`ContentRange`
   (RFC 9110 13, 14) for conditional and partial requests.
 
@@ -36,6 +42,7 @@ __all__ = [
     "Authorization",
     "CharsetAccept",
     "ContentRange",
+    "ContentSecurityPolicy",
     "ETags",
     "IfRange",
     "LanguageAccept",
@@ -45,6 +52,7 @@ __all__ = [
     "ResponseCacheControl",
     "WWWAuthenticate",
     "cache_control_property",
+    "csp_property",
     "is_byte_range_valid",
 ]
 
@@ -75,7 +83,31 @@ def cache_control_property(
     return property(fget, fset, fdel, doc or f"The ``{key}`` directive.")
 
 
-class _CacheControl(CallbackDict[str, str | None]):
+_V = t.TypeVar("_V")
+
+
+class _Directives(CallbackDict[str, _V]):
+    """A header's directives as a dict; ``str()`` gives the header value.
+
+    Pickling keeps the directives and drops ``on_update`` (a response's).
+    """
+
+    def to_header(self) -> str:
+        """Serialize the directives to a header value."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        directives = " ".join(f"{key}={value!r}" for key, value in sorted(self.items()))
+        return f"<{type(self).__name__} {directives}>"
+
+    def __reduce_ex__(self, protocol: t.SupportsIndex) -> t.Any:
+        return type(self), (dict(self),)
+
+
+class _CacheControl(_Directives[str | None]):
     """Cache-Control directives; names use ``_`` where the header has ``-``."""
 
     no_store: bool = cache_control_property("no-store", None, bool)
@@ -130,16 +162,6 @@ class _CacheControl(CallbackDict[str, str | None]):
     def to_header(self) -> str:
         """Serialize the directives to a header value."""
         return dump_header(self)
-
-    def __str__(self) -> str:
-        return self.to_header()
-
-    def __repr__(self) -> str:
-        directives = " ".join(f"{key}={value!r}" for key, value in sorted(self.items()))
-        return f"<{type(self).__name__} {directives}>"
-
-    def __reduce_ex__(self, protocol: t.SupportsIndex) -> t.Any:
-        return type(self), (dict(self),)
 
     cache_property = staticmethod(cache_control_property)
 
@@ -200,6 +222,109 @@ class ResponseCacheControl(_CacheControl):
     stale_while_revalidate: int | None = cache_control_property(
         "stale-while-revalidate", None, int
     )
+
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy
+
+# Separates a CSP directive's name from its value (CSP 3: ASCII whitespace).
+_CSP_SPACE = " \t\n\r\f"
+
+
+def csp_property(key: str, *, doc: str | None = None) -> t.Any:
+    """Make a property for the CSP directive ``key``, for subclasses to extend.
+
+    Reads the value (None if absent); setting a str stores it (``""`` for a
+    directive without a value), setting None or deleting removes it.
+    """
+
+    def fget(self: ContentSecurityPolicy) -> str | None:
+        return self.get(key)
+
+    def fset(self: ContentSecurityPolicy, value: str | None) -> None:
+        if value is None:
+            self.pop(key, None)
+        elif isinstance(value, str):
+            self[key] = value
+        else:
+            raise TypeError(
+                f"The CSP directive {key!r} takes a str or None,"
+                f" not {type(value).__name__}."
+            )
+
+    def fdel(self: ContentSecurityPolicy) -> None:
+        self.pop(key, None)
+
+    return property(fget, fset, fdel, doc or f"The ``{key}`` directive.")
+
+
+def _dump_csp(policy: Mapping[str, str | None]) -> str:
+    """Serialize directives as ``name value; name value`` (bare name if no value).
+
+    ValueError for a directive that would not read back as itself: an empty
+    name, a name with whitespace or ``;``, or a value with ``;``; TypeError
+    for a name or value that is not a str (a None value is a bare name).
+    """
+    parts = []
+    for name, value in policy.items():
+        if not isinstance(name, str) or not (value is None or isinstance(value, str)):
+            raise TypeError(
+                f"CSP directives are str names with str values: {name!r}: {value!r}."
+            )
+        if not name or ";" in name or any(c in _CSP_SPACE for c in name):
+            raise ValueError(f"Invalid CSP directive name {name!r}.")
+        if value and ";" in value:
+            raise ValueError(
+                f"The value of the CSP directive {name!r} must not contain ';':"
+                f" {value!r}."
+            )
+        parts.append(f"{name} {value}" if value else name)
+    return "; ".join(parts)
+
+
+class ContentSecurityPolicy(_Directives[str]):
+    """Content-Security-Policy directives; names use ``_`` where CSP has ``-``.
+
+    Every change calls ``on_update(self)``. ``str()`` gives the header value.
+    """
+
+    base_uri: str | None = csp_property("base-uri")
+    child_src: str | None = csp_property("child-src")
+    connect_src: str | None = csp_property("connect-src")
+    default_src: str | None = csp_property("default-src")
+    font_src: str | None = csp_property("font-src")
+    form_action: str | None = csp_property("form-action")
+    frame_ancestors: str | None = csp_property("frame-ancestors")
+    frame_src: str | None = csp_property("frame-src")
+    img_src: str | None = csp_property("img-src")
+    manifest_src: str | None = csp_property("manifest-src")
+    media_src: str | None = csp_property("media-src")
+    navigate_to: str | None = csp_property("navigate-to")
+    object_src: str | None = csp_property("object-src")
+    prefetch_src: str | None = csp_property("prefetch-src")
+    plugin_types: str | None = csp_property("plugin-types")
+    report_to: str | None = csp_property("report-to")
+    report_uri: str | None = csp_property("report-uri")
+    sandbox: str | None = csp_property("sandbox")
+    script_src: str | None = csp_property("script-src")
+    script_src_attr: str | None = csp_property("script-src-attr")
+    script_src_elem: str | None = csp_property("script-src-elem")
+    style_src: str | None = csp_property("style-src")
+    style_src_attr: str | None = csp_property("style-src-attr")
+    style_src_elem: str | None = csp_property("style-src-elem")
+    worker_src: str | None = csp_property("worker-src")
+
+    def __init__(
+        self,
+        values: Mapping[str, str] | Iterable[tuple[str, str]] | None = (),
+        on_update: Callable[[ContentSecurityPolicy], None] | None = None,
+    ) -> None:
+        super().__init__(values, on_update)
+        self.provided = values is not None
+
+    def to_header(self) -> str:
+        """Serialize the directives to a header value ("" if there are none)."""
+        return _dump_csp(self)
 
 
 # ---------------------------------------------------------------------------

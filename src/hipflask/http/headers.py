@@ -17,6 +17,8 @@ generic syntax (RFC 9110, 9111, 7235) into the classes of
     Content-Range  = range-unit SP ( incl-range "/" ( complete-length / "*" )
                                    / "*/" complete-length )    ; 14.4
     Authorization  = auth-scheme [ 1*SP ( token68 / #auth-param ) ]  ; 11.6.2
+    Content-Security-Policy = directive *( ";" [ directive ] )   ; CSP 3
+    directive      = name [ 1*WSP value ]
 
 Each parser is a single forward scan and never raises on malformed input:
 it returns what Werkzeug 3.1 returns (``None``, an empty object, or the
@@ -28,7 +30,16 @@ ranges is rejected.
 Where hipflask differs from Werkzeug on purpose: an empty entity tag
 (``""``) is kept as ``""`` (Werkzeug yields ``None``); integers in ranges
 have at most 19 digits; ``is_resource_modified`` follows the RFC 9110
-precedence (see there); Basic credentials without ``:`` are invalid.
+precedence (see there); Basic credentials without ``:`` are invalid. A CSP
+is read as CSP 3 says a browser reads it: directive names are lowercased, the
+first of repeated directives wins, any ASCII whitespace separates name and
+value, and a directive without a value is kept (as ``""``). Werkzeug keeps
+the case, lets the last repeat win, splits on a space only and drops
+valueless directives, so writing a parsed policy back lost e.g.
+``upgrade-insecure-requests``.
+
+:class:`COOP` and :class:`COEP` are the values of the Cross-Origin-Opener /
+Embedder-Policy headers (``werkzeug.http.COOP`` / ``COEP``).
 
 Everything header-related is importable from here: the generic syntax
 (:mod:`~hipflask.http.header_syntax`), dates (:mod:`~hipflask.http.dates`)
@@ -41,6 +52,7 @@ import re
 import typing as t
 from collections.abc import Callable
 from datetime import datetime, timezone
+from enum import Enum
 
 from .cookies import dump_cookie, parse_cookie
 from .datastructures import HeaderSet
@@ -64,24 +76,31 @@ from .header_types import (
     Accept,
     Authorization,
     ContentRange,
+    ContentSecurityPolicy,
     ETags,
     IfRange,
     Range,
     RequestCacheControl,
     WWWAuthenticate,
+    _dump_csp,
     is_byte_range_valid,
 )
 
 if t.TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .header_types import _CacheControl
 
 __all__ = [
+    "COEP",
+    "COOP",
     "MAX_ACCEPT_ITEMS",
     "MAX_ETAGS",
     "MAX_RANGES",
     "TOKEN_CHARS",
     "dump_age",
     "dump_cookie",
+    "dump_csp_header",
     "dump_header",
     "dump_options_header",
     "generate_etag",
@@ -94,6 +113,7 @@ __all__ = [
     "parse_cache_control_header",
     "parse_content_range_header",
     "parse_cookie",
+    "parse_csp_header",
     "parse_date",
     "parse_dict_header",
     "parse_etags",
@@ -457,3 +477,73 @@ def parse_authorization_header(value: str | None) -> Authorization | None:
 def parse_www_authenticate_header(value: str | None) -> WWWAuthenticate | None:
     """Parse one ``WWW-Authenticate`` challenge; empty gives ``None``."""
     return WWWAuthenticate.from_header(value)
+
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy and cross-origin isolation
+
+_TCSP = t.TypeVar("_TCSP", bound=ContentSecurityPolicy)
+# CSP 3's ASCII whitespace, around items and between a name and its value.
+_CSP_SPACE = " \t\n\r\f"
+_csp_split_name = re.compile(r"[ \t\n\r\f]+").split
+
+
+class COOP(Enum):
+    """Values of ``Cross-Origin-Opener-Policy``."""
+
+    UNSAFE_NONE = "unsafe-none"
+    SAME_ORIGIN_ALLOW_POPUPS = "same-origin-allow-popups"
+    SAME_ORIGIN = "same-origin"
+
+
+class COEP(Enum):
+    """Values of ``Cross-Origin-Embedder-Policy``."""
+
+    UNSAFE_NONE = "unsafe-none"
+    REQUIRE_CORP = "require-corp"
+
+
+@t.overload
+def parse_csp_header(
+    value: str | None,
+    on_update: Callable[[ContentSecurityPolicy], None] | None = None,
+) -> ContentSecurityPolicy: ...
+@t.overload
+def parse_csp_header(
+    value: str | None,
+    on_update: Callable[[ContentSecurityPolicy], None] | None = None,
+    cls: type[_TCSP] = ...,
+) -> _TCSP: ...
+def parse_csp_header(
+    value: str | None,
+    on_update: Callable[[ContentSecurityPolicy], None] | None = None,
+    cls: type[ContentSecurityPolicy] | None = None,
+) -> ContentSecurityPolicy:
+    """Parse ``default-src 'self'; img-src *`` into ``cls`` (a CSP by default).
+
+    Items are split on ``;``; empty ones are skipped. Each item's name (up to
+    the first whitespace, lowercased) maps to the rest, stripped (``""`` when
+    there is none); a repeated name keeps its first value.
+    """
+    if cls is None:
+        cls = ContentSecurityPolicy
+    if not value:
+        return cls((), on_update)
+    directives: dict[str, str] = {}
+    for item in value.split(";"):
+        item = item.strip(_CSP_SPACE)
+        if not item:
+            continue
+        name, *rest = _csp_split_name(item, 1)
+        directives.setdefault(name.lower(), rest[0] if rest else "")
+    return cls(directives, on_update)
+
+
+def dump_csp_header(header: Mapping[str, str | None]) -> str:
+    """Serialize CSP directives to ``name value; name value``.
+
+    A directive whose value is empty or None is written as its bare name.
+    ValueError for a name that is empty or holds whitespace or ``;``, or a
+    value holding ``;``.
+    """
+    return _dump_csp(header)

@@ -18,6 +18,7 @@ actually read; under ASGI the spooled body the adapter received.
 
 from __future__ import annotations
 
+import functools
 import json as _json
 import typing as t
 import weakref
@@ -33,32 +34,13 @@ from .datastructures import (
 )
 from .exceptions import (
     BadRequest,
+    HTTPException,
     SecurityError,
     UnsupportedMediaType,
 )
 from .forms import parse_form, parse_urlencoded_lists
-from .header_types import (
-    Accept,
-    Authorization,
-    CharsetAccept,
-    ETags,
-    IfRange,
-    LanguageAccept,
-    MIMEAccept,
-    Range,
-    RequestCacheControl,
-)
-from .headers import (
-    parse_accept_header,
-    parse_authorization_header,
-    parse_cache_control_header,
-    parse_cookie,
-    parse_date,
-    parse_etags,
-    parse_if_range_header,
-    parse_options_header,
-    parse_range_header,
-)
+from .headers import parse_cookie, parse_options_header
+from .request_headers import RequestHeaderViews, cached
 from .streams import (
     CHUNK_SIZE,
     EMPTY_STREAM,
@@ -71,12 +53,12 @@ from .streams import (
 from .urls import decode_wsgi_path, parse_qs_lists, parse_qsl, uri_to_iri
 
 if t.TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Iterable
 
     from ..routing import Rule
+    from .response import StartResponse, WSGIApplication
 
 T = t.TypeVar("T")
-R = t.TypeVar("R")
 _Self = t.TypeVar("_Self", bound="Request")
 
 _PATH_SAFE = "!$&'()*+,/:;=@%"
@@ -119,59 +101,31 @@ def _hashable_names(
     return pairs
 
 
+#: Werkzeug's EnvironBuilder's positional parameters, in order (from_values).
+_BUILDER_ARGS = (
+    "path",
+    "base_url",
+    "query_string",
+    "method",
+    "input_stream",
+    "content_type",
+    "content_length",
+    "errors_stream",
+    "multithread",
+    "multiprocess",
+    "run_once",
+    "headers",
+    "data",
+    "environ_base",
+    "environ_overrides",
+    "mimetype",
+    "json",
+    "auth",
+)
+
 # PERF: a multi dict made empty and filled with parsed lists (no __init__ call).
 _new_dict = dict.__new__
 _dict_update = dict.update
-
-
-class cached(t.Generic[R]):
-    """A lazily computed attribute stored in the instance ``__dict__``."""
-
-    def __init__(self, func: t.Callable[[t.Any], R]) -> None:
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @t.overload
-    def __get__(self, obj: None, owner: type | None = None) -> cached[R]: ...
-
-    @t.overload
-    def __get__(self, obj: object, owner: type | None = None) -> R: ...
-
-    def __get__(self, obj: object | None, owner: type | None = None) -> R | cached[R]:
-        if obj is None:
-            return self
-        value = self.func(obj)
-        obj.__dict__[self.name] = value
-        return value
-
-
-class UserAgent:
-    """The User-Agent header, unparsed (as Werkzeug's default user agent)."""
-
-    platform: str | None = None
-    browser: str | None = None
-    version: str | None = None
-    language: str | None = None
-
-    def __init__(self, string: str) -> None:
-        self.string = string
-
-    def to_header(self) -> str:
-        """The header value."""
-        return self.string
-
-    def __str__(self) -> str:
-        return self.string
-
-    def __bool__(self) -> bool:
-        return bool(self.browser)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.browser!r}/{self.version}>"
 
 
 def host_is_trusted(host: str, trusted: t.Iterable[str]) -> bool:
@@ -270,8 +224,12 @@ def _environ_from_scope(scope: dict[str, t.Any]) -> dict[str, t.Any]:
     return environ
 
 
-class Request:
-    """An HTTP request, with Werkzeug's attribute names."""
+class Request(RequestHeaderViews):
+    """An HTTP request, with Werkzeug's attribute names.
+
+    The header-backed attributes (``accept_mimetypes``, ``authorization``,
+    ``if_match``...) come from :class:`RequestHeaderViews`.
+    """
 
     #: The class of ``args``, ``form`` and ``cookies``.
     parameter_storage_class: type[ImmutableMultiDict[str, t.Any]] = ImmutableMultiDict
@@ -283,7 +241,6 @@ class Request:
     trusted_hosts: list[str] | None = None
     #: Module (or provider) with ``loads`` used by ``get_json``.
     json_module: t.Any = _json
-    user_agent_class: type[UserAgent] = UserAgent
 
     # PERF: the fields every request sets live in slots; ``__dict__`` only fills
     # up when a lazy attribute (headers, args, form, ...) is first read.
@@ -451,6 +408,56 @@ class Request:
         self._body_announced = bool(announced)
         return self
 
+    @classmethod
+    def from_values(cls: type[_Self], *args: t.Any, **kwargs: t.Any) -> _Self:
+        """A request built from the test environ builder's arguments.
+
+        The arguments are Werkzeug's ``EnvironBuilder``'s (``path``,
+        ``base_url``, ``query_string``, ``method``, ... in that order), so
+        ``Request.from_values("/search?q=x", method="POST")`` works as in
+        Werkzeug. For scripts; tests have the test client.
+        """
+        # Lazily: the builder is test tooling the request module does not need.
+        from ..testing_environ import EnvironBuilder
+
+        if len(args) > len(_BUILDER_ARGS):
+            raise TypeError(
+                f"from_values() takes at most {len(_BUILDER_ARGS)} positional"
+                f" arguments ({len(args)} given)"
+            )
+        for name, value in zip(_BUILDER_ARGS[: len(args)], args, strict=True):
+            if name in kwargs:
+                raise TypeError(f"from_values() got multiple values for {name!r}")
+            kwargs[name] = value
+        builder = EnvironBuilder(**kwargs)
+        try:
+            return cls(builder.get_environ())
+        finally:
+            builder.close()
+
+    @classmethod
+    def application(cls, f: t.Callable[..., WSGIApplication]) -> WSGIApplication:
+        """Decorate ``f(request) -> response`` into a WSGI application.
+
+        The request is built from the environ with this class and closed after
+        the response is called; an :class:`HTTPException` raised by ``f`` is
+        answered with its own response. On a method, the request is the last
+        argument: ``def view(self, request)``.
+        """
+
+        def application(*args: t.Any) -> Iterable[bytes]:
+            environ: dict[str, t.Any] = args[-2]
+            start_response: StartResponse = args[-1]
+            with cls(environ) as request:
+                response: WSGIApplication
+                try:
+                    response = f(*args[:-2], request)
+                except HTTPException as error:
+                    response = error.get_response(environ)
+                return response(environ, start_response)
+
+        return t.cast("WSGIApplication", functools.update_wrapper(application, f))
+
     # PERF: the connection fields below are read from the environ or the scope
     # on first use (then kept): many requests never need them.
 
@@ -600,6 +607,47 @@ class Request:
         return uri_to_iri(f"{self.scheme}://{self.host}/")
 
     @property
+    def remote_user(self) -> str | None:
+        """The environ's ``REMOTE_USER``: who the server authenticated, if anyone.
+
+        Under ASGI the environ is the one built from the scope, which has it
+        only when the ``hipflask.environ`` scope extension supplies it (the
+        test client does, from ``environ_base``); otherwise None.
+        """
+        return self.environ.get("REMOTE_USER")
+
+    def _server_flag(self, key: str, asgi: bool) -> bool:
+        """The environ's ``wsgi.*`` flag ``key`` as a bool (``asgi`` for ASGI)."""
+        value = self.environ.get(key)
+        if value is None and self._scope is not None:
+            return asgi
+        return bool(value)
+
+    @property
+    def is_multithread(self) -> bool:
+        """Whether other threads may run the app at once (``wsgi.multithread``).
+
+        True under ASGI: the adapter runs sync views in worker threads.
+        """
+        return self._server_flag("wsgi.multithread", True)
+
+    @property
+    def is_multiprocess(self) -> bool:
+        """Whether other processes may run the app (``wsgi.multiprocess``).
+
+        False under ASGI: a server's worker processes are not announced there.
+        """
+        return self._server_flag("wsgi.multiprocess", False)
+
+    @property
+    def is_run_once(self) -> bool:
+        """Whether the process serves one request only (``wsgi.run_once``, CGI).
+
+        False under ASGI: ASGI servers are long-running.
+        """
+        return self._server_flag("wsgi.run_once", False)
+
+    @property
     def is_secure(self) -> bool:
         """Whether the request came over TLS."""
         return self.scheme in ("https", "wss")
@@ -707,6 +755,14 @@ class Request:
     def mimetype_params(self) -> dict[str, str]:
         """The Content-Type parameters, e.g. ``{"charset": "utf-8"}``."""
         return self._parsed_content_type[1]
+
+    @property
+    def want_form_data_parsed(self) -> bool:
+        """Whether a Content-Type was sent (Werkzeug parses form data only then).
+
+        Read from the environ under WSGI and from the scope's fields under ASGI.
+        """
+        return bool(self.content_type)
 
     @property
     def content_encoding(self) -> str | None:
@@ -995,95 +1051,6 @@ class Request:
                 " Content-Type was not 'application/json'."
             )
         raise BadRequest(f"Failed to decode JSON object: {e}")
-
-    # -- negotiation and conditionals ----------------------------------------
-
-    @cached
-    def accept_mimetypes(self) -> MIMEAccept:
-        """Parsed Accept header."""
-        return parse_accept_header(self.headers.get("Accept"), MIMEAccept)
-
-    @cached
-    def accept_charsets(self) -> CharsetAccept:
-        """Parsed Accept-Charset header."""
-        return parse_accept_header(self.headers.get("Accept-Charset"), CharsetAccept)
-
-    @cached
-    def accept_encodings(self) -> Accept:
-        """Parsed Accept-Encoding header."""
-        return parse_accept_header(self.headers.get("Accept-Encoding"))
-
-    @cached
-    def accept_languages(self) -> LanguageAccept:
-        """Parsed Accept-Language header."""
-        return parse_accept_header(self.headers.get("Accept-Language"), LanguageAccept)
-
-    @cached
-    def cache_control(self) -> RequestCacheControl:
-        """Parsed Cache-Control header."""
-        return parse_cache_control_header(
-            self.headers.get("Cache-Control"), None, RequestCacheControl
-        )
-
-    @cached
-    def authorization(self) -> Authorization | None:
-        """Parsed Authorization header (None when absent or malformed)."""
-        return parse_authorization_header(self.headers.get("Authorization"))
-
-    @cached
-    def if_match(self) -> ETags:
-        """Parsed If-Match header."""
-        return parse_etags(self.headers.get("If-Match"))
-
-    @cached
-    def if_none_match(self) -> ETags:
-        """Parsed If-None-Match header."""
-        return parse_etags(self.headers.get("If-None-Match"))
-
-    @cached
-    def if_modified_since(self) -> datetime | None:
-        """Parsed If-Modified-Since header."""
-        return parse_date(self.headers.get("If-Modified-Since"))
-
-    @cached
-    def if_unmodified_since(self) -> datetime | None:
-        """Parsed If-Unmodified-Since header."""
-        return parse_date(self.headers.get("If-Unmodified-Since"))
-
-    @cached
-    def if_range(self) -> IfRange:
-        """Parsed If-Range header."""
-        return parse_if_range_header(self.headers.get("If-Range"))
-
-    @cached
-    def range(self) -> Range | None:
-        """Parsed Range header (None when absent or invalid)."""
-        return parse_range_header(self.headers.get("Range"))
-
-    @cached
-    def date(self) -> datetime | None:
-        """Parsed Date header."""
-        return parse_date(self.headers.get("Date"))
-
-    @cached
-    def user_agent(self) -> UserAgent:
-        """The User-Agent header."""
-        return self.user_agent_class(self.headers.get("User-Agent", ""))
-
-    @property
-    def referrer(self) -> str | None:
-        """The Referer header."""
-        return self.headers.get("Referer")
-
-    @property
-    def origin(self) -> str | None:
-        """The Origin header."""
-        return self.headers.get("Origin")
-
-    @property
-    def pragma(self) -> str | None:
-        """The Pragma header."""
-        return self.headers.get("Pragma")
 
     # -- lifecycle -----------------------------------------------------------
 

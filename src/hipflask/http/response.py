@@ -20,7 +20,11 @@ Werkzeug applies in ``get_wsgi_headers`` / ``get_app_iter``:
 * a list body without ``Content-Length`` gets one;
 * HEAD, 1xx, 204 and 304 send no body.
 
-The WSGI ``__call__`` and the adapters are built on it. Typed header attributes
+The WSGI ``__call__``, the adapters and Werkzeug's ``get_wsgi_headers`` /
+``get_app_iter`` / ``get_wsgi_response`` are built on it (the application
+itself calls ``_prepare``, so overriding those three changes only what they
+return, not what is served). :attr:`Response.stream` is a write-only file
+whose writes append to a list body. Typed header attributes
 (cookies, dates, ``cache_control``...) come from
 :class:`~hipflask.http.response_headers.ResponseHeaderViews`; conditional
 requests and byte ranges (:meth:`Response.make_conditional`) from
@@ -47,7 +51,7 @@ from .exceptions import HTTP_STATUS_CODES
 from .headers import generate_etag
 from .response_headers import ResponseHeaderViews, _content_types, get_content_type
 
-__all__ = ["Response", "get_content_type", "redirect"]
+__all__ = ["Response", "ResponseStream", "get_content_type", "redirect"]
 
 WSGIEnvironment = dict[str, t.Any]
 _R = t.TypeVar("_R", bound="Response")
@@ -444,6 +448,14 @@ class Response(ResponseHeaderViews):
         """True if the body is buffered (a list or tuple)."""
         return isinstance(self.response, (list, tuple))
 
+    @property
+    def stream(self) -> ResponseStream:
+        """A write-only file whose writes append to the body (one per response)."""
+        stream: ResponseStream | None = self.__dict__.get("_stream")
+        if stream is None:
+            stream = self.__dict__["_stream"] = ResponseStream(self)
+        return stream
+
     def freeze(self) -> None:
         """Buffer the body, set ``Content-Length`` and add an ETag (for caching)."""
         self.response = body = list(self.iter_encoded())
@@ -634,6 +646,42 @@ class Response(ResponseHeaderViews):
             fixed.append((name, value))
         return fixed
 
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        """A copy of the headers as sent for ``environ`` (see :meth:`_prepare`)."""
+        _, header_list, _ = self._prepare(
+            environ.get("REQUEST_METHOD", "GET"), lambda: _wsgi_current_url(environ)
+        )
+        return _trusted_headers(header_list.copy())
+
+    def get_app_iter(self, environ: WSGIEnvironment) -> Iterable[bytes]:
+        """The body as sent for ``environ``: empty for HEAD, 1xx, 204 and 304.
+
+        Closing the result (if it has ``close``) does what :meth:`close` does.
+        """
+        _, _, body = self._prepare(environ.get("REQUEST_METHOD", "GET"))
+        return self._wsgi_body(body)
+
+    def get_wsgi_response(
+        self, environ: WSGIEnvironment
+    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        """``(app_iter, status_line, header_list)`` as sent for ``environ``."""
+        _, header_list, body = self._prepare(
+            environ.get("REQUEST_METHOD", "GET"), lambda: _wsgi_current_url(environ)
+        )
+        return self._wsgi_body(body), self._status, header_list.copy()
+
+    def _wsgi_body(self, body: Iterable[bytes]) -> Iterable[bytes]:
+        """``body`` (from :meth:`_prepare`) as a WSGI iterable closing the response.
+
+        The same rule as :meth:`__call__`: the body iterable itself when closing
+        it is all that closing the response would do.
+        """
+        if self._on_close or (
+            body is not self.response and hasattr(self.response, "close")
+        ):
+            return _ClosingIterator(body, self.close)
+        return body
+
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
@@ -673,6 +721,71 @@ class Response(ResponseHeaderViews):
         """
         _make_conditional(self, request_or_environ, accept_ranges, complete_length)
         return self
+
+
+class ResponseStream:
+    """A write-only binary file over a response's body (``response.stream``).
+
+    Each write appends to the body, which becomes a list first (a streamed
+    body is buffered, or RuntimeError as in :meth:`Response.get_data`), and
+    drops ``Content-Length``: it is worked out again when the response is sent.
+    """
+
+    mode = "wb+"
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.closed = False
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+
+    def write(self, value: bytes | bytearray | memoryview | str) -> int:
+        """Append ``value`` (a str is encoded UTF-8); returns the length written.
+
+        As with Werkzeug and text files, the length of a str is in characters.
+        """
+        self._check_open()
+        if isinstance(value, str):
+            data = value.encode()
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            data = bytes(value)
+        else:
+            raise TypeError(f"write() takes bytes or str, not {type(value).__name__}.")
+        response = self.response
+        response._ensure_sequence(mutable=True)
+        t.cast("list[bytes | str]", response.response).append(data)
+        response.headers.remove("Content-Length")
+        return len(value) if isinstance(value, str) else len(data)
+
+    def writelines(self, lines: Iterable[bytes | str]) -> None:
+        """Write each item of ``lines`` (no separators are added)."""
+        for line in lines:
+            self.write(line)
+
+    def close(self) -> None:
+        """Refuse further writes; the response is not affected."""
+        self.closed = True
+
+    def flush(self) -> None:
+        """Nothing to flush: writes go straight to the body."""
+        self._check_open()
+
+    def isatty(self) -> bool:
+        """False: this is no terminal."""
+        self._check_open()
+        return False
+
+    def tell(self) -> int:
+        """The body's length in bytes (buffering a streamed body first)."""
+        self.response._ensure_sequence()
+        return sum(len(chunk) for chunk in self.response.iter_encoded())
+
+    @property
+    def encoding(self) -> str:
+        """The encoding applied to written str: always ``"utf-8"``."""
+        return "utf-8"
 
 
 def redirect(

@@ -2,11 +2,21 @@
 
 :class:`ResponseHeaderViews` is a mixin holding everything that reads or writes
 ``self.headers`` and nothing else: cookies, ``mimetype``, dates, ``Vary`` /
-``Allow`` sets, ``Cache-Control``, ``Content-Range``, ``WWW-Authenticate`` and
-ETags. Nothing is parsed when a response is built; each attribute parses its
-header when read and writes it back when assigned (assigning None removes it).
-Structured values (``cache_control``, ``vary``...) call back on change, so
-``response.cache_control.max_age = 60`` updates the header.
+``Allow`` sets, ``Cache-Control``, ``Content-Range``, ``WWW-Authenticate``,
+ETags, CORS (``access_control_*``), ``Content-Security-Policy`` and the
+cross-origin isolation policies. Nothing is parsed when a response is built;
+each attribute parses its header when read and writes it back when assigned
+(assigning None removes it). A malformed header reads as the attribute's
+"absent" value (None, an empty structure, or the policy default), never an
+error; assigning a value of the wrong type or an unknown policy raises.
+
+Structured values (``cache_control``, ``content_security_policy``, ``vary``...)
+are parsed fresh on every read and handed an ``on_update`` callback,
+:meth:`ResponseHeaderViews._write_back`, that rewrites the header from the
+value's ``to_header()`` (or removes it once the value is empty); so
+``response.cache_control.max_age = 60`` updates the header. An object assigned
+to such an attribute is serialized once, not bound: later changes to it (it
+may be shared by many responses) do not reach the header.
 
 :class:`~hipflask.http.response.Response` is the class users see; the split only
 keeps each module readable.
@@ -15,20 +25,30 @@ keeps each module readable.
 from __future__ import annotations
 
 import typing as t
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
+from enum import Enum
 
 from .datastructures import CallbackDict, Headers
-from .header_types import ContentRange, ResponseCacheControl, WWWAuthenticate
+from .header_types import (
+    ContentRange,
+    ContentSecurityPolicy,
+    ResponseCacheControl,
+    WWWAuthenticate,
+)
 from .headers import (
+    COEP,
+    COOP,
     dump_age,
     dump_cookie,
+    dump_csp_header,
     dump_header,
     dump_options_header,
     http_date,
     parse_age,
     parse_cache_control_header,
     parse_content_range_header,
+    parse_csp_header,
     parse_date,
     parse_options_header,
     parse_set_header,
@@ -38,11 +58,15 @@ from .headers import (
 
 if t.TYPE_CHECKING:
     from .datastructures import HeaderSet
-    from .header_types import _CacheControl
+
+    class _Serializable(t.Protocol):
+        def to_header(self) -> str: ...
+
 
 __all__ = ["ResponseHeaderViews", "get_content_type"]
 
 _T = t.TypeVar("_T")
+_E = t.TypeVar("_E", bound=Enum)
 
 # Types besides text/* whose IANA registration has a charset parameter.
 _CHARSET_MIMETYPES = frozenset(
@@ -79,6 +103,58 @@ def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
 
 def _dump_date(value: datetime | int | float | str) -> str:
     return value if isinstance(value, str) else http_date(value)
+
+
+def _dump_max_age(value: int | timedelta | str) -> str:
+    """Seconds for ``Access-Control-Max-Age``: an int, a timedelta or a str."""
+    if isinstance(value, timedelta):
+        return str(int(value.total_seconds()))
+    if isinstance(value, str) or (
+        isinstance(value, int) and not isinstance(value, bool)
+    ):
+        return str(value)
+    raise TypeError(
+        "access_control_max_age takes an int, a timedelta or a str,"
+        f" not {type(value).__name__}."
+    )
+
+
+def _csp_type_error(attr: str, value: object) -> str:
+    return (
+        f"{attr} takes a str, a ContentSecurityPolicy, a mapping or None,"
+        f" not {type(value).__name__}."
+    )
+
+
+def _load_policy(enum: type[_E], value: str | None, default: _E) -> _E:
+    """The policy a COOP / COEP header names; ``default`` if absent or unknown.
+
+    Parameters (``same-origin; report-to="x"``) are ignored.
+    """
+    if value is None:
+        return default
+    try:
+        return enum(value.partition(";")[0].strip(" \t"))
+    except ValueError:
+        return default
+
+
+def _dump_policy(enum: type[Enum], attr: str, value: object) -> str:
+    """The header value for a policy given as a member (of any enum) or a str."""
+    if isinstance(value, Enum):
+        value = value.value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{attr} takes a {enum.__name__} member, its str value or None,"
+            f" not {type(value).__name__}."
+        )
+    try:
+        return str(enum(value).value)
+    except ValueError:
+        known = ", ".join(repr(member.value) for member in enum)
+        raise ValueError(
+            f"{attr}: {value!r} is not a {enum.__name__} value ({known})."
+        ) from None
 
 
 class _HeaderProperty(t.Generic[_T]):
@@ -132,17 +208,18 @@ class _HeaderProperty(t.Generic[_T]):
             del obj.headers[self.name]
 
 
-def _set_property(name: str, doc: str) -> property:
-    """A :class:`HeaderSet` view of a comma-separated header, written back on change."""
+def _set_property(name: str, doc: str, absent_is_none: bool = False) -> property:
+    """A :class:`HeaderSet` view of a comma-separated header, written back on change.
 
-    def fget(self: ResponseHeaderViews) -> HeaderSet:
-        def on_update(header_set: HeaderSet) -> None:
-            if header_set:
-                self.headers.set(name, header_set.to_header())
-            elif name in self.headers:
-                del self.headers[name]
+    With ``absent_is_none`` a missing header reads as None (Werkzeug's CORS
+    attributes), otherwise as an empty set that adds the header when filled.
+    """
 
-        return parse_set_header(self.headers.get(name), on_update)
+    def fget(self: ResponseHeaderViews) -> HeaderSet | None:
+        value = self.headers.get(name)
+        if value is None and absent_is_none:
+            return None
+        return parse_set_header(value, self._write_back(name))
 
     def fset(self: ResponseHeaderViews, value: str | Iterable[str] | None) -> None:
         if not value:
@@ -299,30 +376,34 @@ class ResponseHeaderViews:
             http_date(value) if isinstance(value, datetime) else str(value),
         )
 
+    def _write_back(self, name: str) -> Callable[[_Serializable], None]:
+        """An ``on_update`` that rewrites header ``name`` from a changed value.
+
+        The value's ``to_header()`` replaces the header; an empty (falsy)
+        value removes it.
+        """
+
+        def on_update(value: _Serializable) -> None:
+            if value:
+                self.headers.set(name, value.to_header())
+            else:
+                self.headers.remove(name)
+
+        return on_update
+
     @property
     def cache_control(self) -> ResponseCacheControl:
         """The ``Cache-Control`` directives; changes are written back."""
-
-        def on_update(cache_control: _CacheControl) -> None:
-            if cache_control:
-                self.headers.set("Cache-Control", cache_control.to_header())
-            elif "cache-control" in self.headers:
-                del self.headers["cache-control"]
-
         return parse_cache_control_header(
-            self.headers.get("cache-control"), on_update, ResponseCacheControl
+            self.headers.get("cache-control"),
+            self._write_back("Cache-Control"),
+            ResponseCacheControl,
         )
 
     @property
     def content_range(self) -> ContentRange:
         """The ``Content-Range`` header (an empty object when it is not set)."""
-
-        def on_update(rng: ContentRange) -> None:
-            if rng:
-                self.headers.set("Content-Range", rng.to_header())
-            elif "content-range" in self.headers:
-                del self.headers["content-range"]
-
+        on_update = self._write_back("Content-Range")
         rv = parse_content_range_header(self.headers.get("content-range"), on_update)
         if rv is None:
             rv = ContentRange(None, None, None, on_update=on_update)
@@ -371,6 +452,130 @@ class ResponseHeaderViews:
             self.www_authenticate = changed
 
         value._on_update = on_update
+
+    # -- Content-Security-Policy --------------------------------------------------
+
+    def _get_csp(self, name: str) -> ContentSecurityPolicy:
+        return parse_csp_header(self.headers.get(name), self._write_back(name))
+
+    def _set_csp(
+        self, name: str, attr: str, value: Mapping[str, str] | str | None
+    ) -> None:
+        if not value:
+            if value is not None and not isinstance(value, (str, Mapping)):
+                raise TypeError(_csp_type_error(attr, value))
+            self.headers.remove(name)
+        elif isinstance(value, str):
+            self.headers.set(name, value)
+        elif isinstance(value, Mapping):
+            self.headers.set(name, dump_csp_header(value))
+        else:
+            raise TypeError(_csp_type_error(attr, value))
+
+    @property
+    def content_security_policy(self) -> ContentSecurityPolicy:
+        """``Content-Security-Policy`` (empty if unset); changes are written back.
+
+        Assign a str, a :class:`ContentSecurityPolicy` or a mapping of
+        directives; None or an empty value removes the header.
+        """
+        return self._get_csp("Content-Security-Policy")
+
+    @content_security_policy.setter
+    def content_security_policy(self, value: Mapping[str, str] | str | None) -> None:
+        self._set_csp("Content-Security-Policy", "content_security_policy", value)
+
+    @property
+    def content_security_policy_report_only(self) -> ContentSecurityPolicy:
+        """``Content-Security-Policy-Report-Only``, used as the policy above."""
+        return self._get_csp("Content-Security-Policy-Report-Only")
+
+    @content_security_policy_report_only.setter
+    def content_security_policy_report_only(
+        self, value: Mapping[str, str] | str | None
+    ) -> None:
+        self._set_csp(
+            "Content-Security-Policy-Report-Only",
+            "content_security_policy_report_only",
+            value,
+        )
+
+    # -- CORS and cross-origin isolation ------------------------------------------
+
+    @property
+    def access_control_allow_credentials(self) -> bool:
+        """Whether ``Access-Control-Allow-Credentials`` is ``true`` (the only value)."""
+        value = self.headers.get("Access-Control-Allow-Credentials")
+        return value is not None and value.strip(" \t") == "true"
+
+    @access_control_allow_credentials.setter
+    def access_control_allow_credentials(self, value: bool | None) -> None:
+        if value:
+            self.headers.set("Access-Control-Allow-Credentials", "true")
+        else:
+            self.headers.remove("Access-Control-Allow-Credentials")
+
+    access_control_allow_headers = _set_property(
+        "Access-Control-Allow-Headers",
+        "Request headers a cross-origin request may send.",
+        absent_is_none=True,
+    )
+    access_control_allow_methods = _set_property(
+        "Access-Control-Allow-Methods",
+        "Methods a cross-origin request may use.",
+        absent_is_none=True,
+    )
+    access_control_expose_headers = _set_property(
+        "Access-Control-Expose-Headers",
+        "Response headers cross-origin scripts may read.",
+        absent_is_none=True,
+    )
+    access_control_allow_origin = _HeaderProperty[str](
+        "Access-Control-Allow-Origin",
+        doc="The origin allowed to read the response, or ``*``.",
+    )
+    access_control_max_age = _HeaderProperty[int](
+        "Access-Control-Max-Age",
+        int,
+        _dump_max_age,
+        doc="Seconds a preflight answer may be cached (None if not an integer).",
+    )
+
+    @property
+    def cross_origin_opener_policy(self) -> COOP:
+        """``Cross-Origin-Opener-Policy``; ``COOP.UNSAFE_NONE`` if unset/unknown."""
+        return _load_policy(
+            COOP, self.headers.get("Cross-Origin-Opener-Policy"), COOP.UNSAFE_NONE
+        )
+
+    @cross_origin_opener_policy.setter
+    def cross_origin_opener_policy(self, value: COOP | str | None) -> None:
+        if value is None:
+            self.headers.remove("Cross-Origin-Opener-Policy")
+        else:
+            self.headers.set(
+                "Cross-Origin-Opener-Policy",
+                _dump_policy(COOP, "cross_origin_opener_policy", value),
+            )
+
+    @property
+    def cross_origin_embedder_policy(self) -> COEP:
+        """``Cross-Origin-Embedder-Policy``; ``COEP.UNSAFE_NONE`` if unset/unknown."""
+        return _load_policy(
+            COEP, self.headers.get("Cross-Origin-Embedder-Policy"), COEP.UNSAFE_NONE
+        )
+
+    @cross_origin_embedder_policy.setter
+    def cross_origin_embedder_policy(self, value: COEP | str | None) -> None:
+        if value is None:
+            self.headers.remove("Cross-Origin-Embedder-Policy")
+        else:
+            self.headers.set(
+                "Cross-Origin-Embedder-Policy",
+                _dump_policy(COEP, "cross_origin_embedder_policy", value),
+            )
+
+    # -- ETags ----------------------------------------------------------------------
 
     def set_etag(self, etag: str, weak: bool = False) -> None:
         """Set the ``ETag`` header (quoted; ``W/`` prefix when weak)."""
