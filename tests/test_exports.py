@@ -160,7 +160,35 @@ DATASTRUCTURES = [
     "CombinedMultiDict",
     "Headers",
     "FileStorage",
+    "Accept",
+    "MIMEAccept",
+    "CharsetAccept",
+    "LanguageAccept",
+    "Authorization",
+    "WWWAuthenticate",
+    "ETags",
+    "IfRange",
+    "Range",
+    "ContentRange",
+    "RequestCacheControl",
+    "ResponseCacheControl",
+    "ContentSecurityPolicy",
 ]
+#: Werkzeug datastructures hipflask does not have (its own code needs none of
+#: them): type-converting and immutable plain dicts/lists, the mixins they are
+#: made of, and the test client's FileMultiDict.
+NOT_IN_DATASTRUCTURES = {
+    "FileMultiDict",
+    "ImmutableDict",
+    "ImmutableDictMixin",
+    "ImmutableHeadersMixin",
+    "ImmutableList",
+    "ImmutableListMixin",
+    "ImmutableMultiDictMixin",
+    "ImmutableTypeConversionDict",
+    "TypeConversionDict",
+    "UpdateDictMixin",
+}
 
 
 def _instance_annotations(cls: type) -> dict[str, ast.expr]:
@@ -307,6 +335,22 @@ def test_datastructures() -> None:
     for name in DATASTRUCTURES:
         assert getattr(hipflask.http, name) is getattr(datastructures, name)
         assert name in hipflask.http.__all__
+
+
+def test_datastructures_has_werkzeugs_classes() -> None:
+    import werkzeug.datastructures
+
+    from hipflask.http import datastructures
+
+    theirs = {
+        name
+        for name in dir(werkzeug.datastructures)
+        if name[0].isupper()
+        and isinstance(getattr(werkzeug.datastructures, name), type)
+    }
+    ours = {name for name in theirs if hasattr(datastructures, name)}
+    assert theirs - ours == NOT_IN_DATASTRUCTURES
+    assert ours <= set(datastructures.__all__)
 
 
 def _toolkit_modules() -> list[types.ModuleType]:

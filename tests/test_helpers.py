@@ -23,7 +23,7 @@ from hipflask import (
     send_from_directory,
     url_for,
 )
-from hipflask.http.exceptions import HTTPException, NotFound
+from hipflask.http.exceptions import Aborter, HTTPException, NotFound
 from hipflask.routing import BuildError
 from hipflask.testing import FlaskClient
 
@@ -361,6 +361,28 @@ def test_abort_uses_the_app_aborter(app: Flask, client: FlaskClient) -> None:
     assert b"Custom gone." in client.get("/").data
     with pytest.raises(NotFound):
         abort(404)
+
+
+def test_make_aborter_makes_the_app_aborter(protocol: str) -> None:
+    class Teapot(HTTPException):
+        code = 418
+        description = "Short and stout."
+
+    class TeapotAborter(Aborter):
+        def __init__(self) -> None:
+            super().__init__(extra={418: Teapot})
+
+    class App(Flask):
+        def make_aborter(self) -> Aborter:
+            return TeapotAborter()
+
+    app = App(__name__)
+    assert isinstance(app.aborter, TeapotAborter)
+    assert type(Flask(__name__).aborter) is Flask.aborter_class
+    app.add_url_rule("/", "index", lambda: abort(418))
+    rv = app.test_client(asgi=protocol == "asgi").get("/")
+    assert rv.status_code == 418
+    assert b"Short and stout." in rv.data
 
 
 # -- files ---------------------------------------------------------------------------

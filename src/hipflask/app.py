@@ -220,7 +220,7 @@ class Flask(TemplatingMixin, Scaffold):
             )
         self.instance_path = instance_path
         self.config = self.make_config(instance_relative_config)
-        self.aborter = self.aborter_class()
+        self.aborter = self.make_aborter()
         self.json: JSONProvider = self.json_provider_class(self)
         self.url_build_error_handlers: list[
             t.Callable[[Exception, str, dict[str, t.Any]], str]
@@ -302,6 +302,11 @@ class Flask(TemplatingMixin, Scaffold):
         defaults = dict(self.default_config)
         defaults["DEBUG"] = get_debug_flag()
         return self.config_class(root_path, defaults)
+
+    def make_aborter(self) -> Aborter:
+        """Create ``app.aborter`` (``abort()`` raises through it): an
+        ``aborter_class`` instance; override to customise it."""
+        return self.aborter_class()
 
     def auto_find_instance_path(self) -> str:
         """The ``instance`` folder next to the package (or in ``var/`` if installed)."""

@@ -106,3 +106,46 @@ class Items(MethodView):
 
 bp.add_url_rule("/items", view_func=Items.as_view("items"))
 app.register_blueprint(bp)
+
+
+# hipflask.typing (flask.typing's names) annotates views and hooks.
+from hipflask.typing import (  # noqa: E402
+    AfterRequestCallable,
+    BeforeRequestCallable,
+    ErrorHandlerCallable,
+    ResponseReturnValue,
+    TeardownCallable,
+)
+
+
+@app.route("/typed")
+def typed_view() -> ResponseReturnValue:
+    return "text", 200, {"X-One": "1"}
+
+
+def typed_before() -> ResponseReturnValue | None:
+    return None
+
+
+async def typed_async_before() -> ResponseReturnValue | None:
+    return ("stop", 403)
+
+
+def typed_after(response: Response) -> Response:
+    return response
+
+
+def typed_teardown(error: BaseException | None) -> None:
+    pass
+
+
+def typed_handler(error: Exception) -> ResponseReturnValue:
+    return str(error), 500
+
+
+before_hooks: list[BeforeRequestCallable] = [typed_before, typed_async_before]
+after_hook: AfterRequestCallable[Response] = typed_after
+teardown_hook: TeardownCallable = typed_teardown
+handler: ErrorHandlerCallable = typed_handler
+app.before_request(typed_before)
+app.after_request(typed_after)

@@ -3,8 +3,10 @@
 ``from hipflask.http.datastructures import MultiDict, Headers, FileStorage`` works
 as it does with Werkzeug. The multi dicts and :class:`CallbackDict` live in
 :mod:`hipflask.http.multidict`, :class:`Headers` and :class:`EnvironHeaders` in
-:mod:`hipflask.http.header_structures`; this module re-exports them and defines
-two more:
+:mod:`hipflask.http.header_structures`, the parsed header values (``Accept``,
+``Authorization``, ``ETags``, ``Range``, the Cache-Control and CSP dicts...) in
+:mod:`hipflask.http.header_types`; this module re-exports them and defines two
+more:
 
 - :class:`HeaderSet`, the ordered, case-insensitive set of tokens behind ``Vary``,
   ``Allow`` and ``Content-Language``. It keeps the items as given in a list plus a
@@ -30,6 +32,21 @@ from io import BytesIO
 
 from .header_structures import EnvironHeaders, Headers
 from .header_syntax import parse_options_header, quote_header_value
+from .header_types import (
+    Accept,
+    Authorization,
+    CharsetAccept,
+    ContentRange,
+    ContentSecurityPolicy,
+    ETags,
+    IfRange,
+    LanguageAccept,
+    MIMEAccept,
+    Range,
+    RequestCacheControl,
+    ResponseCacheControl,
+    WWWAuthenticate,
+)
 from .multidict import (
     CallbackDict,
     CombinedMultiDict,
@@ -39,14 +56,27 @@ from .multidict import (
 )
 
 __all__ = [
+    "Accept",
+    "Authorization",
     "CallbackDict",
+    "CharsetAccept",
     "CombinedMultiDict",
+    "ContentRange",
+    "ContentSecurityPolicy",
+    "ETags",
     "EnvironHeaders",
     "FileStorage",
     "HeaderSet",
     "Headers",
+    "IfRange",
     "ImmutableMultiDict",
+    "LanguageAccept",
+    "MIMEAccept",
     "MultiDict",
+    "Range",
+    "RequestCacheControl",
+    "ResponseCacheControl",
+    "WWWAuthenticate",
     "iter_multi_items",
 ]
 
