@@ -412,3 +412,11 @@ def test_static_url_for() -> None:
     with static_app.test_request_context("/", base_url="http://x.test/root/"):
         assert url_for("static", filename="hello.txt") == "/root/static/hello.txt"
         assert request.script_root == "/root"
+
+
+def test_get_root_path_is_importable_from_helpers() -> None:
+    import hipflask.helpers
+    import hipflask.scaffold
+
+    assert hipflask.helpers.get_root_path is hipflask.scaffold.get_root_path
+    assert hipflask.helpers.get_root_path(__name__) == str(Path(__file__).parent)

@@ -14,6 +14,7 @@ from .globals import (
     request,
     session,
 )
+from .scaffold import get_root_path
 from .sending import send_file, send_from_directory
 from .signals import message_flashed
 
@@ -179,6 +180,7 @@ __all__ = [
     "abort",
     "flash",
     "get_flashed_messages",
+    "get_root_path",
     "get_template_attribute",
     "make_response",
     "redirect",
