@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
-from hipflask import Flask, WebsocketDisconnect, g, websocket
+import hipflask.testing
+from hipflask import Flask, WebsocketDisconnect, abort, g, websocket
+from hipflask.testing_websockets import WebsocketResponseError
 
 
 @pytest.fixture
@@ -76,6 +78,27 @@ def test_refused_handshake_raises(app: Flask, path: str) -> None:
 
     with pytest.raises(WebsocketDisconnect):
         asyncio.run(run())
+
+
+def test_refusal_with_a_response_raises_with_it(app: Flask) -> None:
+    @app.websocket("/private")
+    async def private() -> None:
+        abort(401, "Log in first.")
+
+    async def run(path: str) -> WebsocketResponseError:
+        with pytest.raises(WebsocketResponseError) as info:
+            async with app.test_client().websocket(path):
+                pass
+        return info.value
+
+    error = asyncio.run(run("/private"))
+    assert isinstance(error, WebsocketDisconnect)
+    assert error.code == 1006
+    assert error.response.status_code == 401
+    assert b"Log in first." in error.response.data
+    assert error.response.mimetype == "text/html"
+    assert asyncio.run(run("/missing")).response.status_code == 404
+    assert hipflask.testing.WebsocketResponseError is WebsocketResponseError
 
 
 def test_send_checks_its_argument(app: Flask) -> None:

@@ -11,6 +11,7 @@ import pytest
 from hipflask import (
     Blueprint,
     Flask,
+    Response,
     WebsocketDisconnect,
     abort,
     current_app,
@@ -36,6 +37,7 @@ class Client:
         query_string: bytes = b"",
         headers: list[tuple[bytes, bytes]] | None = None,
         subprotocols: list[str] | None = None,
+        denial: bool = False,
     ) -> None:
         self.scope: Message = {
             "type": "websocket",
@@ -48,6 +50,8 @@ class Client:
             "headers": headers if headers is not None else [(b"host", b"testserver")],
             "subprotocols": subprotocols or [],
         }
+        if denial:  # the server offers ASGI's websocket denial responses
+            self.scope["extensions"] = {"websocket.http.response": {}}
         self.inbox: asyncio.Queue[Message] = asyncio.Queue()
         self.inbox.put_nowait({"type": "websocket.connect"})
         self.sent: list[Message] = []
@@ -763,3 +767,147 @@ def test_receive_json_of_a_bad_message_closes_1008_with_the_reason(
     assert close["type"] == "websocket.close" and close["code"] == 1008
     assert close["reason"].startswith("The websocket message is not valid JSON")
     assert not caplog.records
+
+
+# -- refusals answered with an HTTP response (websocket.http.response) -------------
+
+
+def _denial(sent: list[Message]) -> tuple[int, dict[str, str], bytes]:
+    """The HTTP response the app refused with: (status, headers, body)."""
+    assert [message["type"] for message in sent] == [
+        "websocket.http.response.start",
+        "websocket.http.response.body",
+    ], sent
+    headers = {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in sent[0]["headers"]
+    }
+    return sent[0]["status"], headers, sent[1]["body"]
+
+
+def test_denial_for_no_route(echo_app: Flask) -> None:
+    status, headers, body = _denial(
+        _talk(echo_app, client=Client("/missing", denial=True))
+    )
+    assert status == 404
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["content-length"] == str(len(body))
+    assert b"Not Found" in body
+
+
+def test_denial_for_abort_before_accepting(caplog: pytest.LogCaptureFixture) -> None:
+    app = Flask(__name__)
+
+    @app.before_websocket
+    def authenticate() -> None:
+        if websocket.args.get("token") != "secret":
+            abort(401, "A token, please.")
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.send("welcome")
+
+    with caplog.at_level(logging.WARNING):
+        status, _, body = _denial(_talk(app, client=Client(denial=True)))
+        admitted = _talk(app, client=Client(query_string=b"token=secret", denial=True))
+    assert status == 401
+    assert b"A token, please." in body
+    assert admitted[1] == {"type": "websocket.send", "text": "welcome"}
+    assert not caplog.records
+
+
+def test_denial_with_a_response_from_abort() -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        response = Response("Come back later.", 503, {"Retry-After": "120"})
+        abort(response)
+
+    status, headers, body = _denial(_talk(app, client=Client(denial=True)))
+    assert (status, headers["retry-after"], body) == (503, "120", b"Come back later.")
+
+
+def test_denial_from_a_before_websocket_return_value() -> None:
+    app = Flask(__name__)
+    ran: list[str] = []
+    app.before_websocket(lambda: ("Not today.", 429))
+    app.teardown_websocket(lambda exc: ran.append("teardown"))
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        ran.append("handler")
+
+    assert _denial(_talk(app, client=Client(denial=True)))[::2] == (429, b"Not today.")
+    assert ran == ["teardown"]
+
+
+def test_denial_from_the_handlers_return_value() -> None:
+    app = Flask(__name__)
+    seen: list[t.Any] = []
+
+    @app.after_websocket
+    def after(rv: t.Any) -> t.Any:
+        seen.append(rv)
+        return rv
+
+    @app.websocket("/ws")
+    async def handler() -> t.Any:
+        if websocket.headers.get("Authorization") is None:
+            return {"error": "no credentials"}, 401
+        await websocket.accept()
+        return "ignored once accepted"
+
+    status, headers, body = _denial(_talk(app, client=Client(denial=True)))
+    assert (status, headers["content-type"]) == (401, "application/json")
+    assert body == b'{"error":"no credentials"}\n'
+    sent = _talk(
+        app,
+        client=Client(
+            headers=[(b"host", b"testserver"), (b"authorization", b"x")], denial=True
+        ),
+    )
+    assert [message["type"] for message in sent] == [
+        "websocket.accept",
+        "websocket.close",
+    ]
+    assert seen == [({"error": "no credentials"}, 401), "ignored once accepted"]
+
+
+def test_denial_for_an_error_is_a_bare_500_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        raise ValueError("secret detail")
+
+    with caplog.at_level(logging.ERROR):
+        status, _, body = _denial(_talk(app, client=Client(denial=True)))
+    assert status == 500
+    assert b"Internal Server Error" in body and b"secret detail" not in body
+    assert "secret detail" in caplog.text
+
+
+def test_no_denial_once_accepted_or_without_a_value() -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        if websocket.args.get("accept"):
+            await websocket.accept()
+        abort(403, "Members only.")
+
+    @app.websocket("/quiet")
+    async def quiet() -> None:
+        return None
+
+    accepted = _talk(app, client=Client(query_string=b"accept=1", denial=True))
+    assert accepted[-1] == {
+        "type": "websocket.close",
+        "code": 1008,
+        "reason": "Members only.",
+    }
+    quiet_sent = _talk(app, client=Client("/quiet", denial=True))
+    assert quiet_sent == [{"type": "websocket.close", "code": 1000, "reason": ""}]

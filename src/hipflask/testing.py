@@ -74,11 +74,15 @@ __all__ = [
 
 def __getattr__(name: str) -> t.Any:
     # FlaskCliRunner lives with the CLI; imported on demand so the test client
-    # does not load click.
+    # does not load click (nor the websocket client its error).
     if name == "FlaskCliRunner":
         from .cli import FlaskCliRunner
 
         return FlaskCliRunner
+    if name == "WebsocketResponseError":  # with the websocket client, on demand
+        from .testing_websockets import WebsocketResponseError
+
+        return WebsocketResponseError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -3,8 +3,11 @@
 :class:`WebsocketTestConnection` runs the application's websocket scope in a task
 on the running event loop and stands in for the server: two queues carry the
 ASGI messages each way. Entering it (``async with``) sends ``websocket.connect``
-and waits for the application's answer: an accept, or a close, which raises
-:class:`~hipflask.WebsocketDisconnect` (a refused handshake). Leaving it sends
+and waits for the application's answer: an accept, or a refusal, which raises
+:class:`~hipflask.WebsocketDisconnect` for a close, or
+:class:`WebsocketResponseError` (a subclass, with the ``response``) for an HTTP
+answer: the connection offers ASGI's ``websocket.http.response`` extension, as
+uvicorn does. Leaving it sends
 ``websocket.disconnect`` and waits for the application to finish, so the
 handler's ``finally`` blocks and teardown functions have run afterwards.
 """
@@ -21,8 +24,20 @@ from .websockets import WebsocketDisconnect
 
 if t.TYPE_CHECKING:
     from .app import Flask
+    from .wrappers import Response
 
 Message = dict[str, t.Any]
+
+
+class WebsocketResponseError(WebsocketDisconnect):
+    """The application refused the handshake with an HTTP ``response``.
+
+    A websocket client sees such a connection end without a close frame (1006).
+    """
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(1006, f"refused with HTTP {response.status}")
+        self.response = response
 
 
 class WebsocketTestConnection:
@@ -58,6 +73,7 @@ class WebsocketTestConnection:
             "query_string": parts.query.encode("latin-1"),
             "headers": raw_headers,
             "subprotocols": list(subprotocols),
+            "extensions": {"websocket.http.response": {}},
         }
         #: What the application accepted with (None before the accept).
         self.subprotocol: str | None = None
@@ -96,6 +112,20 @@ class WebsocketTestConnection:
         )
         await self._to_app.put({"type": "websocket.connect"})
         message = await self._next()
+        if message["type"] == "websocket.http.response.start":
+            body = await self._next()
+            await self._finish()
+            self._close = {"type": "websocket.close", "code": 1006, "reason": ""}
+            raise WebsocketResponseError(
+                self.app.response_class(
+                    body.get("body", b""),
+                    message["status"],
+                    [
+                        (name.decode("latin-1"), value.decode("latin-1"))
+                        for name, value in message.get("headers") or ()
+                    ],
+                )
+            )
         if message["type"] != "websocket.accept":
             await self._finish()
             raise self._closed(message)

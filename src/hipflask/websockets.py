@@ -6,7 +6,8 @@ adapter) in these steps:
 1. receive the ``websocket.connect`` message (a disconnect first ends it);
 2. match the path against the websocket rules (``Rule(websocket=True)``, made by
    ``@app.websocket``). No match, or a match on an HTTP-only rule, closes the
-   connection without accepting it: the server answers the handshake with 403;
+   connection without accepting it: the server answers the handshake with 403
+   (or the app with a 404, see 4);
 3. push an application context and a :class:`WebsocketContext` (the
    ``websocket`` proxy), run the URL value preprocessors and the
    ``before_websocket`` hooks (a non-None return skips the handler), then await
@@ -18,7 +19,11 @@ adapter) in these steps:
    (if it accepted; unaccepted, the close is a refusal). An HTTP exception
    (``abort``) closes with 1008, any other exception is logged with
    ``app.log_exception`` and closes with 1011. Before accepting, any of these
-   closes is a refusal (403). Then the ``teardown_websocket`` and
+   closes is a refusal (403). When the server offers ASGI's
+   ``websocket.http.response`` extension (uvicorn does), a refusal is an HTTP
+   response instead: the ``abort()``'s (401, 404 for no route...), a bare 500
+   for an error, or ``make_response`` of what a ``before_websocket`` hook or the
+   handler returned without accepting. Then the ``teardown_websocket`` and
    ``teardown_appcontext`` functions run (async ones awaited; sync ones as
    sync views are) and the contexts are popped, so nothing of one connection
    is visible to the next.
@@ -41,7 +46,7 @@ import typing as t
 
 from .globals import _cv_app, _cv_websocket
 from .helpers import _split_blueprint_path
-from .http.exceptions import BadRequest, HTTPException
+from .http.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
 from .http.request_headers import cached
 from .http.streams import EMPTY_STREAM
 
@@ -51,6 +56,7 @@ if t.TYPE_CHECKING:
     from .app import Flask
     from .ctx import AppContext
     from .http.datastructures import Headers, ImmutableMultiDict
+    from .http.response import Response
     from .routing import MapAdapter, Rule
     from .wrappers import Request
 
@@ -365,7 +371,10 @@ async def serve_websocket(
     request = app.request_class.from_asgi(scope, EMPTY_STREAM)
     handler = _match(app, request)
     if handler is None:
-        await send({"type": "websocket.close", "code": 1000, "reason": ""})
+        if _can_deny(scope):
+            await _send_denial(send, NotFound().get_response())
+        else:
+            await send({"type": "websocket.close", "code": 1000, "reason": ""})
         return
     websocket = Websocket(scope, receive, send, request)
     ctx = WebsocketContext(app, websocket)
@@ -373,9 +382,12 @@ async def serve_websocket(
     error: BaseException | None = None
     code = 1000
     reason = ""
+    # What answers the handshake if the connection is refused (not accepted)
+    # and the server can send an HTTP response.
+    denial: t.Any = None
     try:
         try:
-            await _run_handler(app, websocket, handler)
+            denial = await _run_handler(app, websocket, handler)
         except WebsocketDisconnect:
             pass  # the client went away: the handler's end, not an error
         except HTTPException as e:
@@ -383,13 +395,19 @@ async def serve_websocket(
             # that tells the client why.
             code = 1008
             reason = _close_reason(e.description)
+            denial = e.get_response()
         except Exception as e:
             error = e
             app.log_exception(sys.exc_info())
             code = 1011
+            denial = InternalServerError(original_exception=e).get_response()
         if not websocket.closed:
-            # Unaccepted, any close is a refused handshake (HTTP 403).
-            await websocket.close(code, reason if websocket.accepted else "")
+            if denial is not None and not websocket.accepted and _can_deny(scope):
+                websocket._state = _CLOSED
+                await _send_denial(send, app.make_response(denial))
+            else:
+                # Unaccepted, any close is a refused handshake (HTTP 403).
+                await websocket.close(code, reason if websocket.accepted else "")
     except WebsocketDisconnect:
         pass  # gone while being closed
     finally:
@@ -397,6 +415,34 @@ async def serve_websocket(
             await _teardown(app, websocket, error)
         finally:
             await ctx.pop(error)
+
+
+def _can_deny(scope: dict[str, t.Any]) -> bool:
+    """Whether the server can answer a refused handshake with an HTTP response."""
+    return "websocket.http.response" in (scope.get("extensions") or {})
+
+
+async def _send_denial(send: Send, response: Response) -> None:
+    """Refuse the handshake with ``response`` (the ASGI denial-response extension)."""
+    try:
+        code, headers, body = response._prepare("GET")
+        if hasattr(body, "__aiter__"):
+            data = b"".join([chunk async for chunk in t.cast("t.Any", body)])
+        else:
+            data = b"".join(body)
+    finally:
+        response.close()
+    await send(
+        {
+            "type": "websocket.http.response.start",
+            "status": code,
+            "headers": [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in headers
+            ],
+        }
+    )
+    await send({"type": "websocket.http.response.body", "body": data})
 
 
 def _scopes(endpoint: str | None) -> list[str | None]:
@@ -416,9 +462,13 @@ def _close_reason(text: str | None) -> str:
 
 async def _run_handler(
     app: Flask, websocket: Websocket, handler: t.Callable[..., t.Any]
-) -> None:
+) -> t.Any:
     """URL value preprocessors, ``before_websocket`` hooks, the handler, then
-    ``after_websocket`` hooks (innermost blueprint first, newest first)."""
+    ``after_websocket`` hooks (innermost blueprint first, newest first).
+
+    Returns what refuses the connection if it is still unaccepted: a
+    ``before_websocket`` hook's value, or the handler's (after the hooks).
+    """
     endpoint = websocket.endpoint
     view_args = websocket.view_args
     if view_args is None:
@@ -429,8 +479,9 @@ async def _run_handler(
             func(endpoint, view_args)
     for name in names:
         for func in app.before_websocket_funcs.get(name, ()):
-            if await app._call(False, func) is not None:
-                return  # refused by the hook: the handler does not run
+            refusal = await app._call(False, func)
+            if refusal is not None:
+                return refusal  # refused by the hook: the handler does not run
     rv: t.Any = None
     try:
         rv = await handler(**view_args)
@@ -439,6 +490,7 @@ async def _run_handler(
     for name in reversed(names):
         for func in reversed(app.after_websocket_funcs.get(name, ())):
             rv = await app._call(False, func, rv)
+    return rv
 
 
 async def _teardown(
