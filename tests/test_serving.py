@@ -719,23 +719,6 @@ def test_banner_warns_about_debug_on_a_public_address(
     assert " * Running on http://[::1]:5000" in capsys.readouterr().out
 
 
-def test_banner_warns_about_bypassed_wsgi_middleware(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    app = Flask("wrapped")
-    serving_module._print_running("127.0.0.1", 5000, "http", None, False, app)
-    assert "WARNING" not in capsys.readouterr().out
-    app.wsgi_app = app.wsgi_app  # type: ignore[method-assign]
-    serving_module._print_running("127.0.0.1", 5000, "http", None, False, app)
-    assert (
-        " * WARNING: app.wsgi_app is wrapped by WSGI middleware, which this server"
-        " bypasses" in capsys.readouterr().out
-    )
-    app.asgi_app = app.asgi_app  # type: ignore[method-assign]
-    serving_module._print_running("127.0.0.1", 5000, "http", None, False, app)
-    assert "WARNING" not in capsys.readouterr().out
-
-
 # -- the ASGI error app --------------------------------------------------------------
 
 

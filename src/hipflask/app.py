@@ -1664,8 +1664,16 @@ class Flask(TemplatingMixin, Scaffold):
         receive: t.Callable[[], t.Awaitable[dict[str, t.Any]]],
         send: t.Callable[[dict[str, t.Any]], t.Awaitable[None]],
     ) -> None:
-        """The ASGI application (wrap this attribute with ASGI middleware)."""
-        await serve_asgi(self, scope, receive, send)
+        """The ASGI application (wrap this attribute with ASGI middleware).
+
+        While the instance's :attr:`wsgi_app` is wrapped (WSGI middleware),
+        http requests go through it (:mod:`hipflask.wsgi_middleware`); a
+        subclass overriding the method keeps it for WSGI.
+        """
+        if scope["type"] == "http" and "wsgi_app" in self.__dict__:
+            await serve_wsgi_stack(self, scope, receive, send)
+        else:
+            await serve_asgi(self, scope, receive, send)
 
     def __call__(self, first: t.Any, second: t.Any, third: t.Any = _sentinel) -> t.Any:
         """WSGI with two arguments; ASGI (returns a coroutine) with three."""
@@ -1675,7 +1683,12 @@ class Flask(TemplatingMixin, Scaffold):
             if "wsgi_app" in self.__dict__ or type(self).wsgi_app is not _WSGI_APP:
                 return self.wsgi_app(first, second)
             return serve_wsgi(self, first, second)
-        if "asgi_app" in self.__dict__ or type(self).asgi_app is not _ASGI_APP:
+        own = self.__dict__
+        if (
+            "asgi_app" in own
+            or "wsgi_app" in own
+            or type(self).asgi_app is not _ASGI_APP
+        ):
             return self.asgi_app(first, second, third)
         return serve_asgi(self, first, second, third)
 
@@ -1796,3 +1809,4 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
 # importing them last keeps ``wsgi_app``/``asgi_app`` free of per-call imports.
 from .asgi import serve_asgi  # noqa: E402
 from .wsgi import serve_wsgi  # noqa: E402
+from .wsgi_middleware import serve_wsgi_stack  # noqa: E402

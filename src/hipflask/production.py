@@ -290,12 +290,6 @@ def serve_command(
             err=True,
             fg="yellow",
         )
-    if chosen == "asgi" and "wsgi_app" in vars(app) and "asgi_app" not in vars(app):
-        click.secho(
-            " * Warning: app.wsgi_app is wrapped by middleware that ASGI bypasses.",
-            err=True,
-            fg="yellow",
-        )
     plural = "" if workers == 1 else "s"
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(

@@ -116,7 +116,6 @@ def _print_running(
     scheme: str,
     watcher: FileWatcher | None,
     debug: bool,
-    application: t.Any = None,
 ) -> None:
     lines: list[str] = []
     if host in _WILDCARD_HOSTS:
@@ -137,13 +136,6 @@ def _print_running(
             f" {host or '0.0.0.0'!r}, which is not a loopback address: anyone who"
             " can reach this machine can see tracebacks and application internals."
             " Use --host 127.0.0.1, or turn debug mode off."
-        )
-    own = getattr(application, "__dict__", {})
-    if "wsgi_app" in own and "asgi_app" not in own:
-        lines.append(
-            " * WARNING: app.wsgi_app is wrapped by WSGI middleware, which this"
-            " server bypasses (it serves the app as ASGI). Wrap app.asgi_app as"
-            " well, or try 'hipflask serve --interface wsgi'."
         )
     lines.append(" * Press CTRL+C to quit")
     print("\n".join(lines), flush=True)
@@ -410,7 +402,7 @@ def run_simple(
         return
     sock = _bind(hostname, port)
     scheme = "https" if ssl_context is not None else "http"
-    _print_running(hostname, sock.getsockname()[1], scheme, watcher, debug, application)
+    _print_running(hostname, sock.getsockname()[1], scheme, watcher, debug)
     if watcher is None:
         _serve(application, sock, ssl_context, None)
         return

@@ -215,7 +215,10 @@ def _environ_from_scope(scope: dict[str, t.Any]) -> dict[str, t.Any]:
         else:
             key = "HTTP_" + name
         if key in environ:
-            environ[key] = f"{environ[key]},{value}"
+            # Repeated fields are joined as WSGI servers join them; cookies
+            # (one field per cookie under HTTP/2) with "; ", as one Cookie line.
+            joiner = "; " if key == "HTTP_COOKIE" else ","
+            environ[key] = f"{environ[key]}{joiner}{value}"
         else:
             environ[key] = value
     extra = scope.get("extensions", {}).get("hipflask.environ")
