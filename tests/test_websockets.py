@@ -23,6 +23,7 @@ from hipflask import (
     url_for,
     websocket,
 )
+from hipflask import websockets as websockets_module
 
 Message = dict[str, t.Any]
 
@@ -911,3 +912,119 @@ def test_no_denial_once_accepted_or_without_a_value() -> None:
     }
     quiet_sent = _talk(app, client=Client("/quiet", denial=True))
     assert quiet_sent == [{"type": "websocket.close", "code": 1000, "reason": ""}]
+
+
+# -- a client that goes away cancels a handler busy elsewhere (Quart's rule) ---------
+
+
+@pytest.fixture
+def quick_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(websockets_module, "IDLE_CHECK_SECONDS", 0.01)
+
+
+def test_disconnect_cancels_a_handler_busy_elsewhere(quick_sweep: None) -> None:
+    app = Flask(__name__)
+    events: list[str] = []
+    app.after_websocket(lambda rv: events.append("after"))
+    app.teardown_websocket(lambda exc: events.append(f"teardown {exc!r}"))
+
+    @app.websocket("/ws")
+    async def waiter() -> None:
+        await websocket.accept()
+        try:
+            await asyncio.Event().wait()  # never set: only a cancel ends this
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        finally:
+            events.append(f"finally closed={websocket.closed}")
+
+    async def run() -> list[Message]:
+        client = Client()
+        served = asyncio.ensure_future(client.serve(app))
+        await asyncio.sleep(0.05)
+        assert not served.done()
+        client.disconnect()
+        sent = await asyncio.wait_for(served, 5)
+        if hasattr(served, "cancelling"):  # Python 3.11+: the cancel was taken back
+            assert served.cancelling() == 0
+        return sent
+
+    sent = asyncio.run(run())
+    assert sent == [{"type": "websocket.accept", "subprotocol": None}]
+    assert events == ["cancelled", "finally closed=True", "after", "teardown None"]
+    assert not any(websockets_module._live.values())  # nothing left to watch
+
+
+def test_a_message_seen_ahead_is_the_next_receive(quick_sweep: None) -> None:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def slow_echo() -> None:
+        await websocket.accept()
+        while True:
+            await asyncio.sleep(0.05)  # busy: the sweep receives meanwhile
+            await websocket.send(await websocket.receive())
+
+    async def run() -> list[Message]:
+        client = Client()
+        served = asyncio.ensure_future(client.serve(app))
+        for text in ("one", "two", "three"):
+            client.put(text)
+        await asyncio.sleep(0.3)
+        client.disconnect()
+        return await asyncio.wait_for(served, 5)
+
+    sent = asyncio.run(run())
+    assert [m.get("text") for m in sent if m["type"] == "websocket.send"] == [
+        "one",
+        "two",
+        "three",
+    ]
+
+
+def test_a_handler_waiting_in_receive_is_not_cancelled(quick_sweep: None) -> None:
+    app = Flask(__name__)
+    events: list[str] = []
+
+    @app.websocket("/ws")
+    async def reader() -> None:
+        try:
+            await websocket.receive()
+        except WebsocketDisconnect as e:
+            events.append(f"disconnect {e.code}")
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+
+    async def run() -> None:
+        client = Client()
+        served = asyncio.ensure_future(client.serve(app))
+        await asyncio.sleep(0.05)
+        client.disconnect(1001)
+        await asyncio.wait_for(served, 5)
+
+    asyncio.run(run())
+    assert events == ["disconnect 1001"]
+
+
+def test_the_servers_own_cancel_still_cancels(quick_sweep: None) -> None:
+    app = Flask(__name__)
+    torn_down: list[str] = []
+    app.teardown_websocket(lambda exc: torn_down.append("teardown"))
+
+    @app.websocket("/ws")
+    async def waiter() -> None:
+        await websocket.accept()
+        await asyncio.Event().wait()
+
+    async def run() -> None:
+        served = asyncio.ensure_future(Client().serve(app))
+        await asyncio.sleep(0.05)
+        served.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await served
+
+    asyncio.run(run())
+    assert torn_down == ["teardown"]
+    assert not any(websockets_module._live.values())  # nothing left to watch

@@ -14,7 +14,12 @@ adapter) in these steps:
    the handler with the rule's arguments as keyword arguments;
 4. end: a client that went away makes the pending ``receive()`` raise
    :class:`WebsocketDisconnect` (so does a send the server cannot deliver),
-   which ends the handler quietly. After a handler that returned or was ended
+   which ends the handler quietly. A handler busy elsewhere (awaiting a queue,
+   a sleep) is cancelled instead, as in Quart: an idle sweep, once a second
+   per event loop, receives on behalf of each handler that is not inside
+   ``receive()``; the message waits for its next ``receive()``, a disconnect
+   cancels the handler's task (the cancel is taken back afterwards, so the
+   server sees a normal end). After a handler that returned or was ended
    so, the ``after_websocket`` hooks run, and the connection closes with 1000
    (if it accepted; unaccepted, the close is a refusal). An HTTP exception
    (``abort``) closes with 1008, any other exception is logged with
@@ -41,8 +46,10 @@ run for websockets (they are about HTTP requests and responses); the
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import typing as t
+import weakref
 
 from .globals import _cv_app, _cv_websocket
 from .helpers import _split_blueprint_path
@@ -105,6 +112,15 @@ class Websocket:
         self._close_reason = ""
         #: The URL request over the scope (path, args, headers, ...).
         self.request = request
+        # Disconnect watching (see _look_ahead): the task serving the
+        # connection, whether its handler is running, whether it is inside
+        # the server's receive(), a receive() started for it, and whether a
+        # disconnect seen there cancelled the task.
+        self._task: asyncio.Task[t.Any] | None = None
+        self._handling = False
+        self._receiving = False
+        self._ahead: asyncio.Future[Message] | None = None
+        self._gone = False
 
     # -- request-like attributes ------------------------------------------------
 
@@ -221,7 +237,16 @@ class Websocket:
         """
         if self._state != _ACCEPTED:
             await self.accept()
-        message = await self._receive()
+        # While in here the idle sweep leaves this connection alone (an error
+        # from the server's receive() leaves the flag set: the end anyway).
+        self._receiving = True
+        ahead = self._ahead
+        if ahead is None:
+            message = await self._receive()
+        else:  # the sweep's receive() has (or will have) the next message
+            self._ahead = None
+            message = await ahead
+        self._receiving = False
         kind = message.get("type")
         if kind == "websocket.receive":
             text = message.get("text")
@@ -285,6 +310,44 @@ class Websocket:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
+
+    # -- disconnect watching ------------------------------------------------------
+
+    def _look_ahead(self) -> None:
+        """Receive for a handler that is busy elsewhere, to see a disconnect.
+
+        Called by the idle sweep (:func:`_sweep`). The message is kept for the
+        handler's next :meth:`receive`; a disconnect cancels the handler.
+        """
+        if (
+            not self._handling
+            or self._receiving
+            or self._ahead is not None
+            or self._state != _ACCEPTED
+        ):
+            return
+        ahead = self._ahead = asyncio.ensure_future(self._receive())
+        ahead.add_done_callback(self._seen_ahead)
+
+    def _seen_ahead(self, ahead: asyncio.Future[Message]) -> None:
+        if ahead.cancelled() or ahead.exception() is not None:
+            return  # the handler's next receive() re-raises it
+        message = ahead.result()
+        if message.get("type") != "websocket.receive":
+            self._state = _CLOSED
+            self._close_code = message.get("code", _NO_STATUS)
+            self._close_reason = message.get("reason") or ""
+            task = self._task
+            if self._handling and not self._receiving and task is not None:
+                # Quart's rule: a client that went away cancels the handler.
+                self._gone = True
+                task.cancel()
+
+    def _stop_watching(self) -> None:
+        self._handling = False
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and not ahead.done():
+            ahead.cancel()
 
 
 def _json_provider() -> t.Any:
@@ -445,6 +508,44 @@ async def _send_denial(send: Send, response: Response) -> None:
     await send({"type": "websocket.http.response.body", "body": data})
 
 
+#: How long a handler may be busy outside ``receive()`` before a disconnect
+#: is looked for on its behalf (seconds).
+IDLE_CHECK_SECONDS = 1.0
+#: The connections whose handlers run, per event loop (for the idle sweep); a
+#: loop's entry lasts while its sweep is scheduled, and no longer than the loop.
+_live: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[Websocket]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _watch(websocket: Websocket) -> None:
+    """Have the idle sweep look after ``websocket`` while its handler runs."""
+    loop = asyncio.get_running_loop()
+    connections = _live.get(loop)
+    if connections is None:
+        connections = _live[loop] = set()
+        loop.call_later(IDLE_CHECK_SECONDS, _sweep, loop)
+    connections.add(websocket)
+
+
+def _unwatch(websocket: Websocket) -> None:
+    websocket._stop_watching()
+    connections = _live.get(asyncio.get_running_loop())
+    if connections is not None:
+        connections.discard(websocket)
+
+
+def _sweep(loop: asyncio.AbstractEventLoop) -> None:
+    """Look ahead for every handler busy elsewhere; again later while any run."""
+    connections = _live.get(loop)
+    if not connections:
+        _live.pop(loop, None)
+        return
+    for websocket in list(connections):
+        websocket._look_ahead()
+    loop.call_later(IDLE_CHECK_SECONDS, _sweep, loop)
+
+
 def _scopes(endpoint: str | None) -> list[str | None]:
     """The hook scopes of ``endpoint``: the app, then its blueprints outwards in."""
     names: list[str | None] = [None]
@@ -483,10 +584,22 @@ async def _run_handler(
             if refusal is not None:
                 return refusal  # refused by the hook: the handler does not run
     rv: t.Any = None
+    websocket._task = asyncio.current_task()
+    websocket._handling = True
+    _watch(websocket)
     try:
         rv = await handler(**view_args)
     except WebsocketDisconnect:
         pass  # the client ended the conversation: the usual end of a handler
+    except asyncio.CancelledError:
+        if not websocket._gone:
+            raise
+        # Cancelled because the client went away: a disconnect, as above.
+        task = websocket._task
+        if task is not None and hasattr(task, "uncancel"):  # Python 3.11+
+            task.uncancel()
+    finally:
+        _unwatch(websocket)
     for name in reversed(names):
         for func in reversed(app.after_websocket_funcs.get(name, ())):
             rv = await app._call(False, func, rv)
