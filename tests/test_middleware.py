@@ -1,0 +1,116 @@
+"""hipflask.middleware.ProxyFix, checked against Werkzeug's and through an app."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix as WerkzeugProxyFix
+
+from hipflask import Flask, request, url_for
+from hipflask.middleware import ProxyFix
+from hipflask.testing import FlaskClient
+
+Environ = dict[str, t.Any]
+
+BASE: Environ = {
+    "REMOTE_ADDR": "10.0.0.2",
+    "wsgi.url_scheme": "http",
+    "HTTP_HOST": "internal:8000",
+    "SERVER_NAME": "internal",
+    "SERVER_PORT": "8000",
+    "SCRIPT_NAME": "",
+    "PATH_INFO": "/",
+}
+HEADERS: list[Environ] = [
+    {},
+    {"HTTP_X_FORWARDED_FOR": "203.0.113.7"},
+    {"HTTP_X_FORWARDED_FOR": "1.1.1.1, 203.0.113.7"},  # a client-forged first hop
+    {"HTTP_X_FORWARDED_FOR": ""},
+    {"HTTP_X_FORWARDED_FOR": '"quoted", 2.2.2.2'},
+    {"HTTP_X_FORWARDED_PROTO": "https"},
+    {"HTTP_X_FORWARDED_PROTO": "http, https"},
+    {"HTTP_X_FORWARDED_HOST": "example.org"},
+    {"HTTP_X_FORWARDED_HOST": "example.org:8443"},
+    {"HTTP_X_FORWARDED_HOST": "[::1]"},
+    {"HTTP_X_FORWARDED_HOST": "[::1]:8443"},
+    {"HTTP_X_FORWARDED_PORT": "443"},
+    {"HTTP_X_FORWARDED_HOST": "example.org:1", "HTTP_X_FORWARDED_PORT": "443"},
+    {"HTTP_X_FORWARDED_PREFIX": "/app"},
+    {"HTTP_X_FORWARDED_PREFIX": "/outer, /inner"},
+]
+SETTINGS: list[dict[str, int]] = [
+    {},
+    {"x_for": 2, "x_proto": 0},
+    {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1},
+    {"x_for": 0, "x_proto": 2, "x_host": 2, "x_prefix": 2},
+]
+
+
+def _seen(middleware: type[t.Any], settings: dict[str, int], extra: Environ) -> Environ:
+    seen: list[Environ] = []
+
+    def app(environ: Environ, start_response: t.Any) -> list[bytes]:
+        seen.append(dict(environ))
+        return []
+
+    middleware(app, **settings)({**BASE, **extra}, lambda *a: None)
+    return seen[0]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=str)
+@pytest.mark.parametrize("extra", HEADERS, ids=str)
+def test_matches_werkzeug(settings: dict[str, int], extra: Environ) -> None:
+    assert _seen(ProxyFix, settings, extra) == _seen(WerkzeugProxyFix, settings, extra)
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "expected"),
+    [
+        ({"HTTP_X_FORWARDED_PROTO": "javascript"}, "wsgi.url_scheme", "http"),
+        ({"HTTP_X_FORWARDED_PROTO": "HTTPS"}, "wsgi.url_scheme", "https"),
+        ({"HTTP_X_FORWARDED_PORT": "443x"}, "SERVER_PORT", "8000"),
+    ],
+)
+def test_odd_values_are_ignored_or_normalised(
+    extra: Environ, key: str, expected: str
+) -> None:
+    settings = {"x_proto": 1, "x_port": 1}
+    assert _seen(ProxyFix, settings, extra)[key] == expected
+
+
+@pytest.mark.parametrize("bad", [-1, "1", 1.0, True, None])
+def test_settings_are_checked(bad: t.Any) -> None:
+    with pytest.raises(ValueError, match="x_host is a number of proxies"):
+        ProxyFix(lambda e, s: [], x_host=bad)
+
+
+def test_through_the_app(app: Flask, client: FlaskClient) -> None:
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1
+    )
+
+    @app.route("/where")
+    def where() -> dict[str, t.Any]:
+        return {
+            "addr": request.remote_addr,
+            "url": url_for("where", _external=True),
+            "root": request.script_root,
+            "orig": request.environ["werkzeug.proxy_fix.orig"]["wsgi.url_scheme"],
+        }
+
+    rv = client.get(
+        "/where",
+        headers={
+            "X-Forwarded-For": "6.6.6.6, 203.0.113.7",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "example.org",
+            "X-Forwarded-Prefix": "/shop",
+        },
+    )
+    assert rv.json == {
+        "addr": "203.0.113.7",
+        "url": "https://example.org/shop/where",
+        "root": "/shop",
+        "orig": "http",
+    }
