@@ -114,3 +114,92 @@ def test_through_the_app(app: Flask, client: FlaskClient) -> None:
         "root": "/shop",
         "orig": "http",
     }
+
+
+def _reporting_app() -> Flask:
+    app = Flask(__name__)
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1
+    )
+
+    @app.route("/report")
+    def report() -> dict[str, t.Any]:
+        return {
+            "addr": request.remote_addr,
+            "scheme": request.scheme,
+            "host": request.host,
+            "root": request.script_root,
+            "url": request.url,
+            "orig": request.environ["werkzeug.proxy_fix.orig"]["HTTP_HOST"],
+        }
+
+    return app
+
+
+@pytest.mark.parametrize("extra", HEADERS, ids=str)
+def test_asgi_scope_rewrite_matches_the_wsgi_one(extra: Environ) -> None:
+    headers = {
+        key[5:].replace("_", "-").title(): value
+        for key, value in extra.items()
+        if key.startswith("HTTP_")
+    }
+    app = _reporting_app()
+    wsgi = app.test_client().get("/report", headers=headers)
+    asgi = app.test_client(asgi=True).get("/report", headers=headers)
+    assert wsgi.status_code == asgi.status_code
+    assert wsgi.json == asgi.json
+
+
+def test_proxy_fix_around_the_app_is_served_natively_under_asgi(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hipflask.app
+
+    def no_bridge(*args: t.Any) -> t.NoReturn:
+        raise AssertionError("served through the WSGI bridge")
+
+    monkeypatch.setattr(hipflask.app, "serve_wsgi_stack", no_bridge)
+    app = _reporting_app()
+    rv = app.test_client(asgi=True).get(
+        "/report", headers={"X-Forwarded-For": "203.0.113.7"}
+    )
+    assert rv.json["addr"] == "203.0.113.7"
+
+
+def test_websockets_see_the_forwarded_values() -> None:
+    import asyncio
+
+    from hipflask import websocket
+
+    app = _reporting_app()
+
+    @app.websocket("/ws")
+    async def where() -> None:
+        await websocket.send(f"{websocket.scheme} {websocket.host}")
+
+    async def run() -> str | bytes:
+        client = app.test_client().websocket(
+            "/ws", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ex.org"}
+        )
+        async with client as ws:
+            return await ws.receive()
+
+    assert asyncio.run(run()) == "wss ex.org"
+
+
+def test_a_deeper_stack_still_goes_through_the_bridge(protocol: str) -> None:
+    app = Flask(__name__)
+    inner = app.wsgi_app
+
+    def tag(environ: Environ, start_response: t.Any) -> t.Any:
+        environ["HTTP_X_TAG"] = "seen"
+        return inner(environ, start_response)
+
+    app.wsgi_app = ProxyFix(tag)  # type: ignore[method-assign]
+    app.add_url_rule(
+        "/", "i", lambda: f"{request.headers.get('X-Tag')} {request.remote_addr}"
+    )
+    rv = app.test_client(asgi=protocol == "asgi").get(
+        "/", headers={"X-Forwarded-For": "9.9.9.9"}
+    )
+    assert rv.data == b"seen 9.9.9.9"

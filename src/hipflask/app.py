@@ -1670,10 +1670,16 @@ class Flask(TemplatingMixin, Scaffold):
         http requests go through it (:mod:`hipflask.wsgi_middleware`); a
         subclass overriding the method keeps it for WSGI.
         """
-        if scope["type"] == "http" and "wsgi_app" in self.__dict__:
+        wrapped = self.__dict__.get("wsgi_app")
+        if wrapped is None or scope["type"] not in ("http", "websocket"):
+            await serve_asgi(self, scope, receive, send)
+        elif type(wrapped) is ProxyFix and _is_wsgi_app_of(self, wrapped.app):
+            # PERF: ProxyFix right around the app: its rewrite, on the scope.
+            await serve_asgi(self, wrapped.asgi_scope(scope), receive, send)
+        elif scope["type"] == "http":
             await serve_wsgi_stack(self, scope, receive, send)
         else:
-            await serve_asgi(self, scope, receive, send)
+            await serve_asgi(self, scope, receive, send)  # WSGI has no websockets
 
     def __call__(self, first: t.Any, second: t.Any, third: t.Any = _sentinel) -> t.Any:
         """WSGI with two arguments; ASGI (returns a coroutine) with three."""
@@ -1694,6 +1700,16 @@ class Flask(TemplatingMixin, Scaffold):
 
 
 _WSGI_APP = Flask.wsgi_app
+
+
+def _is_wsgi_app_of(app: Flask, candidate: object) -> bool:
+    """Whether ``candidate`` is ``app``'s own (unwrapped) ``wsgi_app`` method."""
+    return (
+        getattr(candidate, "__func__", None) is _WSGI_APP
+        and getattr(candidate, "__self__", None) is app
+    )
+
+
 _ctx_module._flask_app_context = Flask.app_context
 _ASGI_APP = Flask.asgi_app
 
@@ -1808,5 +1824,6 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
 # The adapters import the contexts, which import nothing from here at load time;
 # importing them last keeps ``wsgi_app``/``asgi_app`` free of per-call imports.
 from .asgi import serve_asgi  # noqa: E402
+from .middleware import ProxyFix  # noqa: E402
 from .wsgi import serve_wsgi  # noqa: E402
 from .wsgi_middleware import serve_wsgi_stack  # noqa: E402

@@ -10,7 +10,10 @@ proxy added) is taken, and anything a client put before it is ignored. A
 header with fewer values than trusted proxies, or absent, changes nothing.
 
 ``app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)`` applies under
-WSGI and, through :mod:`hipflask.wsgi_middleware`, under ASGI. The values
+WSGI and under ASGI: wrapping the app's own ``wsgi_app`` directly, its
+rewrite is applied to the ASGI scope (:meth:`ProxyFix.asgi_scope`) and the
+request is served natively, websockets included; further down a WSGI stack,
+through :mod:`hipflask.wsgi_middleware`. The values
 replaced are kept in ``environ["werkzeug.proxy_fix.orig"]``, the key Werkzeug
 uses. Unlike Werkzeug's, a forwarded scheme other than http/https and a
 forwarded port that is not a number are ignored rather than copied into the
@@ -76,6 +79,11 @@ class ProxyFix:
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
+        self._apply(environ)
+        return self.app(environ, start_response)
+
+    def _apply(self, environ: dict[str, t.Any]) -> None:
+        """Rewrite ``environ`` from the trusted headers (originals kept)."""
         get = environ.get
         environ["werkzeug.proxy_fix.orig"] = {
             key: get(key)
@@ -109,7 +117,57 @@ class ProxyFix:
         prefix = self._trusted(self.x_prefix, get("HTTP_X_FORWARDED_PREFIX"))
         if prefix:
             environ["SCRIPT_NAME"] = prefix
-        return self.app(environ, start_response)
+
+    def asgi_scope(self, scope: dict[str, t.Any]) -> dict[str, t.Any]:
+        """A copy of an ASGI http or websocket ``scope`` rewritten as
+        :meth:`__call__` rewrites an environ (``ws``/``wss`` for websockets).
+
+        The application uses this instead of the WSGI bridge when ProxyFix
+        wraps its own ``wsgi_app`` directly: same result, served natively.
+        """
+        websocket = scope["type"] == "websocket"
+        client = scope.get("client")
+        server = scope.get("server") or (None, None)
+        headers = scope.get("headers") or []
+        environ: dict[str, t.Any] = {
+            "REMOTE_ADDR": client[0] if client else None,
+            "wsgi.url_scheme": {"ws": "http", "wss": "https"}.get(
+                scope.get("scheme", "http"), scope.get("scheme", "http")
+            ),
+            "SERVER_NAME": server[0],
+            "SERVER_PORT": None if server[1] is None else str(server[1]),
+            "SCRIPT_NAME": scope.get("root_path", ""),
+        }
+        for raw_name, raw_value in headers:
+            name = raw_name.decode("latin-1").lower()
+            if name == "host" or name.startswith("x-forwarded-"):
+                key = "HTTP_" + name.upper().replace("-", "_")
+                value = raw_value.decode("latin-1")
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        original_host = environ.get("HTTP_HOST")
+        self._apply(environ)
+        new = dict(scope)
+        if environ["REMOTE_ADDR"] is not None:
+            new["client"] = (environ["REMOTE_ADDR"], client[1] if client else 0)
+        scheme = environ["wsgi.url_scheme"]
+        new["scheme"] = {"http": "ws", "https": "wss"}[scheme] if websocket else scheme
+        port = environ["SERVER_PORT"]
+        new["server"] = (
+            environ["SERVER_NAME"],
+            int(port) if port and port.isdigit() else None,
+        )
+        new["root_path"] = environ["SCRIPT_NAME"]
+        host = environ.get("HTTP_HOST")
+        if host != original_host and host is not None:
+            new["headers"] = [
+                (name, value) for name, value in headers if name.lower() != b"host"
+            ] + [(b"host", host.encode("latin-1"))]
+        extensions = dict(scope.get("extensions") or {})
+        extra = dict(extensions.get("hipflask.environ") or {})
+        extra["werkzeug.proxy_fix.orig"] = environ["werkzeug.proxy_fix.orig"]
+        extensions["hipflask.environ"] = extra
+        new["extensions"] = extensions
+        return new
 
 
 def _split_port(host: str) -> tuple[str, str | None]:
