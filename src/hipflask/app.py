@@ -1667,19 +1667,19 @@ class Flask(TemplatingMixin, Scaffold):
         """The ASGI application (wrap this attribute with ASGI middleware).
 
         While the instance's :attr:`wsgi_app` is wrapped (WSGI middleware),
-        http requests go through it (:mod:`hipflask.wsgi_middleware`); a
-        subclass overriding the method keeps it for WSGI.
+        http requests go through it (:mod:`hipflask.wsgi_middleware`), except
+        that a :class:`~hipflask.middleware.ProxyFix` right around the app is
+        applied to the scope (http and websocket) and served natively. A
+        subclass overriding the ``wsgi_app`` method keeps it for WSGI.
         """
         wrapped = self.__dict__.get("wsgi_app")
-        if wrapped is None or scope["type"] not in ("http", "websocket"):
-            await serve_asgi(self, scope, receive, send)
-        elif type(wrapped) is ProxyFix and _is_wsgi_app_of(self, wrapped.app):
-            # PERF: ProxyFix right around the app: its rewrite, on the scope.
-            await serve_asgi(self, wrapped.asgi_scope(scope), receive, send)
-        elif scope["type"] == "http":
-            await serve_wsgi_stack(self, scope, receive, send)
-        else:
-            await serve_asgi(self, scope, receive, send)  # WSGI has no websockets
+        if wrapped is not None and scope["type"] in ("http", "websocket"):
+            if type(wrapped) is ProxyFix and _is_wsgi_app_of(self, wrapped.app):
+                scope = wrapped.asgi_scope(scope)
+            elif scope["type"] == "http":
+                await serve_wsgi_stack(self, scope, receive, send)
+                return
+        await serve_asgi(self, scope, receive, send)
 
     def __call__(self, first: t.Any, second: t.Any, third: t.Any = _sentinel) -> t.Any:
         """WSGI with two arguments; ASGI (returns a coroutine) with three."""
