@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import typing as t
 
 import pytest
@@ -203,3 +204,69 @@ def test_a_deeper_stack_still_goes_through_the_bridge(protocol: str) -> None:
         "/", headers={"X-Forwarded-For": "9.9.9.9"}
     )
     assert rv.data == b"seen 9.9.9.9"
+
+
+# A client can send the byte 0xB2 ("²" in latin-1): str.isdigit() accepts it,
+# int() does not. Neither the ProxyFix rewrite nor request.server may fail.
+@pytest.mark.parametrize(
+    "forwarded",
+    [
+        {"HTTP_X_FORWARDED_HOST": "example.org:\u00b2"},
+        {"HTTP_X_FORWARDED_PORT": "\u00b2"},
+        {"HTTP_X_FORWARDED_HOST": "[::1]:\u00b9\u00b2"},
+    ],
+    ids=["host-port", "port", "ipv6-port"],
+)
+@pytest.mark.parametrize("asgi", [False, True], ids=["wsgi", "asgi"])
+def test_non_ascii_digits_are_not_a_port(forwarded: Environ, asgi: bool) -> None:
+    import asyncio
+
+    app = Flask(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_host=1, x_port=1
+    )
+
+    @app.route("/")
+    def server() -> str:
+        return repr(request.server)
+
+    environ = {
+        **BASE,
+        "REQUEST_METHOD": "GET",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        **forwarded,
+    }
+    if not asgi:
+        statuses: list[str] = []
+        body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+        assert statuses[0].startswith("200"), (statuses, body)
+        return
+    sent: list[dict[str, t.Any]] = []
+
+    async def receive() -> dict[str, t.Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"internal:8000")]
+        + [
+            (key[5:].lower().replace("_", "-").encode(), value.encode("latin-1"))
+            for key, value in forwarded.items()
+        ],
+        "client": ("10.0.0.2", 1234),
+        "server": ("internal", 8000),
+    }
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 200, sent

@@ -109,7 +109,7 @@ class ProxyFix:
             if port is not None:
                 environ["SERVER_NAME"], environ["SERVER_PORT"] = name, port
         port = self._trusted(self.x_port, get("HTTP_X_FORWARDED_PORT"))
-        if port and port.isdigit():
+        if port and _is_number(port):
             current = get("HTTP_HOST")
             if current:
                 environ["HTTP_HOST"] = f"{_split_port(current)[0]}:{port}"
@@ -154,7 +154,7 @@ class ProxyFix:
         port = environ["SERVER_PORT"]
         new["server"] = (
             environ["SERVER_NAME"],
-            int(port) if port and port.isdigit() else None,
+            int(port) if port and _is_number(port) else None,
         )
         new["root_path"] = environ["SCRIPT_NAME"]
         host = environ.get("HTTP_HOST")
@@ -176,3 +176,8 @@ def _split_port(host: str) -> tuple[str, str | None]:
         name, _, port = host.rpartition(":")
         return name, port
     return host, None
+
+
+def _is_number(text: str) -> bool:
+    """Whether ``text`` is ASCII digits (``str.isdigit`` also takes "²")."""
+    return text.isascii() and text.isdigit()

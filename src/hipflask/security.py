@@ -53,7 +53,7 @@ def _derive(method: str, salt: str, password: str) -> tuple[str, str]:
     if name == "scrypt":
         if not args:
             n, r, p = _SCRYPT_DEFAULTS
-        elif len(args) == 3 and all(arg.isdigit() for arg in args):
+        elif len(args) == 3 and all(arg.isascii() and arg.isdigit() for arg in args):
             n, r, p = (int(arg) for arg in args)
         else:
             raise ValueError(f"{method!r}: scrypt takes three numbers, scrypt:N:r:p.")
@@ -63,7 +63,9 @@ def _derive(method: str, salt: str, password: str) -> tuple[str, str]:
         )
         return digest.hex(), f"scrypt:{n}:{r}:{p}"
     if name == "pbkdf2":
-        if len(args) > 2 or (len(args) == 2 and not args[1].isdigit()):
+        if len(args) > 2 or (
+            len(args) == 2 and not (args[1].isascii() and args[1].isdigit())
+        ):
             raise ValueError(
                 f"{method!r}: pbkdf2 takes a hash name and a number of"
                 " iterations, pbkdf2:sha256:600000."

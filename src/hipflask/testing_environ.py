@@ -700,12 +700,13 @@ def environ_to_asgi(environ: Mapping[str, t.Any]) -> tuple[dict[str, t.Any], byt
     remote_addr = environ.get("REMOTE_ADDR")
     if remote_addr:
         port = str(environ.get("REMOTE_PORT", ""))
-        client = (remote_addr, int(port) if port.isdigit() else 0)
+        client = (remote_addr, int(port) if port.isascii() and port.isdigit() else 0)
     server = None
     server_name = environ.get("SERVER_NAME")
     if server_name:
         port = str(environ.get("SERVER_PORT", ""))
-        server = (server_name, int(port) if port.isdigit() else None)
+        number = port.isascii() and port.isdigit()
+        server = (server_name, int(port) if number else None)
     protocol = environ.get("SERVER_PROTOCOL", "HTTP/1.1")
     http_version = protocol[5:] if protocol.startswith("HTTP/") else "1.1"
 

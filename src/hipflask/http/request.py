@@ -528,7 +528,10 @@ class Request(RequestHeaderViews):
         if not name:
             return None
         port = self.environ.get("SERVER_PORT")
-        return (name, int(port) if port and port.isdigit() else None)
+        # isascii: str.isdigit() also accepts "²", which int() refuses.
+        if port and port.isascii() and port.isdigit():
+            return (name, int(port))
+        return (name, None)
 
     @cached
     def host(self) -> str:

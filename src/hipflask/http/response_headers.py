@@ -358,7 +358,7 @@ class ResponseHeaderViews:
         value = self.headers.get("retry-after")
         if value is None:
             return None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             try:
                 return datetime.now(timezone.utc) + timedelta(seconds=int(value))
             except OverflowError:
