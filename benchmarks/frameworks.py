@@ -6,6 +6,13 @@ with ``api=`` the module), the packages it needs, the statement whose import
 time and memory the start-up probe measures, and notes on the idiomatic
 equivalents it uses where it lacks a feature.
 
+Some peers run compiled helpers when their wheels ship them (Falcon's
+Cython ``cyutil``, FastAPI's Rust ``pydantic_core``): ``compiled`` names
+those modules, and the report says which were in use. A ``pure`` flavour
+runs the same peer with them made unimportable, so its own Python fallbacks
+run: what the peer costs as pure Python, as hipflask is. Those flavours are
+timed in process only (no server or memory runs) and no target counts them.
+
 ``reference_of`` gives the hipflask flavour a peer's ratio is taken against:
 hipflask-wsgi for WSGI peers, hipflask-asgi for ASGI ones, so both sides of a
 ratio ran through the same driver.
@@ -14,8 +21,12 @@ ratio ran through the same driver.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.metadata
 import importlib.util
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +46,11 @@ class Framework:
     notes: dict[str, str] = field(default_factory=dict)
     #: Config set on a Flask-API app after it is built.
     config: dict[str, Any] = field(default_factory=dict)
+    #: Compiled helper modules the peer uses when they are installed.
+    compiled: tuple[str, ...] = ()
+    #: Run with ``compiled`` made unimportable (the peer's pure-Python code);
+    #: in-process timings only.
+    pure: bool = False
 
     def missing(self) -> list[str]:
         """The required top-level packages that are not installed."""
@@ -51,8 +67,16 @@ class Framework:
         except importlib.metadata.PackageNotFoundError:
             return "not installed"
 
+    def compiled_in_use(self) -> list[str]:
+        """The ``compiled`` modules this flavour runs: installed and not blocked."""
+        if self.pure:
+            return []
+        return [name for name in self.compiled if _is_extension(name)]
+
     def build(self, scenario: str) -> Any:
         """The app for ``scenario`` (``LookupError`` when the peer has none)."""
+        if self.pure:
+            _block(self.compiled)
         module = importlib.import_module(self.module)
         if self.api is None:
             return module.build(scenario)
@@ -60,6 +84,44 @@ class Framework:
         if self.config:
             app.config.update(self.config)
         return app
+
+
+def _is_extension(name: str) -> bool:
+    """Whether ``name`` imports as a compiled extension module."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:  # a parent package is missing
+        return False
+    origin = spec.origin if spec is not None else None
+    return origin is not None and origin.endswith(
+        tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    )
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    """Makes the given modules unimportable: their packages' fallbacks run."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = tuple(names)
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname in self.names:
+            raise ImportError(f"{fullname} is blocked: pure-Python run")
+        return None
+
+
+def _block(names: Sequence[str]) -> None:
+    """Block ``names`` in this process; they must not be imported yet."""
+    loaded = [name for name in names if name in sys.modules]
+    if loaded:
+        raise RuntimeError(f"already imported, cannot block: {', '.join(loaded)}")
+    if not any(
+        isinstance(finder, _Blocker) and finder.names == tuple(names)
+        for finder in sys.meta_path
+    ):
+        sys.meta_path.insert(0, _Blocker(names))
 
 
 _HIPFLASK_NOTES = {
@@ -74,6 +136,9 @@ _FALCON_NOTES = {
     "session": "itsdangerous-signed cookie (no Falcon sessions)",
     "middleware_hooks": "3 middleware components (process_request/response)",
 }
+#: Falcon's Cython helpers: percent-decoding and query-string parsing, the
+#: buffered body reader, WSGI header encoding.
+_FALCON_COMPILED = ("falcon.cyutil.misc", "falcon.cyutil.reader", "falcon.cyutil.uri")
 
 FRAMEWORKS: dict[str, Framework] = {
     framework.name: framework
@@ -129,6 +194,7 @@ FRAMEWORKS: dict[str, Framework] = {
             "falcon",
             "import falcon",
             notes=_FALCON_NOTES,
+            compiled=_FALCON_COMPILED,
         ),
         Framework(
             "falcon-asgi",
@@ -139,6 +205,7 @@ FRAMEWORKS: dict[str, Framework] = {
             "falcon",
             "import falcon.asgi",
             notes=_FALCON_NOTES,
+            compiled=_FALCON_COMPILED,
         ),
         Framework(
             "starlette",
@@ -171,6 +238,7 @@ FRAMEWORKS: dict[str, Framework] = {
             ("fastapi",),
             "fastapi",
             "import fastapi",
+            compiled=("pydantic_core._pydantic_core",),
             notes={
                 "form_post": "pydantic model as Form()",
                 "session": "Starlette SessionMiddleware",
@@ -195,6 +263,31 @@ FRAMEWORKS: dict[str, Framework] = {
             "flask",
             "import flask",
             api="flask",
+        ),
+        # Last: the chart's colours of the peers above stay as they were.
+        Framework(
+            "falcon-pure",
+            "Falcon (WSGI, pure Python)",
+            "wsgi",
+            "benchmarks.apps.falcon_wsgi",
+            ("falcon",),
+            "falcon",
+            "import falcon",
+            notes=_FALCON_NOTES,
+            compiled=_FALCON_COMPILED,
+            pure=True,
+        ),
+        Framework(
+            "falcon-asgi-pure",
+            "Falcon (ASGI, pure Python)",
+            "asgi",
+            "benchmarks.apps.falcon_asgi",
+            ("falcon",),
+            "falcon",
+            "import falcon.asgi",
+            notes=_FALCON_NOTES,
+            compiled=_FALCON_COMPILED,
+            pure=True,
         ),
     )
 }

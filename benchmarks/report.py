@@ -362,6 +362,25 @@ def render_markdown(results: dict[str, Any], chart_name: str | None = None) -> s
     if equivalents:
         lines += ["", "## Idiomatic equivalents", ""]
         lines += _table(["framework", "scenario", "how"], equivalents, numeric=False)
+    compiled = env.get("compiled")
+    if compiled is not None:
+        lines += ["", "## Compiled code", ""]
+        lines += [
+            "hipflask is pure Python. Some peers run compiled helpers when their",
+            "wheels ship them; these were in use in this run (the pure-Python",
+            "flavours block them, so the peer's own fallbacks run; no target",
+            "counts those flavours):",
+            "",
+        ]
+        lines += _table(
+            ["framework", "compiled modules in use"],
+            [
+                [_label(name), ", ".join(f"`{m}`" for m in compiled[name]) or "none"]
+                for name in frameworks
+                if name in compiled
+            ],
+            numeric=False,
+        )
     versions = env.get("versions", {})
     if versions:
         lines += ["", "## Versions", ""]

@@ -152,6 +152,9 @@ def environment() -> dict[str, Any]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "load_average": [round(value, 2) for value in os.getloadavg()],
         "versions": versions,
+        "compiled": {
+            name: framework.compiled_in_use() for name, framework in FRAMEWORKS.items()
+        },
     }
 
 
@@ -186,12 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"mode": mode, "environment": environment()}
     print(f"hipflask benchmarks ({mode}): in-process", file=sys.stderr, flush=True)
     results["inprocess"] = run_inprocess(frameworks, scenarios, mode)
+    # The pure-Python flavours are timed in process only.
+    served = [name for name in frameworks if not FRAMEWORKS[name].pure]
     if mode != "smoke" and not args.skip_server:
         print("behind granian + wrk", file=sys.stderr, flush=True)
-        results["server"] = server.run(frameworks, mode)
+        results["server"] = server.run(served, mode)
     if mode != "smoke" and not args.skip_memory:
         print("start-up and memory", file=sys.stderr, flush=True)
-        results["memory"] = memory.measure(frameworks, mode)
+        results["memory"] = memory.measure(served, mode)
 
     print(report.summary(results))
     if mode == "smoke" and args.out is None:

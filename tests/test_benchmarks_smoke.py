@@ -360,3 +360,45 @@ def test_readme_block_is_replaced(tmp_path: Path) -> None:
     assert "old" not in text
     assert "results/latest.png" in text
     assert "Falcon (WSGI)" in text
+
+
+def test_pure_flavours_run_without_the_compiled_helpers() -> None:
+    """A pure flavour's app runs the peer's Python code, in its own process."""
+    pytest.importorskip("falcon", reason="Falcon is a bench extra")
+    import subprocess
+
+    code = (
+        "from benchmarks.frameworks import FRAMEWORKS\n"
+        "import sys\n"
+        "FRAMEWORKS['falcon-pure'].build('query')\n"
+        "import falcon.util.uri as uri\n"
+        "print(type(uri.parse_query_string).__name__)\n"
+        "print(sorted(name for name in sys.modules if 'cyutil.' in name))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split("\n")[:2] == ["function", "[]"]
+    assert FRAMEWORKS["falcon-pure"].compiled_in_use() == []
+
+
+def test_block_refuses_modules_already_imported() -> None:
+    from benchmarks.frameworks import _block
+
+    with pytest.raises(RuntimeError, match="already imported, cannot block: io"):
+        _block(("io",))
+
+
+def test_compiled_helpers_are_reported() -> None:
+    results = _fake_results()
+    results["environment"]["compiled"] = {
+        name: ["falcon.cyutil.uri"] if name == "falcon" else [] for name in FRAMEWORKS
+    }
+    page = report.render_markdown(results)
+    assert "| Falcon (WSGI) | `falcon.cyutil.uri` |" in page
+    assert "| hipflask (WSGI) | none |" in page
