@@ -241,3 +241,49 @@ def test_websockets_are_still_served_natively() -> None:
             return await ws.receive()
 
     assert asyncio.run(run()) == "hi"
+
+
+class GatedFlask(Flask):
+    """Flask code that gates requests in an overridden ``wsgi_app``."""
+
+    def wsgi_app(self, environ: Environ, start_response: StartResponse) -> t.Any:
+        if environ["PATH_INFO"] == "/blocked":
+            start_response("403 FORBIDDEN", [("Content-Type", "text/plain")])
+            return [b"blocked by the subclass"]
+        return super().wsgi_app(environ, start_response)
+
+
+def test_an_overridden_wsgi_app_runs_under_both_protocols(protocol: str) -> None:
+    app = GatedFlask(__name__)
+    app.add_url_rule("/blocked", "blocked", lambda: "reached the view")
+    app.add_url_rule("/open", "open", lambda: "open")
+
+    @app.websocket("/ws")
+    async def echo() -> None:
+        await websocket.send(await websocket.receive())
+
+    client = app.test_client(asgi=protocol == "asgi")
+    rv = client.get("/blocked")
+    assert (rv.status_code, rv.data) == (403, b"blocked by the subclass")
+    assert client.get("/open").data == b"open"
+
+    async def talk() -> str | bytes:
+        async with app.test_client().websocket("/ws") as ws:
+            await ws.send("hi")
+            return await ws.receive()
+
+    assert asyncio.run(talk()) == "hi"  # websockets: served natively
+
+
+def test_a_subclass_overriding_asgi_app_too_keeps_each_for_its_protocol() -> None:
+    calls: list[str] = []
+
+    class Both(GatedFlask):
+        async def asgi_app(self, scope: Message, receive: t.Any, send: t.Any) -> None:
+            calls.append("asgi")
+            await super().asgi_app(scope, receive, send)
+
+    app = Both(__name__)
+    app.add_url_rule("/blocked", "blocked", lambda: "reached the view")
+    assert app.test_client(asgi=True).get("/blocked").data == b"reached the view"
+    assert calls == ["asgi"]

@@ -1669,8 +1669,10 @@ class Flask(TemplatingMixin, Scaffold):
         While the instance's :attr:`wsgi_app` is wrapped (WSGI middleware),
         http requests go through it (:mod:`hipflask.wsgi_middleware`), except
         that a :class:`~hipflask.middleware.ProxyFix` right around the app is
-        applied to the scope (http and websocket) and served natively. A
-        subclass overriding the ``wsgi_app`` method keeps it for WSGI.
+        applied to the scope (http and websocket) and served natively. So do
+        they when a subclass overrides the ``wsgi_app`` method and not this
+        one: code written for Flask runs under both protocols. A subclass
+        overriding this method too chooses for itself.
         """
         wrapped = self.__dict__.get("wsgi_app")
         if wrapped is not None and scope["type"] in ("http", "websocket"):
@@ -1679,6 +1681,14 @@ class Flask(TemplatingMixin, Scaffold):
             elif scope["type"] == "http":
                 await serve_wsgi_stack(self, scope, receive, send)
                 return
+        elif (
+            wrapped is None
+            and scope["type"] == "http"
+            and type(self).wsgi_app is not _WSGI_APP
+            and type(self).asgi_app is _ASGI_APP
+        ):
+            await serve_wsgi_stack(self, scope, receive, send)
+            return
         await serve_asgi(self, scope, receive, send)
 
     def __call__(self, first: t.Any, second: t.Any, third: t.Any = _sentinel) -> t.Any:
@@ -1690,10 +1700,12 @@ class Flask(TemplatingMixin, Scaffold):
                 return self.wsgi_app(first, second)
             return serve_wsgi(self, first, second)
         own = self.__dict__
+        cls = type(self)
         if (
             "asgi_app" in own
             or "wsgi_app" in own
-            or type(self).asgi_app is not _ASGI_APP
+            or cls.asgi_app is not _ASGI_APP
+            or cls.wsgi_app is not _WSGI_APP
         ):
             return self.asgi_app(first, second, third)
         return serve_asgi(self, first, second, third)

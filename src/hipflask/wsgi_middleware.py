@@ -7,8 +7,9 @@ Flask applications add WSGI middleware by wrapping the attribute::
 Served as WSGI, the app calls that attribute. Served as ASGI, the adapter
 would go around it, and a proxy fix, an auth gate or a header rewrite would
 silently stop applying. So while ``wsgi_app`` is wrapped (set on the
-instance; a subclass overriding the method keeps it for WSGI), an ASGI http
-request reaching :meth:`Flask.asgi_app` is served through the WSGI stack here:
+instance), or overridden by a subclass that leaves ``asgi_app`` alone, an ASGI
+http request reaching :meth:`Flask.asgi_app` is served through the WSGI stack
+here:
 
 1. the body is received first (spooled to disk when large, bounded by
    ``MAX_CONTENT_LENGTH`` as in the ASGI adapter) and becomes ``wsgi.input``;
