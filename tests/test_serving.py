@@ -125,7 +125,11 @@ class ServerProcess:
             self.process.send_signal(signum)
 
     def wait(self, timeout: float = 20) -> int:
-        return self.process.wait(timeout=timeout)
+        """The exit status (fails after ``timeout``, showing the output so far)."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running after {timeout} s:\n{self.output}")
 
     def group_alive(self) -> bool:
         try:
