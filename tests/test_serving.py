@@ -72,13 +72,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- processes -----------------------------------------------------------------------
 
 
+#: Runs the rest of its command line with SIGINT handled as a terminal's Ctrl+C
+#: is: a shell that starts the test run in the background (CI, say) leaves
+#: SIGINT ignored, and an ignored signal stays ignored across exec.
+_DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
 class ServerProcess:
     """A process in its own group, its output collected line by line."""
 
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
         self.args = args
         self.process = subprocess.Popen(
-            args,
+            [sys.executable, "-c", _DEFAULT_SIGINT, *args],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
