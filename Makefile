@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 STAMP_BENCH := $(VENV)/.stamp-bench
+# What an install builds: a change to the C helpers reinstalls (recompiles them).
+BUILD_INPUTS := pyproject.toml setup.py src/hipflask/http/_speedups.c
 
 .PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke clean
 
@@ -12,15 +14,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP_RUN): pyproject.toml | $(PY)
+$(STAMP_RUN): $(BUILD_INPUTS) | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(STAMP_DEV): pyproject.toml | $(PY)
+$(STAMP_DEV): $(BUILD_INPUTS) | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
-$(STAMP_BENCH): pyproject.toml $(STAMP_DEV)
+$(STAMP_BENCH): $(BUILD_INPUTS) $(STAMP_DEV)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
@@ -82,4 +84,5 @@ bench-smoke: $(STAMP_BENCH)
 	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
 
 clean:
-	rm -rf $(VENV) .venv-* .cache .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-* .cache .mypy_cache .ruff_cache .pytest_cache build
+	find src -name "*.so" -delete

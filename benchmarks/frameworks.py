@@ -6,12 +6,13 @@ with ``api=`` the module), the packages it needs, the statement whose import
 time and memory the start-up probe measures, and notes on the idiomatic
 equivalents it uses where it lacks a feature.
 
-Some peers run compiled helpers when their wheels ship them (Falcon's
-Cython ``cyutil``, FastAPI's Rust ``pydantic_core``): ``compiled`` names
-those modules, and the report says which were in use. A ``pure`` flavour
-runs the same peer with them made unimportable, so its own Python fallbacks
-run: what the peer costs as pure Python, as hipflask is. Those flavours are
-timed in process only (no server or memory runs) and no target counts them.
+Some frameworks run compiled helpers when they are built (hipflask's
+``hipflask.http._speedups``, Falcon's Cython ``cyutil``, FastAPI's Rust
+``pydantic_core``): ``compiled`` names those modules, and the report says
+which were in use. A ``pure`` flavour runs the same framework with them made
+unimportable, so its own Python fallbacks run: what it costs as pure Python.
+Those flavours are timed in process only (no server or memory runs) and no
+target counts them.
 
 ``reference_of`` gives the hipflask flavour a peer's ratio is taken against:
 hipflask-wsgi for WSGI peers, hipflask-asgi for ASGI ones, so both sides of a
@@ -139,6 +140,8 @@ _FALCON_NOTES = {
 #: Falcon's Cython helpers: percent-decoding and query-string parsing, the
 #: buffered body reader, WSGI header encoding.
 _FALCON_COMPILED = ("falcon.cyutil.misc", "falcon.cyutil.reader", "falcon.cyutil.uri")
+#: hipflask's optional C helpers (the query and urlencoded-body parser).
+_HIPFLASK_COMPILED = ("hipflask.http._speedups",)
 
 FRAMEWORKS: dict[str, Framework] = {
     framework.name: framework
@@ -152,6 +155,7 @@ FRAMEWORKS: dict[str, Framework] = {
             "hipflask",
             "import hipflask",
             api="hipflask",
+            compiled=_HIPFLASK_COMPILED,
         ),
         Framework(
             "hipflask-asgi",
@@ -162,6 +166,7 @@ FRAMEWORKS: dict[str, Framework] = {
             "hipflask",
             "import hipflask",
             api="hipflask",
+            compiled=_HIPFLASK_COMPILED,
             notes={**_HIPFLASK_NOTES, "*": _ASGI_INLINE_NOTE},
             # The same sync views as under WSGI; they do no blocking I/O, so they
             # run on the event loop (the ASGI peers' endpoints are async).
@@ -277,6 +282,8 @@ def _pure(base: str, label: str) -> Framework:
 for _flavour in (
     _pure("falcon", "Falcon (WSGI, pure Python)"),
     _pure("falcon-asgi", "Falcon (ASGI, pure Python)"),
+    _pure("hipflask-wsgi", "hipflask (WSGI, pure Python)"),
+    _pure("hipflask-asgi", "hipflask (ASGI, pure Python)"),
 ):
     FRAMEWORKS[_flavour.name] = _flavour
 

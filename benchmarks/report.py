@@ -366,10 +366,10 @@ def render_markdown(results: dict[str, Any], chart_name: str | None = None) -> s
     if compiled is not None:
         lines += ["", "## Compiled code", ""]
         lines += [
-            "hipflask is pure Python. Some peers run compiled helpers when their",
-            "wheels ship them; these were in use in this run (the pure-Python",
-            "flavours block them, so the peer's own fallbacks run; no target",
-            "counts those flavours):",
+            "Some frameworks run compiled helpers when they are built; these",
+            "were in use in this run (the pure-Python flavours block them, so",
+            "the framework's own Python fallbacks run; no target counts those",
+            "flavours):",
             "",
         ]
         lines += _table(

@@ -387,6 +387,31 @@ def test_pure_flavours_run_without_the_compiled_helpers() -> None:
     assert FRAMEWORKS["falcon-pure"].compiled_in_use() == []
 
 
+def test_hipflask_pure_flavour_runs_the_python_parser() -> None:
+    """hipflask's pure flavours block its C helpers, in their own process."""
+    import subprocess
+
+    code = (
+        "from benchmarks.frameworks import FRAMEWORKS\n"
+        "import sys\n"
+        "FRAMEWORKS['hipflask-wsgi-pure'].build('query')\n"
+        "from hipflask.http import urls\n"
+        "print(urls._c_parse_query_lists)\n"
+        "print('hipflask.http._speedups' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split("\n")[:2] == ["None", "False"]
+    assert FRAMEWORKS["hipflask-wsgi-pure"].compiled_in_use() == []
+    assert FRAMEWORKS["hipflask-asgi-pure"].pure
+
+
 def test_block_refuses_modules_already_imported() -> None:
     from benchmarks.frameworks import _block
 

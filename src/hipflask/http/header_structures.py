@@ -34,6 +34,7 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from ._native import speedups
 from .exceptions import BadRequestKeyError
 from .header_syntax import quote_header_value
 from .multidict import MultiDict, iter_multi_items
@@ -102,6 +103,13 @@ def _lower_name(name: str) -> str | None:
         _LOWER_NAMES.clear()
     lower = _LOWER_NAMES[name] = name.lower()
     return lower
+
+
+#: The C version of ``__setitem__``'s adding of a new field, when built (it
+#: answers None for what it leaves to the Python code).
+_c_add_new_field: t.Callable[[list[tuple[str, str]], str, str], bool | None] | None = (
+    speedups.add_new_field if speedups is not None else None
+)
 
 
 def _safe_text(text: str) -> bool:
@@ -522,6 +530,14 @@ class Headers:
     def __setitem__(self, key: t.Any, value: t.Any) -> None:
         """Set a name (as :meth:`set`), or replace the field(s) at an index or slice."""
         if type(value) is str:
+            if _c_add_new_field is not None:
+                # PERF: the common spelling's usual case (a new, safe field) in C.
+                added = _c_add_new_field(self._list, key, value)
+                if added:
+                    return
+                if added is not None:  # a field of that name is there
+                    self._replace(key, [(key, value)])
+                    return
             # PERF: ``headers["X-Name"] = "value"``, the common spelling. A name
             # seen before is known safe and ASCII, with its lowercase form, from
             # one subscript; a printable value has no CR, LF or NUL. A new name

@@ -45,6 +45,7 @@ from urllib.parse import quote, urljoin
 from markupsafe import escape
 
 from . import urls as _urls
+from ._native import speedups
 from .conditional import make_conditional as _make_conditional
 from .datastructures import Headers
 from .exceptions import HTTP_STATUS_CODES
@@ -125,6 +126,11 @@ _304_DROPPED = frozenset(
 # The lengths of the names _prepare looks for: Location, Content-Length,
 # Content-Location.
 _RULE_NAME_SIZES = frozenset([8, 14, 16])
+#: The C version of the scan ``Response._prepare`` makes, when built.
+_c_scan_send_rules: (
+    t.Callable[[list[tuple[str, str]]], tuple[bool, str | None, str | None] | None]
+    | None
+) = speedups.scan_send_rules if speedups is not None else None
 
 # A Location made of these characters only (unreserved, sub-delims, ":/?#@%")
 # is already a URI and is sent as given. (Werkzeug would still lowercase its
@@ -564,19 +570,22 @@ class Response(ResponseHeaderViews):
         code = self._status_code
         header_list = self.headers._list
         body = self.response
-        location: str | None = None
-        content_location: str | None = None
-        has_length = False
-        for name, value in header_list:
-            # PERF: one length test rules out most names, without lower().
-            if len(name) in _RULE_NAME_SIZES:
-                lower = name.lower()
-                if lower == "content-length":
-                    has_length = True
-                elif lower == "location":
-                    location = value
-                elif lower == "content-location":
-                    content_location = value
+        scanned = _c_scan_send_rules(header_list) if _c_scan_send_rules else None
+        if scanned is not None:
+            has_length, location, content_location = scanned
+        else:
+            location = content_location = None
+            has_length = False
+            for name, value in header_list:
+                # PERF: one length test rules out most names, without lower().
+                if len(name) in _RULE_NAME_SIZES:
+                    lower = name.lower()
+                    if lower == "content-length":
+                        has_length = True
+                    elif lower == "location":
+                        location = value
+                    elif lower == "content-location":
+                        content_location = value
 
         no_body_status = code in _NO_BODY_STATUSES
         if location is not None or content_location is not None or no_body_status:

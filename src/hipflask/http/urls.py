@@ -32,6 +32,7 @@ import typing as t
 from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import quote, quote_from_bytes, unquote, unquote_to_bytes, urlsplit
 
+from ._native import speedups
 from .exceptions import RequestEntityTooLarge
 
 __all__ = [
@@ -58,6 +59,11 @@ def _requote_invalid_bytes(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_ERRORS, _requote_invalid_bytes)
+
+#: The C version of :func:`_parse_text_lists` (ASCII text only), when built.
+_c_parse_query_lists: t.Callable[[str], dict[str, list[str]] | None] | None = (
+    speedups.parse_query_lists if speedups is not None else None
+)
 
 
 # -- query strings ------------------------------------------------------------
@@ -192,9 +198,8 @@ def parse_qs_lists(
     The result is the storage of a multi dict (name -> every value, in order),
     ready for :meth:`~hipflask.http.multidict.MultiDict._from_lists`.
     """
-    lists: dict[str, list[str]] = {}
     if not query:
-        return lists
+        return {}
     # PERF: the usual bytes query is decoded inline (no helper call).
     if type(query) is not str:
         query = (
@@ -204,6 +209,16 @@ def parse_qs_lists(
         )
     if max_pairs is not None and len(query) >= max_pairs:
         _check_pairs(query, max_pairs)  # (a shorter query is within any limit)
+    if _c_parse_query_lists is not None:
+        lists = _c_parse_query_lists(query)  # None for text it leaves to us
+        if lists is not None:
+            return lists
+    return _parse_text_lists(query)
+
+
+def _parse_text_lists(query: str) -> dict[str, list[str]]:
+    """:func:`parse_qs_lists` of text, in Python (the C helper's reference)."""
+    lists: dict[str, list[str]] = {}
     if "%" in query:
         if "%26" in query or ("%3" in query and ("%3D" in query or "%3d" in query)):
             # An escaped "&" or "=" must not split: decode part by part.

@@ -1,0 +1,24 @@
+"""The optional C helpers (:mod:`hipflask.http._speedups`), when they are here.
+
+``speedups`` is the compiled module, or None where it was not built or where
+``HIPFLASK_NO_EXTENSIONS`` is set to a non-empty value. Each helper has a
+Python twin next to the code that calls it, which runs when this is None and
+for the inputs a helper declines (it answers None for those).
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+if t.TYPE_CHECKING:
+    from types import ModuleType
+
+__all__ = ["speedups"]
+
+speedups: ModuleType | None = None
+if not os.environ.get("HIPFLASK_NO_EXTENSIONS"):
+    try:
+        from . import _speedups as speedups
+    except ImportError:  # not compiled here: the Python twins serve
+        pass

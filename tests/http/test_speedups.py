@@ -1,0 +1,261 @@
+"""The optional C helpers give what their Python twins give, for every input.
+
+The C query parser is compared with :func:`hipflask.http.urls._parse_text_lists`
+on every short string over the characters that matter to it, and on seeded
+random longer ones; text it leaves to Python must come back as None. The header
+helpers are compared through their callers: ``headers[name] = value`` and
+``Response._prepare`` give the same fields, results and errors with the C
+helper and with it switched off, on generated field lists.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import itertools
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from hipflask.http import header_structures, response, urls
+from hipflask.http.datastructures import Headers
+from hipflask.http.response import Response
+
+try:
+    from hipflask.http import _speedups as speedups
+except ImportError:  # not built here: see test_the_helper_is_built_where_a_compiler_is
+    speedups = None  # type: ignore[assignment]
+
+needs_c = pytest.mark.skipif(speedups is None, reason="the C helpers are not built")
+
+
+def parse_query_lists(text: str) -> dict[str, list[str]] | None:
+    return speedups.parse_query_lists(text)
+
+
+#: What the parser treats specially, plus plain letters and hex digits.
+_ALPHABET = "%+&=aF4C"
+#: Escapes worth meeting often in longer text: separators, UTF-8 lead and
+#: continuation bytes, bytes that are never UTF-8, and broken escapes.
+_PIECES = (
+    *"ab=&+%",
+    "%26",
+    "%3D",
+    "%3d",
+    "%2B",
+    "%20",
+    "%41",
+    "%C3",
+    "%A9",
+    "%c3%a9",
+    "%E2%82%AC",
+    "%E2%82",
+    "%F0%9F%98%80",
+    "%FF",
+    "%ED%A0%80",
+    "%zz",
+    "%4",
+    "\x00",
+    "\x7f",
+)
+
+
+def _python(text: str) -> dict[str, list[str]]:
+    return urls._parse_text_lists(text)
+
+
+@needs_c
+def test_every_short_string_reads_as_in_python() -> None:
+    for size in range(6):
+        for chars in itertools.product(_ALPHABET, repeat=size):
+            text = "".join(chars)
+            assert parse_query_lists(text) == _python(text), text
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(4))
+def test_random_queries_read_as_in_python(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(2_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randrange(30)))
+        result = parse_query_lists(text)
+        assert result == _python(text), text
+        # Same order of names and of values, not only the same mapping.
+        assert result is not None
+        assert list(result.items()) == list(_python(text).items()), text
+
+
+@needs_c
+def test_large_input_is_read_whole() -> None:
+    text = "&".join(f"k{index % 7}=v%41{index}" for index in range(20_000))
+    assert parse_query_lists(text) == _python(text)
+
+
+@needs_c
+def test_non_ascii_text_is_left_to_python() -> None:
+    assert parse_query_lists("a=é") is None
+    assert parse_query_lists("a=1&b=\udcff") is None
+    # parse_qs_lists then reads it in Python, as before.
+    assert urls.parse_qs_lists("a=é%C3%A9") == {"a": ["éé"]}
+
+
+@needs_c
+def test_only_str_is_accepted() -> None:
+    with pytest.raises(TypeError, match="expected str, not bytes"):
+        speedups.parse_query_lists(b"a=1")  # type: ignore[arg-type]
+
+
+@needs_c
+def test_parse_qs_lists_uses_the_c_helper() -> None:
+    assert urls._c_parse_query_lists is speedups.parse_query_lists
+
+
+def test_no_extensions_variable_keeps_the_python_version() -> None:
+    code = "from hipflask.http import urls; print(urls._c_parse_query_lists)"
+    env = {**os.environ, "HIPFLASK_NO_EXTENSIONS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "None"
+
+
+def test_the_helper_is_built_where_a_compiler_is() -> None:
+    """Guard against a silently failed build: the extension is optional only
+    where nothing can compile it."""
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}) to build the helper with")
+    assert speedups is not None, "hipflask.http._speedups was not built"
+    assert speedups.__file__ is not None
+    assert speedups.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+def test_the_built_module_has_every_helper_its_stub_declares() -> None:
+    """A stale build (an old module left by a failed rebuild) shows here."""
+    if speedups is None:
+        pytest.skip("the C helpers are not built")
+    stub = Path(urls.__file__).with_name("_speedups.pyi").read_text()
+    declared = set(re.findall(r"^def (\w+)", stub, re.MULTILINE))
+    assert declared == {"parse_query_lists", "add_new_field", "scan_send_rules"}
+    assert declared <= set(dir(speedups))
+
+
+# -- header fields ----------------------------------------------------------------
+
+#: Names that match each other ignoring case, names the rules look for, and
+#: the awkward ones: non-ASCII (the Kelvin sign lowers to an ASCII "k"), unsafe.
+_NAMES = (
+    "X-A",
+    "x-a",
+    "X-a",
+    "X-B",
+    "K",
+    "k",
+    "\u212a",
+    "Ñ",
+    "Content-Length",
+    "content-length",
+    "CONTENT-LENGTH",
+    "Location",
+    "LOCATION",
+    "Content-Location",
+    "content-LOCATION",
+    "Content-Type",
+    "Locatio\u212a",
+    "X\nY",
+    "X\0",
+    "",
+)
+_VALUES = ("1", "", "a b", "é", "a\nb", "a\rb", "\0", "/x?y", "\u2028")
+
+
+def _fields(rng: random.Random) -> list[tuple[str, str]]:
+    names = [name for name in _NAMES if not any(c in name for c in "\r\n\0")]
+    values = [value for value in _VALUES if not any(c in value for c in "\r\n\0")]
+    return [(rng.choice(names), rng.choice(values)) for _ in range(rng.randrange(6))]
+
+
+def _outcome(action: t.Callable[..., t.Any], *args: t.Any) -> tuple[str, t.Any]:
+    try:
+        return "ok", action(*args)
+    except Exception as error:  # the same error type and message either way
+        return type(error).__name__, str(error)
+
+
+def _set(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    headers = Headers(fields)
+    headers[name] = value
+    return headers._list
+
+
+def _prepare(fields: list[tuple[str, str]], status: int, method: str) -> t.Any:
+    sent = Response(b"body", status=status)
+    sent.headers = Headers(fields)
+    code, headers, body = sent._prepare(method, "http://h/a/b")
+    return code, list(headers), list(body)
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_setting_a_field_is_the_same_with_and_without_c(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    for _ in range(1_500):
+        case = (_fields(rng), rng.choice(_NAMES), rng.choice(_VALUES))
+        got = _outcome(_set, *case)
+        monkeypatch.setattr(header_structures, "_c_add_new_field", None)
+        expected = _outcome(_set, *case)
+        monkeypatch.undo()
+        assert got == expected, case
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_preparing_a_response_is_the_same_with_and_without_c(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    for _ in range(1_500):
+        case = (
+            _fields(rng),
+            rng.choice((200, 204, 301, 304)),
+            rng.choice(("GET", "HEAD")),
+        )
+        got = _outcome(_prepare, *case)
+        monkeypatch.setattr(response, "_c_scan_send_rules", None)
+        expected = _outcome(_prepare, *case)
+        monkeypatch.undo()
+        assert got == expected, case
+
+
+@needs_c
+def test_header_helpers_decline_what_they_do_not_handle() -> None:
+    assert speedups.add_new_field([("X-A", "1")], "X-\u212a", "1") is None
+    assert speedups.add_new_field([("\u212a", "1")], "k", "1") is None
+    assert speedups.add_new_field([("X", "1")], "X\n", "1") is None
+    assert speedups.add_new_field([("X", "1")], "Y", "a\rb") is None
+    assert speedups.add_new_field([["X", "1"]], "Y", "1") is None
+    assert speedups.add_new_field((), "Y", "1") is None
+    fields = [("X-A", "1")]
+    assert speedups.add_new_field(fields, "x-b", "2") is True
+    assert speedups.add_new_field(fields, "X-b", "3") is False
+    assert fields == [("X-A", "1"), ("x-b", "2")]
+    assert speedups.scan_send_rules([("Ñ", "1")]) is None
+    assert speedups.scan_send_rules([("LOCATION", "/a"), ("location", "/b")]) == (
+        False,
+        "/b",
+        None,
+    )
