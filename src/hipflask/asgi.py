@@ -32,6 +32,7 @@ import typing as t
 from .concurrency import iterate_in_thread
 from .ctx import RequestContext
 from .globals import _cv_app, _cv_request
+from .http._native import speedups
 from .http.exceptions import ClientDisconnected
 from .http.request import _BODYLESS
 from .http.streams import DEFAULT_SPOOL_THRESHOLD, EMPTY_STREAM, SpooledBody
@@ -154,16 +155,23 @@ async def serve_asgi(
             if type(body_iter) is list:
                 # PERF: a buffered body (jsonify, most responses) is sent here,
                 # as _send sends it, without _send's coroutine; the headers as
-                # _raw_headers makes them, in a loop here (no call, no
-                # comprehension), names memoised (a new one takes the general way).
-                names = _RAW_NAMES
-                raw_headers = []
-                append = raw_headers.append
-                try:
-                    for name, value in headers:
-                        append((names[name], value.encode("latin-1")))
-                except KeyError:
-                    raw_headers = _raw_headers(headers)
+                # _raw_headers makes them: in C when built, else in a loop here
+                # (no call, no comprehension), names memoised (a new one takes
+                # the general way).
+                encoded = (
+                    _c_encode_asgi_fields(headers) if _c_encode_asgi_fields else None
+                )
+                if encoded is not None:
+                    raw_headers = encoded
+                else:
+                    names = _RAW_NAMES
+                    raw_headers = []
+                    append = raw_headers.append
+                    try:
+                        for name, value in headers:
+                            append((names[name], value.encode("latin-1")))
+                    except KeyError:
+                        raw_headers = _raw_headers(headers)
                 await send(
                     {
                         "type": "http.response.start",
@@ -366,11 +374,19 @@ async def _send(
 
 #: Response header name -> its lower-case latin-1 bytes, as ASGI sends it.
 _RAW_NAMES: dict[str, bytes] = {}
+#: The C version of _raw_headers (ASCII names, latin-1 values), when built.
+_c_encode_asgi_fields: (
+    t.Callable[[list[tuple[str, str]]], list[tuple[bytes, bytes]] | None] | None
+) = speedups.encode_asgi_fields if speedups is not None else None
 _RAW_NAMES_LIMIT = 1024  # names may come from request data: bounded
 
 
 def _raw_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """``headers`` as ASGI sends them: lower-case latin-1 names (memoised)."""
+    if _c_encode_asgi_fields is not None:
+        encoded = _c_encode_asgi_fields(headers)
+        if encoded is not None:
+            return encoded
     names = _RAW_NAMES
     return [
         (names.get(name) or _raw_name(name), value.encode("latin-1"))

@@ -3,8 +3,9 @@
 The C query parser is compared with :func:`hipflask.http.urls._parse_text_lists`
 on every short string over the characters that matter to it, and on seeded
 random longer ones; text it leaves to Python must come back as None. The header
-helpers are compared through their callers: ``headers[name] = value`` and
-``Response._prepare`` give the same fields, results and errors with the C
+helpers are compared with their twins (``request._scan_asgi_fields``) or through
+their callers (``headers[name] = value``, ``Response._prepare``, the ASGI
+adapter's header encoding): the same fields, results and errors with the C
 helper and with it switched off, on generated field lists.
 """
 
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from hipflask.http import header_structures, response, urls
+from hipflask import asgi
+from hipflask.http import header_structures, request, response, urls
 from hipflask.http.datastructures import Headers
 from hipflask.http.response import Response
 
@@ -148,7 +150,13 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         pytest.skip("the C helpers are not built")
     stub = Path(urls.__file__).with_name("_speedups.pyi").read_text()
     declared = set(re.findall(r"^def (\w+)", stub, re.MULTILINE))
-    assert declared == {"parse_query_lists", "add_new_field", "scan_send_rules"}
+    assert declared == {
+        "parse_query_lists",
+        "add_new_field",
+        "scan_send_rules",
+        "scan_asgi_fields",
+        "encode_asgi_fields",
+    }
     assert declared <= set(dir(speedups))
 
 
@@ -259,3 +267,90 @@ def test_header_helpers_decline_what_they_do_not_handle() -> None:
         "/b",
         None,
     )
+
+
+# -- ASGI header fields -------------------------------------------------------------
+
+#: Request field names: the scanned ones in several cases, others in upper and
+#: lower case, digits only (not lower case), empty.
+_RAW_NAMES = (
+    b"host",
+    b"Host",
+    b"cookie",
+    b"Cookie",
+    b"COOKIE",
+    b"cOoKiE",
+    b"content-type",
+    b"Content-Type",
+    b"content-length",
+    b"transfer-encoding",
+    b"x-a",
+    b"X-A",
+    b"123",
+    b"",
+    b"\xe9",
+)
+_RAW_VALUES = (
+    b"",
+    b"0",
+    b" 0 ",
+    b"\t0\x0b",
+    b"00",
+    b"12",
+    b"a=b",
+    b"\xff",
+    b" ",
+    b"\x00",
+)
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_scanning_asgi_fields_reads_as_in_python(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(3_000):
+        fields: t.Any = [
+            (rng.choice(_RAW_NAMES), rng.choice(_RAW_VALUES))
+            for _ in range(rng.randrange(7))
+        ]
+        if rng.random() < 0.2:
+            fields = [list(pair) for pair in fields]
+        if rng.random() < 0.2:
+            fields = tuple(fields)
+        bodied = rng.random() < 0.5
+        got = speedups.scan_asgi_fields(fields, bodied)
+        assert got == request._scan_asgi_fields(fields, bodied), (fields, bodied)
+
+
+@needs_c
+def test_scanning_asgi_fields_declines_other_shapes() -> None:
+    assert speedups.scan_asgi_fields([(bytearray(b"host"), b"x")], False) is None
+    assert speedups.scan_asgi_fields([(b"host", "x")], False) is None
+    assert speedups.scan_asgi_fields([(b"host", b"x", b"y")], False) is None
+    assert speedups.scan_asgi_fields(iter([(b"host", b"x")]), False) is None
+    # The Python twin reads those (the bytearray name as the name it equals).
+    found = request._scan_asgi_fields([(bytearray(b"host"), b"x")], False)
+    assert found[0] == b"x"
+
+
+def _encode(fields: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return asgi._raw_headers(fields)
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_encoding_asgi_fields_is_the_same_with_and_without_c(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    names = ("X-A", "x-a", "Content-Type", "K", "\u212a", "À", "", "x_y")
+    values = ("1", "", "café", "\u20ac", "a b", "\xff")
+    for _ in range(2_000):
+        fields = [
+            (rng.choice(names), rng.choice(values)) for _ in range(rng.randrange(6))
+        ]
+        got = _outcome(_encode, fields)
+        monkeypatch.setattr(asgi, "_c_encode_asgi_fields", None)
+        expected = _outcome(_encode, fields)
+        monkeypatch.undo()
+        assert got == expected, fields

@@ -8,17 +8,13 @@ for the inputs a helper declines (it answers None for those).
 
 from __future__ import annotations
 
+import importlib
 import os
-import typing as t
-
-if t.TYPE_CHECKING:
-    from types import ModuleType
-
-__all__ = ["speedups"]
+from types import ModuleType
 
 speedups: ModuleType | None = None
 if not os.environ.get("HIPFLASK_NO_EXTENSIONS"):
     try:
-        from . import _speedups as speedups
+        speedups = importlib.import_module("hipflask.http._speedups")
     except ImportError:  # not compiled here: the Python twins serve
         pass

@@ -5,3 +5,12 @@ def add_new_field(
 def scan_send_rules(
     fields: list[tuple[str, str]], /
 ) -> tuple[bool, str | None, str | None] | None: ...
+def scan_asgi_fields(
+    fields: object, bodied: bool, /
+) -> (
+    tuple[bytes | None, bool, bytes | None, bool | None, str | None, str | None, bool]
+    | None
+): ...
+def encode_asgi_fields(
+    fields: list[tuple[str, str]], /
+) -> list[tuple[bytes, bytes]] | None: ...

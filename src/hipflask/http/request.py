@@ -24,6 +24,7 @@ import typing as t
 import weakref
 from urllib.parse import quote
 
+from ._native import speedups
 from .datastructures import (
     CombinedMultiDict,
     EnvironHeaders,
@@ -83,6 +84,20 @@ _SCANNED = _COOKIE_NAMES | {
     b"transfer-encoding",
 }
 _NO_LENGTH = (b"", b"0")  # Content-Length values that announce no body
+#: The C version of from_asgi's pass over the header fields, when built.
+#: What a pass over an ASGI scope's header fields finds (see _scan_asgi_fields).
+_ScannedFields: t.TypeAlias = tuple[
+    "bytes | None",
+    bool,
+    "bytes | None",
+    "bool | None",
+    "str | None",
+    "str | None",
+    bool,
+]
+_c_scan_asgi_fields: t.Callable[[t.Any, bool], _ScannedFields | None] | None = (
+    speedups.scan_asgi_fields if speedups is not None else None
+)
 #: Methods whose requests rarely have a body (as the ASGI adapter sees them).
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
@@ -99,6 +114,70 @@ def _hashable_names(
             name = next((known for known in _SCANNED if name == known), b"")
         pairs.append((name, value))
     return pairs
+
+
+def _scan_asgi_fields(fields: t.Any, bodied: bool) -> _ScannedFields:
+    """What :meth:`Request.from_asgi` reads from a scope's header fields, in one
+    pass (the Python twin of ``_speedups.scan_asgi_fields``): the first Host
+    value, whether a ``cookie`` field came, the Cookie fields joined, whether a
+    body is announced, the Content-Type and Content-Length values, and whether
+    a bodied request has a name not in lower case.
+    """
+    scanned = _SCANNED
+    original = fields
+    while True:
+        host = None
+        cookie = False
+        cookie_field = None
+        announced = None
+        content_type = None
+        content_length = None
+        odd = False  # a name not in lower case: content fields read lazily
+        try:
+            for name, value in fields:
+                if name not in scanned:
+                    if bodied and not name.islower():
+                        odd = True
+                    continue
+                if name == b"host":
+                    if host is None:
+                        host = value
+                elif name in _COOKIE_NAMES:
+                    if name == b"cookie":
+                        cookie = True
+                    cookie_field = (
+                        value
+                        if cookie_field is None
+                        else b"%s; %s" % (cookie_field, value)
+                    )
+                elif name == b"content-type":
+                    text = value.decode("latin-1")
+                    content_type = (
+                        text if content_type is None else f"{content_type}, {text}"
+                    )
+                else:
+                    if announced is None:
+                        # The first Content-Length or Transfer-Encoding
+                        # field decides.
+                        announced = name == b"transfer-encoding" or (
+                            value.strip() not in _NO_LENGTH
+                        )
+                    if name == b"content-length":
+                        text = value.decode("latin-1")
+                        content_length = (
+                            text
+                            if content_length is None
+                            else f"{content_length}, {text}"
+                        )
+        except TypeError:
+            if fields is not original:
+                raise  # not a name: the fields were already converted
+            # A name that cannot be hashed (a bytearray, say): again, with
+            # such names as the bytes they equal (b"" for any other name).
+            fields = _hashable_names(fields)
+            continue
+        break
+    return host, cookie, cookie_field, announced, content_type, content_length, odd
 
 
 #: Werkzeug's EnvironBuilder's positional parameters, in order (from_values).
@@ -346,60 +425,11 @@ class Request(RequestHeaderViews):
         # one scan per question; for a method with a body it also reads the
         # Content-Type and Content-Length fields the body's readers ask for.
         bodied = self.method not in _BODYLESS
-        scanned = _SCANNED
         fields = scope.get("headers", ())
-        while True:
-            host: bytes | None = None
-            cookie = False
-            cookie_field: bytes | None = None
-            announced: bool | None = None
-            content_type: str | None = None
-            content_length: str | None = None
-            odd = False  # a name not in lower case: content fields read lazily
-            try:
-                for name, value in fields:
-                    if name not in scanned:
-                        if bodied and not name.islower():
-                            odd = True
-                        continue
-                    if name == b"host":
-                        if host is None:
-                            host = value
-                    elif name in _COOKIE_NAMES:
-                        if name == b"cookie":
-                            cookie = True
-                        cookie_field = (
-                            value
-                            if cookie_field is None
-                            else b"%s; %s" % (cookie_field, value)
-                        )
-                    elif name == b"content-type":
-                        text = value.decode("latin-1")
-                        content_type = (
-                            text if content_type is None else f"{content_type}, {text}"
-                        )
-                    else:
-                        if announced is None:
-                            # The first Content-Length or Transfer-Encoding
-                            # field decides.
-                            announced = name == b"transfer-encoding" or (
-                                value.strip() not in _NO_LENGTH
-                            )
-                        if name == b"content-length":
-                            text = value.decode("latin-1")
-                            content_length = (
-                                text
-                                if content_length is None
-                                else f"{content_length}, {text}"
-                            )
-            except TypeError:
-                if fields is not scope.get("headers", ()):
-                    raise  # not a name: the fields were already converted
-                # A name that cannot be hashed (a bytearray, say): again, with
-                # such names as the bytes they equal (b"" for any other name).
-                fields = _hashable_names(fields)
-                continue
-            break
+        found = _c_scan_asgi_fields(fields, bodied) if _c_scan_asgi_fields else None
+        if found is None:
+            found = _scan_asgi_fields(fields, bodied)
+        host, cookie, cookie_field, announced, content_type, content_length, odd = found
         if bodied and not odd:
             # As _scope_content_headers (below) reads them.
             self.__dict__["_scope_content_headers"] = (content_type, content_length)
