@@ -518,9 +518,8 @@ _live: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[Websocket]] = (
 )
 
 
-def _watch(websocket: Websocket) -> None:
+def _watch(websocket: Websocket, loop: asyncio.AbstractEventLoop) -> None:
     """Have the idle sweep look after ``websocket`` while its handler runs."""
-    loop = asyncio.get_running_loop()
     connections = _live.get(loop)
     if connections is None:
         connections = _live[loop] = set()
@@ -528,9 +527,9 @@ def _watch(websocket: Websocket) -> None:
     connections.add(websocket)
 
 
-def _unwatch(websocket: Websocket) -> None:
+def _unwatch(websocket: Websocket, loop: asyncio.AbstractEventLoop) -> None:
     websocket._stop_watching()
-    connections = _live.get(asyncio.get_running_loop())
+    connections = _live.get(loop)
     if connections is not None:
         connections.discard(websocket)
 
@@ -584,9 +583,12 @@ async def _run_handler(
             if refusal is not None:
                 return refusal  # refused by the hook: the handler does not run
     rv: t.Any = None
-    websocket._task = asyncio.current_task()
+    # PERF: the loop looked up once per conversation (each lookup is a getpid()
+    # system call on Python 3.10 and 3.11).
+    loop = asyncio.get_running_loop()
+    websocket._task = asyncio.current_task(loop)
     websocket._handling = True
-    _watch(websocket)
+    _watch(websocket, loop)
     try:
         rv = await handler(**view_args)
     except WebsocketDisconnect:
@@ -599,7 +601,7 @@ async def _run_handler(
         if task is not None and hasattr(task, "uncancel"):  # Python 3.11+
             task.uncancel()
     finally:
-        _unwatch(websocket)
+        _unwatch(websocket, loop)
     for name in reversed(names):
         for func in reversed(app.after_websocket_funcs.get(name, ())):
             rv = await app._call(False, func, rv)
