@@ -362,12 +362,25 @@ def test_readme_block_is_replaced(tmp_path: Path) -> None:
     assert "Falcon (WSGI)" in text
 
 
+def _lines_printed_by(code: str) -> list[str]:
+    """What ``code`` prints, run by this Python in a fresh process."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
 def test_pure_flavours_run_without_the_compiled_helpers() -> None:
     """A pure flavour's app runs the peer's Python code, in its own process."""
     pytest.importorskip("falcon", reason="Falcon is a bench extra")
-    import subprocess
-
-    code = (
+    printed = _lines_printed_by(
         "from benchmarks.frameworks import FRAMEWORKS\n"
         "import sys\n"
         "FRAMEWORKS['falcon-pure'].build('query')\n"
@@ -375,23 +388,13 @@ def test_pure_flavours_run_without_the_compiled_helpers() -> None:
         "print(type(uri.parse_query_string).__name__)\n"
         "print(sorted(name for name in sys.modules if 'cyutil.' in name))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    assert done.stdout.split("\n")[:2] == ["function", "[]"]
+    assert printed == ["function", "[]"]
     assert FRAMEWORKS["falcon-pure"].compiled_in_use() == []
 
 
 def test_hipflask_pure_flavour_runs_the_python_parser() -> None:
     """hipflask's pure flavours block its C helpers, in their own process."""
-    import subprocess
-
-    code = (
+    printed = _lines_printed_by(
         "from benchmarks.frameworks import FRAMEWORKS\n"
         "import sys\n"
         "FRAMEWORKS['hipflask-wsgi-pure'].build('query')\n"
@@ -399,15 +402,7 @@ def test_hipflask_pure_flavour_runs_the_python_parser() -> None:
         "print(urls._c_parse_query_lists)\n"
         "print('hipflask.http._speedups' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    assert done.stdout.split("\n")[:2] == ["None", "False"]
+    assert printed == ["None", "False"]
     assert FRAMEWORKS["hipflask-wsgi-pure"].compiled_in_use() == []
     assert FRAMEWORKS["hipflask-asgi-pure"].pure
 

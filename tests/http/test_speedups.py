@@ -202,6 +202,22 @@ def _outcome(action: t.Callable[..., t.Any], *args: t.Any) -> tuple[str, t.Any]:
         return type(error).__name__, str(error)
 
 
+def _same_without_c(
+    monkeypatch: pytest.MonkeyPatch,
+    module: object,
+    helper: str,
+    action: t.Callable[..., t.Any],
+    case: tuple[t.Any, ...],
+) -> None:
+    """``action(*case)`` gives the same result or error with ``module.helper``
+    (a C helper) switched off."""
+    got = _outcome(action, *case)
+    monkeypatch.setattr(module, helper, None)
+    expected = _outcome(action, *case)
+    monkeypatch.undo()
+    assert got == expected, case
+
+
 def _set(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
     headers = Headers(fields)
     headers[name] = value
@@ -223,11 +239,7 @@ def test_setting_a_field_is_the_same_with_and_without_c(
     rng = random.Random(seed)
     for _ in range(1_500):
         case = (_fields(rng), rng.choice(_NAMES), rng.choice(_VALUES))
-        got = _outcome(_set, *case)
-        monkeypatch.setattr(header_structures, "_c_add_new_field", None)
-        expected = _outcome(_set, *case)
-        monkeypatch.undo()
-        assert got == expected, case
+        _same_without_c(monkeypatch, header_structures, "_c_add_new_field", _set, case)
 
 
 @needs_c
@@ -242,11 +254,7 @@ def test_preparing_a_response_is_the_same_with_and_without_c(
             rng.choice((200, 204, 301, 304)),
             rng.choice(("GET", "HEAD")),
         )
-        got = _outcome(_prepare, *case)
-        monkeypatch.setattr(response, "_c_scan_send_rules", None)
-        expected = _outcome(_prepare, *case)
-        monkeypatch.undo()
-        assert got == expected, case
+        _same_without_c(monkeypatch, response, "_c_scan_send_rules", _prepare, case)
 
 
 @needs_c
@@ -349,8 +357,4 @@ def test_encoding_asgi_fields_is_the_same_with_and_without_c(
         fields = [
             (rng.choice(names), rng.choice(values)) for _ in range(rng.randrange(6))
         ]
-        got = _outcome(_encode, fields)
-        monkeypatch.setattr(asgi, "_c_encode_asgi_fields", None)
-        expected = _outcome(_encode, fields)
-        monkeypatch.undo()
-        assert got == expected, fields
+        _same_without_c(monkeypatch, asgi, "_c_encode_asgi_fields", _encode, (fields,))
