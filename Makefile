@@ -8,7 +8,7 @@ STAMP_BENCH := $(VENV)/.stamp-bench
 # What an install builds: a change to the C helpers reinstalls (recompiles them).
 BUILD_INPUTS := pyproject.toml setup.py src/hipflask/http/_speedups.c
 
-.PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke clean
+.PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke fuzz-speedups clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,22 @@ bench: $(STAMP_BENCH)
 ## Every benchmark scenario once per framework, checks only (part of `make test`)
 bench-smoke: $(STAMP_BENCH)
 	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
+
+## The C helpers against their Python twins on FUZZ_SCALE times the test
+## suite's generated cases, built with AddressSanitizer and UBSan (a few
+## minutes); the normal build is put back afterwards.
+FUZZ_SCALE ?= 100
+SPEEDUPS_SO = src/hipflask/http/_speedups$$($(PY) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+fuzz-speedups: $(STAMP_BENCH)
+	status=0; \
+	gcc -shared -fPIC -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined \
+	  -I"$$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['include'])")" \
+	  src/hipflask/http/_speedups.c -o $(SPEEDUPS_SO) && \
+	PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 HIPFLASK_FUZZ_SCALE=$(FUZZ_SCALE) \
+	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so):$$(gcc -print-file-name=libubsan.so)" \
+	  $(PY) -m pytest -q -s -p no:cacheprovider tests/http/test_speedups.py || status=1; \
+	$(PY) -m pip install --quiet -e . && exit $$status
 
 clean:
 	rm -rf $(VENV) .venv-* .cache .mypy_cache .ruff_cache .pytest_cache build

@@ -2,7 +2,8 @@
 
 The C query parser is compared with :func:`hipflask.http.urls._parse_text_lists`
 on every short string over the characters that matter to it, and on seeded
-random longer ones; text it leaves to Python must come back as None. The header
+random longer ones (``HIPFLASK_FUZZ_SCALE`` times more under ``make
+fuzz-speedups``); text it leaves to Python must come back as None. The header
 helpers are compared with their twins (``request._scan_asgi_fields``) or through
 their callers (``headers[name] = value``, ``Response._prepare``, the ASGI
 adapter's header encoding): the same fields, results and errors with the C
@@ -69,6 +70,11 @@ _PIECES = (
 )
 
 
+#: How many times the usual number of generated cases to run: ``make
+#: fuzz-speedups`` raises it, with the helpers built under ASan and UBSan.
+_SCALE = int(os.environ.get("HIPFLASK_FUZZ_SCALE") or 1)
+
+
 def _python(text: str) -> dict[str, list[str]]:
     return urls._parse_text_lists(text)
 
@@ -85,7 +91,7 @@ def test_every_short_string_reads_as_in_python() -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_random_queries_read_as_in_python(seed: int) -> None:
     rng = random.Random(seed)
-    for _ in range(2_000):
+    for _ in range(_SCALE * 2_000):
         text = "".join(rng.choice(_PIECES) for _ in range(rng.randrange(30)))
         result = parse_query_lists(text)
         assert result == _python(text), text
@@ -237,7 +243,7 @@ def test_setting_a_field_is_the_same_with_and_without_c(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
-    for _ in range(1_500):
+    for _ in range(_SCALE * 1_500):
         case = (_fields(rng), rng.choice(_NAMES), rng.choice(_VALUES))
         _same_without_c(monkeypatch, header_structures, "_c_add_new_field", _set, case)
 
@@ -248,7 +254,7 @@ def test_preparing_a_response_is_the_same_with_and_without_c(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
-    for _ in range(1_500):
+    for _ in range(_SCALE * 1_500):
         case = (
             _fields(rng),
             rng.choice((200, 204, 301, 304)),
@@ -316,7 +322,7 @@ _RAW_VALUES = (
 @pytest.mark.parametrize("seed", range(3))
 def test_scanning_asgi_fields_reads_as_in_python(seed: int) -> None:
     rng = random.Random(seed)
-    for _ in range(3_000):
+    for _ in range(_SCALE * 3_000):
         fields: t.Any = [
             (rng.choice(_RAW_NAMES), rng.choice(_RAW_VALUES))
             for _ in range(rng.randrange(7))
@@ -353,7 +359,7 @@ def test_encoding_asgi_fields_is_the_same_with_and_without_c(
     rng = random.Random(seed)
     names = ("X-A", "x-a", "Content-Type", "K", "\u212a", "À", "", "x_y")
     values = ("1", "", "café", "\u20ac", "a b", "\xff")
-    for _ in range(2_000):
+    for _ in range(_SCALE * 2_000):
         fields = [
             (rng.choice(names), rng.choice(values)) for _ in range(rng.randrange(6))
         ]
