@@ -374,11 +374,11 @@ async def _send(
 
 #: Response header name -> its lower-case latin-1 bytes, as ASGI sends it.
 _RAW_NAMES: dict[str, bytes] = {}
+_RAW_NAMES_LIMIT = 1024  # names may come from request data: bounded
 #: The C version of _raw_headers (ASCII names, latin-1 values), when built.
 _c_encode_asgi_fields: (
     t.Callable[[list[tuple[str, str]]], list[tuple[bytes, bytes]] | None] | None
 ) = speedups.encode_asgi_fields if speedups is not None else None
-_RAW_NAMES_LIMIT = 1024  # names may come from request data: bounded
 
 
 def _raw_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

@@ -84,7 +84,6 @@ _SCANNED = _COOKIE_NAMES | {
     b"transfer-encoding",
 }
 _NO_LENGTH = (b"", b"0")  # Content-Length values that announce no body
-#: The C version of from_asgi's pass over the header fields, when built.
 #: What a pass over an ASGI scope's header fields finds (see _scan_asgi_fields).
 _ScannedFields: t.TypeAlias = tuple[
     "bytes | None",
@@ -95,6 +94,7 @@ _ScannedFields: t.TypeAlias = tuple[
     "str | None",
     bool,
 ]
+#: The C version of _scan_asgi_fields, when built.
 _c_scan_asgi_fields: t.Callable[[t.Any, bool], _ScannedFields | None] | None = (
     speedups.scan_asgi_fields if speedups is not None else None
 )
