@@ -8,7 +8,7 @@ STAMP_BENCH := $(VENV)/.stamp-bench
 # What an install builds: a change to the C helpers reinstalls (recompiles them).
 BUILD_INPUTS := pyproject.toml setup.py src/hipflask/http/_speedups.c
 
-.PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke fuzz-speedups clean
+.PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke bench-instructions fuzz-speedups clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,13 @@ bench: $(STAMP_BENCH)
 ## Every benchmark scenario once per framework, checks only (part of `make test`)
 bench-smoke: $(STAMP_BENCH)
 	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
+
+## Instructions per request under callgrind, hipflask on every timed scenario
+## but upload (~6 min; steady whatever the machine's load): INSTRUCTIONS_ARGS
+## takes --frameworks / --scenarios / --low / --high
+bench-instructions: $(STAMP_BENCH)
+	command -v valgrind >/dev/null 2>&1 || (apt-get update && apt-get install -y valgrind)
+	$(PY) -m benchmarks.instructions $(INSTRUCTIONS_ARGS)
 
 ## The C helpers against their Python twins on FUZZ_SCALE times the test
 ## suite's generated cases, built with AddressSanitizer and UBSan (a few

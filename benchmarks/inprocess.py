@@ -28,7 +28,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
 
@@ -46,6 +46,8 @@ class Settings:
     warmup_seconds: float
     max_per_round: int = 500_000
     time_limit: float = 120.0
+    #: Send exactly this many requests, untimed, instead (for instruction counts).
+    fixed_requests: int = 0
 
 
 MODES = {
@@ -96,6 +98,9 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 def _measure(run: Callable[[int], float], settings: Settings) -> dict[str, Any]:
+    if settings.fixed_requests:
+        run(settings.fixed_requests)
+        return {"requests": settings.fixed_requests}
     # Calibrate: grow the batch until it lasts a quarter of a round.
     count = 1
     elapsed = run(count)
@@ -188,8 +193,14 @@ def _run_asgi(
             loop.close()
 
 
-def run_scenario(framework: Framework, scenario: Scenario, mode: str) -> dict[str, Any]:
-    """One scenario on one framework; always returns a result dict."""
+def run_scenario(
+    framework: Framework, scenario: Scenario, mode: str, requests: int = 0
+) -> dict[str, Any]:
+    """One scenario on one framework; always returns a result dict.
+
+    With ``requests``, exactly that many are sent after the checks, untimed:
+    what :mod:`benchmarks.instructions` counts the instructions of.
+    """
     result: dict[str, Any] = {"status": "ok", "reason": None}
     if framework.protocol not in scenario.protocols:
         return {
@@ -200,22 +211,27 @@ def run_scenario(framework: Framework, scenario: Scenario, mode: str) -> dict[st
     if missing:
         return {"status": "missing", "reason": f"not installed: {', '.join(missing)}"}
     settings = MODES[mode]
+    if requests:
+        settings = replace(settings, fixed_requests=requests, time_limit=900.0)
     try:
         with _time_limit(settings.time_limit):
             app = framework.build(scenario.name)
             runner = _run_wsgi if framework.protocol == "wsgi" else _run_asgi
-            timed = mode != "smoke" and scenario.timed
+            timed = (mode != "smoke" or bool(requests)) and scenario.timed
             result.update(runner(app, scenario, settings if timed else None))
     except (Exception, ScenarioTimeout) as exc:  # every failure becomes a report
         return {"status": "error", "reason": _reason(exc)}
     return result
 
 
-def run(framework_name: str, scenario_names: list[str], mode: str) -> dict[str, Any]:
+def run(
+    framework_name: str, scenario_names: list[str], mode: str, requests: int = 0
+) -> dict[str, Any]:
     """Every requested scenario on one framework, as one JSON-able dict."""
     framework = FRAMEWORKS[framework_name]
     results = {
-        name: run_scenario(framework, SCENARIOS[name], mode) for name in scenario_names
+        name: run_scenario(framework, SCENARIOS[name], mode, requests)
+        for name in scenario_names
     }
     return {
         "framework": framework.name,
@@ -239,7 +255,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_const", const="quick", dest="mode")
     parser.add_argument("--smoke", action="store_const", const="smoke", dest="mode")
     parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=0,
+        help="send exactly N requests per scenario, untimed (instruction counts)",
+    )
     args = parser.parse_args(argv)
+    if args.requests < 0:
+        parser.error("--requests must be 0 or more")
     if args.scenario == "all":
         names = list(SCENARIOS)
     else:
@@ -247,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [name for name in names if name not in SCENARIOS]
         if unknown:
             parser.error(f"unknown scenario(s) {unknown}; known: {sorted(SCENARIOS)}")
-    report = run(args.framework, names, args.mode)
+    report = run(args.framework, names, args.mode, args.requests)
     if args.json:
         json.dump(report, sys.stdout)
         sys.stdout.write("\n")
@@ -255,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, result in report["results"].items():
             if result["status"] == "ok" and "us_per_request" in result:
                 print(f"{name:18} {result['us_per_request']:10.2f} us/request")
+            elif result["status"] == "ok" and "requests" in result:
+                print(f"{name:18} {result['requests']:10d} requests sent")
             else:
                 print(f"{name:18} {result['status']}: {result['reason'] or ''}")
     return 0

@@ -422,3 +422,35 @@ def test_compiled_helpers_are_reported() -> None:
     page = report.render_markdown(results)
     assert "| Falcon (WSGI) | `falcon.cyutil.uri` |" in page
     assert "| hipflask (WSGI) | none |" in page
+
+
+# -- instruction counts -------------------------------------------------------------
+
+
+def test_callgrind_total_is_read_from_its_output() -> None:
+    from benchmarks.instructions import parse_collected
+
+    output = "==1== Events    : Ir\n==1== Collected : 123456\n==1==\n"
+    assert parse_collected(output) == 123456
+    with pytest.raises(ValueError, match="no callgrind total"):
+        parse_collected("valgrind: command not found")
+
+
+def test_fixed_requests_are_sent_untimed() -> None:
+    from benchmarks import inprocess
+
+    report = inprocess.run("hipflask-asgi", ["hello", "websocket"], "full", requests=3)
+    assert report["results"] == {
+        "hello": {"status": "ok", "reason": None, "requests": 3},
+        "websocket": {"status": "ok", "reason": None, "requests": 3},
+    }
+
+
+def test_instructions_are_counted_under_callgrind() -> None:
+    import shutil
+
+    from benchmarks.instructions import count
+
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    assert count("raw-wsgi", "hello", 3) > 1_000_000
