@@ -84,7 +84,7 @@ bench-smoke: $(STAMP_BENCH)
 	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
 
 ## Instructions per request under callgrind, hipflask on every timed scenario
-## but upload (~6 min; steady whatever the machine's load): INSTRUCTIONS_ARGS
+## but upload (~5 min; steady whatever the machine's load): INSTRUCTIONS_ARGS
 ## takes --frameworks / --scenarios / --low / --high
 bench-instructions: $(STAMP_BENCH)
 	command -v valgrind >/dev/null 2>&1 || (apt-get update && apt-get install -y valgrind)
