@@ -242,6 +242,17 @@ def run(
     }
 
 
+def command(
+    framework: str, scenario: str, mode: str = "full", requests: int = 0
+) -> list[str]:
+    """The command line that runs :func:`main` in a fresh process (JSON out)."""
+    args = [sys.executable, "-m", "benchmarks.inprocess", "--framework", framework]
+    args += ["--scenario", scenario, "--mode", mode, "--json"]
+    if requests:
+        args += ["--requests", str(requests)]
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.inprocess")

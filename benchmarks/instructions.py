@@ -25,9 +25,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 
+from benchmarks import inprocess
 from benchmarks.frameworks import FRAMEWORKS
 from benchmarks.scenarios import SCENARIOS
 
@@ -53,16 +53,7 @@ def count(framework: str, scenario: str, requests: int) -> int:
         "valgrind",
         "--tool=callgrind",
         "--callgrind-out-file=/dev/null",
-        sys.executable,
-        "-m",
-        "benchmarks.inprocess",
-        "--framework",
-        framework,
-        "--scenario",
-        scenario,
-        "--requests",
-        str(requests),
-        "--json",
+        *inprocess.command(framework, scenario, requests=requests),
     ]
     if shutil.which("setarch"):
         command = ["setarch", "-R", *command]

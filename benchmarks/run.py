@@ -28,27 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks import memory, report, server
+from benchmarks import inprocess, memory, report, server
 from benchmarks.frameworks import FRAMEWORKS
 from benchmarks.scenarios import SCENARIOS, TIMED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _inprocess_command(framework: str, scenario: str, mode: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "benchmarks.inprocess",
-        "--framework",
-        framework,
-        "--scenario",
-        scenario,
-        "--mode",
-        mode,
-        "--json",
-    ]
 
 
 def run_inprocess_subprocess(
@@ -63,7 +48,7 @@ def run_inprocess_subprocess(
     env = dict(os.environ, PYTHONPATH=path)
     try:
         done = subprocess.run(
-            _inprocess_command(framework, scenario, mode),
+            inprocess.command(framework, scenario, mode),
             capture_output=True,
             text=True,
             timeout=timeout,
