@@ -231,6 +231,33 @@ def test_app_context_pushed_twice_tears_down_once(app: Flask) -> None:
     assert torn == [None]
 
 
+def test_request_context_pushed_twice_tears_down_once(app: Flask) -> None:
+    torn: list[str] = []
+    app.teardown_request(lambda exc: torn.append("request"))
+    app.teardown_appcontext(lambda exc: torn.append("app"))
+    ctx = app.test_request_context("/")
+    with ctx:
+        outer_app_ctx = app_ctx._get_current_object()  # type: ignore[attr-defined]
+        with ctx:
+            assert len(ctx._cv_tokens) == 2
+            assert request_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+        assert torn == []
+        assert len(ctx._cv_tokens) == 1
+        assert request_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+        assert app_ctx._get_current_object() is outer_app_ctx  # type: ignore[attr-defined]
+    assert torn == ["request", "app"]
+    assert ctx._cv_tokens == []
+    assert no_context()
+
+
+def test_popping_a_context_that_is_not_pushed_is_an_error(app: Flask) -> None:
+    with pytest.raises(RuntimeError, match="is not pushed"):
+        app.app_context().pop()
+    with pytest.raises(RuntimeError, match="is not pushed"):
+        app.test_request_context("/").pop()
+    assert no_context()
+
+
 def test_app_teardown_receives_the_exception(app: Flask) -> None:
     torn: list[BaseException | None] = []
     app.teardown_appcontext(torn.append)

@@ -51,7 +51,6 @@ from datetime import timedelta
 from functools import cached_property
 from itertools import chain
 
-from . import ctx as _ctx_module
 from . import signals
 from .concurrency import drive as _drive
 from .concurrency import is_async_callable, run_coroutine, run_in_thread
@@ -240,6 +239,9 @@ class Flask(TemplatingMixin, Scaffold):
         # Whether make_response is Flask's own (set with _overridden): then a
         # str or JSON return can skip the Response object (see _handle).
         self._plain_ok = False
+        # Whether app_context is Flask's own (set with _overridden): then a
+        # request context builds its AppContext itself (see RequestContext.push).
+        self._plain_app_context = False
         self._chains: dict[str | None, _Chain] = {}
         self._init_templating()
         if self.has_static_folder:
@@ -660,6 +662,7 @@ class Flask(TemplatingMixin, Scaffold):
             name for name in _PIPELINE_METHODS if self._overrides(name)
         )
         self._plain_ok = not self._overrides("make_response")
+        self._plain_app_context = not self._overrides("app_context")
         blueprints = (
             _split_blueprint_path(endpoint.rpartition(".")[0])
             if (endpoint and "." in endpoint)
@@ -1391,7 +1394,7 @@ class Flask(TemplatingMixin, Scaffold):
         callable: async ones are awaited, sync ones run in a worker thread.
         """
         try:
-            if len(ctx._cv_tokens) == 1:
+            if not ctx._outer:  # the outermost push
                 for func in self._teardown_request_funcs(ctx.request):
                     await self._call(False, func, exc)
                 if signals.request_tearing_down.receivers:
@@ -1410,7 +1413,7 @@ class Flask(TemplatingMixin, Scaffold):
         """Pop an application context from the event loop, its teardown
         functions run through :meth:`_call` (async ones awaited)."""
         try:
-            if len(app_ctx._cv_tokens) == 1:
+            if not app_ctx._outer:  # the outermost push
                 for func in reversed(self.teardown_appcontext_funcs):
                     await self._call(False, func, exc)
                 if signals.appcontext_tearing_down.receivers:
@@ -1722,7 +1725,6 @@ def _is_wsgi_app_of(app: Flask, candidate: object) -> bool:
     )
 
 
-_ctx_module._flask_app_context = Flask.app_context
 _ASGI_APP = Flask.asgi_app
 
 # Servers that guess the interface (uvicorn, hypercorn, asgiref) take an app whose

@@ -9,6 +9,13 @@ Pushing records a ``ContextVar`` token; popping resets to it. A request context
 pushes an application context for its app when none for that app is active, and
 pops it again when it is popped itself.
 
+PERF: a context is pushed once per request, so the token of that push (and, for
+a request context, the app context pushed with it) is kept in a slot of its own
+(``_token``, ``_app_ctx``). A context pushed again while pushed saves its outer
+push in ``_outer``, a list made only then (None until then); teardown runs when
+the outermost push is popped (``_outer`` empty). ``_cv_tokens`` shows the
+pushes as one list, as Flask's contexts store them.
+
 The session is opened lazily: a request that never touches ``session`` never
 loads, verifies or saves a cookie. ``_session`` (read by Flask's own tests and
 some extensions after a request) opens it on demand without marking it accessed.
@@ -24,6 +31,7 @@ from types import TracebackType
 from . import globals as _globals
 from . import signals
 from .globals import _cv_app, _cv_request
+from .http._native import new_instance
 from .http.request_headers import cached
 
 if t.TYPE_CHECKING:
@@ -143,13 +151,21 @@ class AppContext:
     """Holds ``current_app`` and ``g`` for the code running inside it."""
 
     # PERF: slots for the per-request fields; __dict__ holds the lazy url_adapter.
-    __slots__ = ("__dict__", "_cv_tokens", "_g", "_g_values", "app")
+    __slots__ = ("__dict__", "_g", "_g_values", "_outer", "_token", "app")
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._cv_tokens: list[Token[AppContext]] = []
+        self._token: Token[AppContext] | None = None
+        #: The tokens of outer pushes while pushed again (see the module header).
+        self._outer: list[Token[AppContext]] | None = None
         self._g: _AppCtxGlobals | None = None
         self._g_values: dict[str, t.Any] | None = None
+
+    @property
+    def _cv_tokens(self) -> list[Token[AppContext]]:
+        """The tokens of this context's pushes, outermost first."""
+        outer = list(self._outer or ())
+        return outer if self._token is None else [*outer, self._token]
 
     # PERF: most requests never use ``g``: it is made on first use. For the
     # default class, ``_g_values`` is its instance dict, which the ``g`` proxy
@@ -178,7 +194,13 @@ class AppContext:
 
     def push(self) -> None:
         """Make this the current application context."""
-        self._cv_tokens.append(_cv_app.set(self))
+        token = self._token
+        if token is not None:  # pushed again while pushed
+            outer = self._outer
+            if outer is None:
+                outer = self._outer = []
+            outer.append(token)
+        self._token = _cv_app.set(self)
         if signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(
                 self.app, _async_wrapper=self.app.ensure_sync
@@ -187,7 +209,7 @@ class AppContext:
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Pop this context, running teardown_appcontext functions."""
         try:
-            if len(self._cv_tokens) == 1:
+            if not self._outer:
                 if exc is _sentinel:
                     exc = None
                 app = self.app
@@ -202,7 +224,11 @@ class AppContext:
     def _release(self) -> None:
         """Reset the context variable (no teardown functions)."""
         ctx = _cv_app.get(None)
-        token = self._cv_tokens.pop()
+        token = self._token
+        if token is None:
+            raise RuntimeError(f"{self!r} is not pushed.")
+        outer = self._outer
+        self._token = outer.pop() if outer else None
         _cv_app.reset(token)
         if ctx is not self:
             raise AssertionError(
@@ -229,10 +255,7 @@ class AppContext:
         return f"<AppContext of {self.app.name!r}>"
 
 
-_new = object.__new__
-#: ``Flask.app_context`` (set by :mod:`hipflask.app`): an app that keeps it gets
-#: plain AppContext objects, so pushing a request context can build one itself.
-_flask_app_context: t.Any = None
+_new = new_instance
 
 
 class RequestContext:
@@ -243,9 +266,11 @@ class RequestContext:
     __slots__ = (
         "__dict__",
         "_after_request_functions",
-        "_cv_tokens",
+        "_app_ctx",
         "_exception",
         "_opened_session",
+        "_outer",
+        "_token",
         "app",
         "request",
     )
@@ -271,7 +296,11 @@ class RequestContext:
         #: The unhandled exception a 500 response was made for (for teardown).
         self._exception: BaseException | None = None
         self._after_request_functions: list[t.Callable[[Response], Response]] = []
-        self._cv_tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
+        #: The innermost push: its token, and the app context it pushed.
+        self._token: Token[RequestContext] | None = None
+        self._app_ctx: AppContext | None = None
+        #: Outer pushes while pushed again (see the module header).
+        self._outer: list[tuple[Token[RequestContext], AppContext | None]] | None = None
 
     @classmethod
     def _for_request(cls, app: Flask, request: Request) -> RequestContext:
@@ -285,8 +314,16 @@ class RequestContext:
         self._opened_session = None
         self._exception = None
         self._after_request_functions = []
-        self._cv_tokens = []
+        self._token = self._outer = None
         return self
+
+    @property
+    def _cv_tokens(self) -> list[tuple[Token[RequestContext], AppContext | None]]:
+        """The pushes of this context (token, app context), outermost first."""
+        outer = list(self._outer or ())
+        if self._token is None:
+            return outer
+        return [*outer, (self._token, self._app_ctx)]
 
     @property
     def url_adapter(self) -> MapAdapter | None:
@@ -348,16 +385,13 @@ class RequestContext:
         app = self.app
         app_ctx = _cv_app_get(None)
         if app_ctx is None or app_ctx.app is not app:
-            if (
-                type(app).app_context is _flask_app_context
-                and "app_context" not in app.__dict__
-            ):
+            if app._plain_app_context:
                 # PERF: what Flask.app_context() makes, built here, and
                 # AppContext.push inlined (three calls less per request).
                 app_ctx = _new(AppContext)
                 app_ctx.app = app
-                app_ctx._g = app_ctx._g_values = None
-                app_ctx._cv_tokens = [_cv_app_set(app_ctx)]
+                app_ctx._g = app_ctx._g_values = app_ctx._outer = None
+                app_ctx._token = _cv_app_set(app_ctx)
                 if signals.appcontext_pushed.receivers:
                     signals.appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
             else:
@@ -365,7 +399,14 @@ class RequestContext:
                 app_ctx.push()
         else:
             app_ctx = None
-        self._cv_tokens.append((_cv_request_set(self), app_ctx))
+        token = self._token
+        if token is not None:  # pushed again while pushed
+            outer = self._outer
+            if outer is None:
+                outer = self._outer = []
+            outer.append((token, self._app_ctx))
+        self._app_ctx = app_ctx
+        self._token = _cv_request_set(self)
         request = self.request
         # The adapters match before pushing; contexts pushed by hand (tests,
         # test_request_context) are matched here, as Flask does.
@@ -377,9 +418,12 @@ class RequestContext:
         if exc is _sentinel:
             exc = None
         app = self.app
-        tokens = self._cv_tokens
+        token = self._token
+        if token is None:
+            raise RuntimeError(f"{self!r} is not pushed.")
+        outer = self._outer
         try:
-            if len(tokens) == 1:
+            if not outer:
                 # PERF: nothing to call is the common case.
                 if app.teardown_request_funcs or signals.request_tearing_down.receivers:
                     app.do_teardown_request(exc)
@@ -388,24 +432,29 @@ class RequestContext:
             # PERF: _release inlined, and AppContext's below (two calls less per
             # request).
             ctx = _cv_request_get(None)
-            token, app_ctx = tokens.pop()
+            app_ctx = self._app_ctx
+            if outer:
+                self._token, self._app_ctx = outer.pop()
+            else:
+                self._token = self._app_ctx = None
             _cv_request.reset(token)
             if ctx is not self:
                 raise AssertionError(
                     f"Popped wrong request context. ({ctx!r} instead of {self!r})"
                 )
             if app_ctx is not None:
-                app_tokens = app_ctx._cv_tokens
                 if (
-                    len(app_tokens) == 1
-                    and type(app_ctx) is AppContext
+                    type(app_ctx) is AppContext
+                    and not app_ctx._outer
                     and not app.teardown_appcontext_funcs
                     and not signals.appcontext_tearing_down.receivers
                 ):
                     # PERF: AppContext.pop with no teardown to run, its checks
                     # and its _release call spelled out for that exact class.
                     current = _cv_app_get(None)
-                    _cv_app.reset(app_tokens.pop())
+                    app_token = app_ctx._token
+                    app_ctx._token = None
+                    _cv_app.reset(app_token)  # type: ignore[arg-type]
                     if current is not app_ctx:
                         raise AssertionError(
                             f"Popped wrong app context. ({current!r} instead"
@@ -425,7 +474,14 @@ class RequestContext:
         ASGI adapter runs them itself (awaiting async ones) before releasing.
         """
         ctx = _cv_request.get(None)
-        token, app_ctx = self._cv_tokens.pop()
+        token, app_ctx = self._token, self._app_ctx
+        if token is None:
+            raise RuntimeError(f"{self!r} is not pushed.")
+        outer = self._outer
+        if outer:
+            self._token, self._app_ctx = outer.pop()
+        else:
+            self._token = self._app_ctx = None
         _cv_request.reset(token)
         if ctx is not self:
             raise AssertionError(

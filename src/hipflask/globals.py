@@ -15,6 +15,8 @@ from __future__ import annotations
 import typing as t
 from contextvars import ContextVar
 
+from .http._native import new_instance
+
 if t.TYPE_CHECKING:
     from .app import Flask
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -239,7 +241,7 @@ class _GlobalsProxy(LocalProxy):
 
 
 _cv_request_get = _cv_request.get
-_new = object.__new__
+_new = new_instance
 #: The default ``g`` class (set by :mod:`hipflask.ctx`, which defines it).
 _default_g_class: t.Any = None
 

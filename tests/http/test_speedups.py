@@ -7,11 +7,14 @@ fuzz-speedups``); text it leaves to Python must come back as None. The header
 helpers are compared with their twins (``request._scan_asgi_fields``) or through
 their callers (``headers[name] = value``, ``Response._prepare``, the ASGI
 adapter's header encoding): the same fields, results and errors with the C
-helper and with it switched off, on generated field lists.
+helper and with it switched off, on generated field lists. ``new_instance`` is
+compared with ``object.__new__`` on every kind of argument it may meet.
 """
 
 from __future__ import annotations
 
+import abc
+import gc
 import importlib.machinery
 import itertools
 import os
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import sysconfig
 import typing as t
+import weakref
 from pathlib import Path
 
 import pytest
@@ -162,6 +166,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "scan_send_rules",
         "scan_asgi_fields",
         "encode_asgi_fields",
+        "new_instance",
     }
     assert declared <= set(dir(speedups))
 
@@ -364,3 +369,106 @@ def test_encoding_asgi_fields_is_the_same_with_and_without_c(
             (rng.choice(names), rng.choice(values)) for _ in range(rng.randrange(6))
         ]
         _same_without_c(monkeypatch, asgi, "_c_encode_asgi_fields", _encode, (fields,))
+
+
+class _Plain:
+    pass
+
+
+class _Slotted:
+    __slots__ = ("a", "b")
+    a: int
+    b: int
+
+
+class _SlotsAndDict:
+    __slots__ = ("__dict__", "__weakref__", "a")
+
+
+class _OwnNew:
+    def __new__(cls) -> _OwnNew:
+        raise AssertionError("object.__new__ does not call a class's __new__")
+
+
+class _Abstract(abc.ABC):
+    @abc.abstractmethod
+    def run(self) -> None: ...
+
+
+class _Meta(type):
+    pass
+
+
+class _WithMeta(metaclass=_Meta):
+    pass
+
+
+class _DictChild(dict):  # type: ignore[type-arg]
+    pass
+
+
+class _ErrorChild(ValueError):
+    pass
+
+
+_NEW_ARGUMENTS: tuple[object, ...] = (
+    _Plain,
+    _Slotted,
+    _SlotsAndDict,
+    _OwnNew,
+    _Abstract,
+    _WithMeta,
+    _DictChild,
+    _ErrorChild,
+    Headers,
+    Response,
+    object,
+    int,
+    dict,
+    type,
+    _Meta,
+    3,
+    None,
+    "text",
+)
+
+
+def _made_by(make: t.Callable[[t.Any], object], argument: object) -> tuple[t.Any, ...]:
+    """What ``make(argument)`` gives: the instance's kind, or the exact error."""
+    try:
+        made = make(argument)
+    except Exception as exc:
+        return ("error", type(exc), str(exc))
+    fields = getattr(made, "__dict__", None)
+    return ("made", type(made), fields, gc.is_tracked(made))
+
+
+@needs_c
+@pytest.mark.parametrize("argument", _NEW_ARGUMENTS, ids=repr)
+def test_new_instance_is_object_new(argument: object) -> None:
+    assert _made_by(speedups.new_instance, argument) == _made_by(
+        object.__new__, argument
+    )
+
+
+@needs_c
+def test_new_instance_leaves_fields_unset_and_keeps_the_class_count() -> None:
+    made = speedups.new_instance(_Slotted)
+    with pytest.raises(AttributeError):
+        made.a  # noqa: B018
+    made.a = 1
+    assert made.a == 1
+    weakref.ref(speedups.new_instance(_SlotsAndDict))  # weak-referenceable
+    before = sys.getrefcount(_Slotted)
+    kept = [speedups.new_instance(_Slotted) for _ in range(100)]
+    assert sys.getrefcount(_Slotted) == before + 100
+    del kept
+    assert sys.getrefcount(_Slotted) == before
+
+
+def test_the_native_module_serves_new_instance() -> None:
+    """The per-request objects are made by the C helper when it is built."""
+    from hipflask.http import _native
+
+    expected = speedups.new_instance if speedups is not None else object.__new__
+    assert _native.new_instance is expected

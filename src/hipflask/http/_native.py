@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import typing as t
 from types import ModuleType
 
 speedups: ModuleType | None = None
@@ -18,3 +19,12 @@ if not os.environ.get("HIPFLASK_NO_EXTENSIONS"):
         speedups = importlib.import_module("hipflask.http._speedups")
     except ImportError:  # not compiled here: the Python twins serve
         pass
+
+_T = t.TypeVar("_T")
+
+#: ``object.__new__``: a blank instance of a class, for the per-request objects
+#: built without a type call. The C version gives the same result (and the same
+#: errors) in fewer steps.
+new_instance: t.Callable[[type[_T]], _T] = (
+    speedups.new_instance if speedups is not None else object.__new__
+)

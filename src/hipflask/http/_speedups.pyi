@@ -1,3 +1,7 @@
+from typing import TypeVar
+
+_T = TypeVar("_T")
+
 def parse_query_lists(text: str, /) -> dict[str, list[str]] | None: ...
 def add_new_field(
     fields: list[tuple[str, str]], name: str, value: str, /
@@ -14,3 +18,4 @@ def scan_asgi_fields(
 def encode_asgi_fields(
     fields: list[tuple[str, str]], /
 ) -> list[tuple[bytes, bytes]] | None: ...
+def new_instance(cls: type[_T], /) -> _T: ...

@@ -34,7 +34,7 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from ._native import speedups
+from ._native import new_instance, speedups
 from .exceptions import BadRequestKeyError
 from .header_syntax import quote_header_value
 from .multidict import MultiDict, iter_multi_items
@@ -196,7 +196,7 @@ class Headers:
     @classmethod
     def _from_trusted_list(cls, items: list[tuple[str, str]]) -> Headers:
         """Adopt ``items`` as the field list, without copying or checking it."""
-        headers = object.__new__(cls)
+        headers = new_instance(cls)
         headers._list = items
         return headers
 

@@ -24,7 +24,7 @@ import typing as t
 import weakref
 from urllib.parse import quote
 
-from ._native import speedups
+from ._native import new_instance, speedups
 from .datastructures import (
     CombinedMultiDict,
     EnvironHeaders,
@@ -383,7 +383,7 @@ class Request(RequestHeaderViews):
         PERF: the WSGI adapter's per-request build; the fields ``__init__`` sets,
         without a type call (which costs more than setting them).
         """
-        self = cls.__new__(cls)
+        self = new_instance(cls)
         self._environ = environ
         self._scope = None
         self._body = EMPTY_STREAM
@@ -404,7 +404,7 @@ class Request(RequestHeaderViews):
         cls: type[_Self], scope: dict[str, t.Any], body: t.Any = EMPTY_STREAM
     ) -> _Self:
         """Build a request from an ASGI http/websocket scope and its body stream."""
-        self = cls.__new__(cls)
+        self = new_instance(cls)
         self._environ = None
         self._scope = scope
         self._body = body

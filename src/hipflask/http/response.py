@@ -45,7 +45,7 @@ from urllib.parse import quote, urljoin
 from markupsafe import escape
 
 from . import urls as _urls
-from ._native import speedups
+from ._native import new_instance, speedups
 from .conditional import make_conditional as _make_conditional
 from .datastructures import Headers
 from .exceptions import HTTP_STATUS_CODES
@@ -74,7 +74,7 @@ WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
 # PERF: bound once; adopts a header list the framework built, unchecked.
 _trusted_headers = Headers._from_trusted_list
-_new_object = object.__new__
+_new_object = new_instance
 
 #: What a fixed-body response sends, without the object: status code, status
 #: line, header list (Content-Type and Content-Length first, then any others),

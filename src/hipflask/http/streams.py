@@ -42,6 +42,7 @@ import sys
 import typing as t
 from tempfile import SpooledTemporaryFile
 
+from ._native import new_instance
 from .exceptions import ClientDisconnected, RequestEntityTooLarge
 
 if t.TYPE_CHECKING:
@@ -333,7 +334,7 @@ class SpooledBody:
         held whole (a read raises 413 unless the limit is raised, see
         :meth:`_raise_limit`); the chunk is one message, already in memory.
         """
-        body = cls.__new__(cls)
+        body = new_instance(cls)
         size = len(chunk)
         body._max = max_content_length
         body._threshold = DEFAULT_SPOOL_THRESHOLD
