@@ -544,14 +544,17 @@ class Flask(TemplatingMixin, Scaffold):
         """Match the URL; store the rule and args, or the routing exception."""
         environ = request._environ
         if request._scope is None and environ is not None:
-            # PERF: Request._has_bad_host inlined for WSGI (one call less).
+            # PERF: Request._has_bad_host inlined (one call less), here for WSGI
+            # and below for ASGI (from_asgi's reading).
             host: str | None = environ.get("HTTP_HOST")
             if host and not host.isprintable():
                 request.routing_exception = BadHost(
                     "The Host header contains characters that are not allowed."
                 )
                 return
-        elif request._has_bad_host():
+        elif (
+            request._bad_host if request._scope is not None else request._has_bad_host()
+        ):
             request.routing_exception = BadHost(
                 "The Host header contains characters that are not allowed."
             )
@@ -850,10 +853,15 @@ class Flask(TemplatingMixin, Scaffold):
         if session is None:
             environ = request._environ
             if request._scope is None and environ is not None:
-                # PERF: Request._has_cookie_header inlined for WSGI.
+                # PERF: Request._has_cookie_header inlined, for WSGI here and
+                # for ASGI below (from_asgi's reading).
                 if environ.get("HTTP_COOKIE"):
                     session = self._session_to_refresh(ctx)  # as _finalize would
-            elif request._has_cookie_header():
+            elif (
+                request._cookie_sent
+                if request._scope is not None
+                else request._has_cookie_header()
+            ):
                 session = self._session_to_refresh(ctx)
         session_headers = None
         if session is not None:
@@ -1136,6 +1144,8 @@ class Flask(TemplatingMixin, Scaffold):
             environ = request._environ
             if request._scope is None and environ is not None:
                 has_cookie = bool(environ.get("HTTP_COOKIE"))
+            elif request._scope is not None:
+                has_cookie = request._cookie_sent  # from_asgi's reading
             else:
                 has_cookie = request._has_cookie_header()
             if has_cookie:
