@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 from contextvars import ContextVar
 
-from .http._native import new_instance
+from .http._native import new_instance, speedups
 
 if t.TYPE_CHECKING:
     from .app import Flask
@@ -225,18 +225,27 @@ class _GlobalsProxy(LocalProxy):
             raise RuntimeError(_no_app_msg) from None
         values = ctx._g_values
         if values is None:
-            if ctx._g is None and ctx.app.app_ctx_globals_class is _default_g_class:
-                # PERF: what AppContext.g makes on first use, made here.
-                namespace = _new(_default_g_class)
-                ctx._g = namespace
-                ctx._g_values = values = namespace.__dict__
-            else:
-                namespace = ctx.g  # made on first use
-                values = ctx._g_values
-                if values is None:  # not the default class: its own __setattr__
-                    setattr(namespace, name, value)
-                    return
-        # What the default class's __setattr__ does, without its call.
+            _g_first_set(ctx, name, value)
+        else:
+            # What the default class's __setattr__ does, without its call.
+            values[name] = value
+
+
+def _g_first_set(ctx: AppContext, name: str, value: t.Any) -> None:
+    """``g.name = value`` when ``ctx`` has no namespace dict to write to yet
+    (the first write of a request, or a ``g`` class of the app's own)."""
+    values: dict[str, t.Any] | None
+    if ctx._g is None and ctx.app.app_ctx_globals_class is _default_g_class:
+        # PERF: what AppContext.g makes on first use, made here.
+        namespace = _new(_default_g_class)
+        ctx._g = namespace
+        ctx._g_values = values = namespace.__dict__
+    else:
+        namespace = ctx.g  # made on first use
+        values = ctx._g_values
+    if values is None:  # not the default class: its own __setattr__
+        setattr(namespace, name, value)
+    else:
         values[name] = value
 
 
@@ -307,3 +316,33 @@ session: SessionMixin = LocalProxy(_session_getter, _no_req_msg)  # type: ignore
 websocket: Websocket = LocalProxy(_websocket_getter, _no_websocket_msg)  # type: ignore[assignment]
 app_ctx: AppContext = LocalProxy(_cv_app.get, _no_app_msg)  # type: ignore[assignment]
 request_ctx: RequestContext = LocalProxy(_cv_request.get, _no_req_msg)  # type: ignore[assignment]
+
+
+#: The proxies' Python attribute hooks. When the C helpers are built, their
+#: versions of the same steps replace these on the classes (``C_HOOKS``; the
+#: tests compare the two).
+PYTHON_HOOKS: dict[tuple[type, str], t.Callable[..., t.Any]] = {
+    (_RequestProxy, "__getattribute__"): _RequestProxy.__getattribute__,
+    (_AppProxy, "__getattribute__"): _AppProxy.__getattribute__,
+    (_GlobalsProxy, "__getattribute__"): _GlobalsProxy.__getattribute__,
+    (_GlobalsProxy, "__setattr__"): _GlobalsProxy.__setattr__,
+}
+C_HOOKS: dict[tuple[type, str], t.Callable[..., t.Any]] = {}
+if speedups is not None:
+    speedups.configure_proxies(
+        _cv_app,
+        _cv_request,
+        _OWN_NAMES,
+        _G_SPECIAL_NAMES,
+        _no_app_msg,
+        _no_req_msg,
+        _g_first_set,
+    )
+    C_HOOKS = {
+        (_RequestProxy, "__getattribute__"): speedups.request_getattribute,
+        (_AppProxy, "__getattribute__"): speedups.app_getattribute,
+        (_GlobalsProxy, "__getattribute__"): speedups.g_getattribute,
+        (_GlobalsProxy, "__setattr__"): speedups.g_setattr,
+    }
+    for (_class, _name), _hook in C_HOOKS.items():
+        type.__setattr__(_class, _name, _hook)

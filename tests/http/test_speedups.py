@@ -167,7 +167,19 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "scan_asgi_fields",
         "encode_asgi_fields",
         "new_instance",
+        "configure_proxies",
     }
+    for name in declared:
+        assert callable(getattr(speedups, name)), name
+    hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
+    assert hooks == {
+        "request_getattribute",
+        "app_getattribute",
+        "g_getattribute",
+        "g_setattr",
+    }
+    for name in hooks:
+        assert callable(getattr(speedups, name)), name
     assert declared <= set(dir(speedups))
 
 
@@ -472,3 +484,110 @@ def test_the_native_module_serves_new_instance() -> None:
 
     expected = speedups.new_instance if speedups is not None else object.__new__
     assert _native.new_instance is expected
+
+
+class _OwnGlobals:
+    """A ``g`` class of an app's own: attributes kept outside ``__dict__``."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "store", {})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        self.store[name] = value
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self.store[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _proxy_cases() -> list[tuple[str, str, t.Callable[[], object]]]:
+    """(context, name, action): proxy uses, each in a context built for it."""
+    from hipflask import current_app, g
+    from hipflask import request as req
+
+    def g_written_then_read() -> object:
+        g.first = 1
+        g.second = [2]
+        return (g.first, g.second, g.get("first"), "second" in g, sorted(g))
+
+    def g_dict() -> object:
+        g.name = "x"
+        return dict(g.__dict__)
+
+    actions: dict[str, t.Callable[[], object]] = {
+        "request.args": lambda: dict(req.args),
+        "request.method": lambda: req.method,
+        "request.missing": lambda: req.missing,  # type: ignore[attr-defined]
+        "request.own": lambda: req._get_current_object().path,  # type: ignore[attr-defined]
+        "request.__class__": lambda: req.__class__,
+        "request.__weakref__": lambda: type(req.__weakref__),
+        "app.name": lambda: current_app.name,
+        "app.missing": lambda: current_app.missing,  # type: ignore[attr-defined]
+        "app.__class__": lambda: current_app.__class__,
+        "g.unset": lambda: g.unset,
+        "g.written": g_written_then_read,
+        "g.__dict__": g_dict,
+        "g.__class__": lambda: g.__class__,
+        "g.__weakref__": lambda: type(g.__weakref__),
+        "g.own": lambda: type(g._get_current_object()),  # type: ignore[attr-defined]
+        "g.get": lambda: g.get("nothing", "default"),
+    }
+    contexts = ("none", "app", "request", "own g class")
+    return [(c, n, a) for c in contexts for n, a in actions.items()]
+
+
+def _run_proxy_case(context: str, action: t.Callable[[], object]) -> tuple[t.Any, ...]:
+    from hipflask import Flask
+
+    app = Flask("proxy_case", root_path="/nonexistent-root")
+    if context == "own g class":
+        app.app_ctx_globals_class = _OwnGlobals  # type: ignore[assignment]
+    if context == "none":
+        manager: t.Any = None
+    elif context == "request":
+        manager = app.test_request_context("/path?a=1&a=2")
+    else:
+        manager = app.app_context()
+    try:
+        if manager is not None:
+            manager.push()
+        try:
+            result = action()
+        finally:
+            if manager is not None:
+                manager.pop()
+    except Exception as exc:
+        return (
+            "error",
+            type(exc),
+            str(exc),
+            exc.__cause__,
+            exc.__suppress_context__,
+        )
+    return ("value", result)
+
+
+@needs_c
+def test_the_proxy_hooks_in_c_do_what_the_python_ones_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hipflask import globals as proxies
+
+    assert proxies.C_HOOKS, "the C proxy hooks were not installed"
+    for (cls, name), hook in proxies.C_HOOKS.items():
+        assert cls.__dict__[name] is hook
+    cases = _proxy_cases()
+    with_c = [_run_proxy_case(context, action) for context, _, action in cases]
+    for (cls, name), python in proxies.PYTHON_HOOKS.items():
+        monkeypatch.setattr(cls, name, python)
+    with_python = [_run_proxy_case(context, action) for context, _, action in cases]
+    for (context, name, _), c_outcome, python_outcome in zip(
+        cases, with_c, with_python, strict=True
+    ):
+        assert c_outcome == python_outcome, (context, name)
+    # The cases reach every branch: values, errors, and unbound proxies.
+    kinds = {outcome[0] for outcome in with_c}
+    assert kinds == {"value", "error"}
+    assert any(o[1] is RuntimeError and o[4] for o in with_c if o[0] == "error")

@@ -43,6 +43,16 @@
  * costs more than the allocation. Any other argument is handed to
  * object.__new__ itself, so results and errors are the same.
  *
+ * The context proxies of hipflask.globals (request, g, current_app) read
+ * their attributes here once configure_proxies() has been given what the
+ * Python versions use: the two context variables, the names a proxy answers
+ * itself, g's special names, the "working outside of ... context" messages
+ * and the function that makes g's namespace on its first write. The hooks
+ * (request_getattribute, app_getattribute, g_getattribute, g_setattr) are
+ * method descriptors of object, so a class can take them as its
+ * __getattribute__ / __setattr__ and they receive the proxy as self; each
+ * follows the Python method of the same class in globals.py step by step.
+ *
  * Every loop is bounded by the input's length; the output of a component is
  * never longer than the component, so one buffer of the input's length holds
  * any of them.
@@ -598,6 +608,237 @@ new_instance(PyObject *module, PyObject *cls)
                                cls);
 }
 
+/* -- context proxies (see the header; the Python twins are in globals.py) -- */
+
+static PyObject *proxy_cv_app;       /* ContextVar of the app context */
+static PyObject *proxy_cv_request;   /* ContextVar of the request context */
+static PyObject *proxy_own_names;    /* frozenset: what a proxy answers itself */
+static PyObject *proxy_g_special;    /* frozenset: names g never reads from its dict */
+static PyObject *proxy_no_app_msg;   /* RuntimeError message without an app context */
+static PyObject *proxy_no_req_msg;   /* RuntimeError message without a request context */
+static PyObject *proxy_g_first_set;  /* Python: g.name = value with no namespace yet */
+static PyObject *str_app, *str_request, *str_g, *str_g_values;
+
+static PyObject *
+configure_proxies(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "configure_proxies takes 7 arguments");
+        return NULL;
+    }
+    if (!PyFrozenSet_Check(args[2]) || !PyFrozenSet_Check(args[3])
+        || !PyUnicode_Check(args[4]) || !PyUnicode_Check(args[5])
+        || !PyCallable_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "configure_proxies: unexpected argument");
+        return NULL;
+    }
+    if (str_app == NULL) {
+        str_app = PyUnicode_InternFromString("app");
+        str_request = PyUnicode_InternFromString("request");
+        str_g = PyUnicode_InternFromString("g");
+        str_g_values = PyUnicode_InternFromString("_g_values");
+        if (str_app == NULL || str_request == NULL || str_g == NULL
+            || str_g_values == NULL) {
+            return NULL;
+        }
+    }
+    Py_INCREF(args[0]);
+    Py_XSETREF(proxy_cv_app, args[0]);
+    Py_INCREF(args[1]);
+    Py_XSETREF(proxy_cv_request, args[1]);
+    Py_INCREF(args[2]);
+    Py_XSETREF(proxy_own_names, args[2]);
+    Py_INCREF(args[3]);
+    Py_XSETREF(proxy_g_special, args[3]);
+    Py_INCREF(args[4]);
+    Py_XSETREF(proxy_no_app_msg, args[4]);
+    Py_INCREF(args[5]);
+    Py_XSETREF(proxy_no_req_msg, args[5]);
+    Py_INCREF(args[6]);
+    Py_XSETREF(proxy_g_first_set, args[6]);
+    Py_RETURN_NONE;
+}
+
+/* RuntimeError(message), raised "from None" as the Python versions raise it. */
+static void
+raise_unbound(PyObject *message)
+{
+    PyObject *exc = PyObject_CallOneArg(PyExc_RuntimeError, message);
+    if (exc == NULL) {
+        return;
+    }
+    PyException_SetCause(exc, NULL); /* also sets __suppress_context__ */
+    PyErr_SetObject(PyExc_RuntimeError, exc);
+    Py_DECREF(exc);
+}
+
+/* The current value of the context variable ``var`` (a new reference), or
+ * NULL with RuntimeError(message) set when it has none. */
+static PyObject *
+current_context(PyObject *var, PyObject *message)
+{
+    PyObject *ctx = NULL;
+    if (var == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_proxies was not called");
+        return NULL;
+    }
+    if (PyContextVar_Get(var, NULL, &ctx) < 0) {
+        return NULL;
+    }
+    if (ctx == NULL) {
+        raise_unbound(message);
+    }
+    return ctx;
+}
+
+/* Shared by the request and current_app hooks: the proxy's own names from
+ * the proxy, anything else from the ``field`` of the current context. */
+static PyObject *
+forwarded_attribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *var, PyObject *message, PyObject *field)
+{
+    if (nargs != 1) {
+        PyErr_SetString(PyExc_TypeError, "expected one attribute name");
+        return NULL;
+    }
+    PyObject *name = args[0];
+    int own = PySet_Contains(proxy_own_names, name);
+    if (own < 0) {
+        return NULL;
+    }
+    if (own) {
+        return PyObject_GenericGetAttr(self, name);
+    }
+    PyObject *ctx = current_context(var, message);
+    if (ctx == NULL) {
+        return NULL;
+    }
+    PyObject *target = PyObject_GetAttr(ctx, field);
+    Py_DECREF(ctx);
+    if (target == NULL) {
+        return NULL;
+    }
+    PyObject *result = PyObject_GetAttr(target, name);
+    Py_DECREF(target);
+    return result;
+}
+
+static PyObject *
+request_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return forwarded_attribute(self, args, nargs, proxy_cv_request,
+                               proxy_no_req_msg, str_request);
+}
+
+static PyObject *
+app_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return forwarded_attribute(self, args, nargs, proxy_cv_app, proxy_no_app_msg,
+                               str_app);
+}
+
+static PyObject *
+g_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 1) {
+        PyErr_SetString(PyExc_TypeError, "expected one attribute name");
+        return NULL;
+    }
+    PyObject *name = args[0];
+    int special = PySet_Contains(proxy_g_special, name);
+    if (special < 0) {
+        return NULL;
+    }
+    if (special) {
+        int own = PySet_Contains(proxy_own_names, name);
+        if (own < 0) {
+            return NULL;
+        }
+        if (own) {
+            return PyObject_GenericGetAttr(self, name);
+        }
+    }
+    PyObject *ctx = current_context(proxy_cv_app, proxy_no_app_msg);
+    if (ctx == NULL) {
+        return NULL;
+    }
+    if (!special) {
+        PyObject *values = PyObject_GetAttr(ctx, str_g_values);
+        if (values == NULL) {
+            Py_DECREF(ctx);
+            return NULL;
+        }
+        if (PyDict_CheckExact(values)) {
+            PyObject *found = PyDict_GetItemWithError(values, name);
+            if (found != NULL) {
+                Py_INCREF(found);
+                Py_DECREF(values);
+                Py_DECREF(ctx);
+                return found;
+            }
+            if (PyErr_Occurred()) {
+                Py_DECREF(values);
+                Py_DECREF(ctx);
+                return NULL;
+            }
+        }
+        Py_DECREF(values);
+    }
+    PyObject *namespace = PyObject_GetAttr(ctx, str_g);
+    Py_DECREF(ctx);
+    if (namespace == NULL) {
+        return NULL;
+    }
+    PyObject *result = PyObject_GetAttr(namespace, name);
+    Py_DECREF(namespace);
+    return result;
+}
+
+static PyObject *
+g_setattr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "expected a name and a value");
+        return NULL;
+    }
+    PyObject *ctx = current_context(proxy_cv_app, proxy_no_app_msg);
+    if (ctx == NULL) {
+        return NULL;
+    }
+    PyObject *values = PyObject_GetAttr(ctx, str_g_values);
+    if (values == NULL) {
+        Py_DECREF(ctx);
+        return NULL;
+    }
+    if (!PyDict_CheckExact(values)) {
+        /* No namespace yet, or not the default class: the Python steps. */
+        Py_DECREF(values);
+        PyObject *result = PyObject_CallFunctionObjArgs(proxy_g_first_set, ctx,
+                                                        args[0], args[1], NULL);
+        Py_DECREF(ctx);
+        return result;
+    }
+    Py_DECREF(ctx);
+    int failed = PyDict_SetItem(values, args[0], args[1]);
+    Py_DECREF(values);
+    if (failed) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef proxy_hooks[] = {
+    {"request_getattribute", (PyCFunction)(void (*)(void))request_getattribute,
+     METH_FASTCALL, "The request proxy's attribute read."},
+    {"app_getattribute", (PyCFunction)(void (*)(void))app_getattribute,
+     METH_FASTCALL, "The current_app proxy's attribute read."},
+    {"g_getattribute", (PyCFunction)(void (*)(void))g_getattribute,
+     METH_FASTCALL, "The g proxy's attribute read."},
+    {"g_setattr", (PyCFunction)(void (*)(void))g_setattr, METH_FASTCALL,
+     "The g proxy's attribute write."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMethodDef speedups_methods[] = {
     {"parse_query_lists", parse_query_lists, METH_O,
      "An ASCII query string as {name: [value, ...]}; None for other text."},
@@ -616,6 +857,10 @@ static PyMethodDef speedups_methods[] = {
      "when a name is not ASCII or a value not latin-1."},
     {"new_instance", new_instance, METH_O,
      "object.__new__(cls), without the argument checks of a Python call."},
+    {"configure_proxies", (PyCFunction)(void (*)(void))configure_proxies,
+     METH_FASTCALL,
+     "Give the proxy hooks the context variables, names, messages and g's "
+     "first-write function of hipflask.globals."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -630,5 +875,18 @@ static struct PyModuleDef speedups_module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    return PyModule_Create(&speedups_module);
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    /* Method descriptors of object: unbound methods any class can hold. */
+    for (PyMethodDef *def = proxy_hooks; def->ml_name != NULL; def++) {
+        PyObject *descr = PyDescr_NewMethod(&PyBaseObject_Type, def);
+        if (descr == NULL || PyModule_AddObject(module, def->ml_name, descr) < 0) {
+            Py_XDECREF(descr);
+            Py_DECREF(module);
+            return NULL;
+        }
+    }
+    return module;
 }

@@ -1,4 +1,5 @@
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 
@@ -19,3 +20,19 @@ def encode_asgi_fields(
     fields: list[tuple[str, str]], /
 ) -> list[tuple[bytes, bytes]] | None: ...
 def new_instance(cls: type[_T], /) -> _T: ...
+def configure_proxies(
+    cv_app: object,
+    cv_request: object,
+    own_names: frozenset[str],
+    g_special_names: frozenset[str],
+    no_app_message: str,
+    no_request_message: str,
+    g_first_set: object,
+    /,
+) -> None: ...
+
+# Method descriptors of object: the proxies' attribute hooks (see globals.py).
+request_getattribute: Callable[[object, str], Any]
+app_getattribute: Callable[[object, str], Any]
+g_getattribute: Callable[[object, str], Any]
+g_setattr: Callable[[object, str, object], None]

@@ -76,6 +76,11 @@ WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 _trusted_headers = Headers._from_trusted_list
 _new_object = new_instance
 
+#: Content-Length values of small bodies, made once: ``str()`` of an int costs
+#: more than the rest of building a short response's header list.
+_SIZE_TEXT: tuple[str, ...] = tuple(map(str, range(2048)))
+_SIZES_KEPT = len(_SIZE_TEXT)
+
 #: What a fixed-body response sends, without the object: status code, status
 #: line, header list (Content-Type and Content-Length first, then any others),
 #: body. The pipeline returns one when nothing can observe the Response it
@@ -86,6 +91,7 @@ PlainResponse = tuple[int, str, list[tuple[str, str]], list[bytes]]
 def plain_response(text: str, mimetype: str) -> PlainResponse:
     """What ``Response(text, mimetype=mimetype)`` sends: 200, type and length."""
     data = text.encode()
+    size = len(data)
     return (
         200,
         "200 OK",
@@ -94,7 +100,7 @@ def plain_response(text: str, mimetype: str) -> PlainResponse:
                 "Content-Type",
                 _content_types.get(mimetype) or get_content_type(mimetype),
             ),
-            ("Content-Length", str(len(data))),
+            ("Content-Length", _SIZE_TEXT[size] if size < _SIZES_KEPT else str(size)),
         ],
         [data],
     )
@@ -183,13 +189,17 @@ def text_response(cls: type[_R], text: str, mimetype: str | None = None) -> _R:
         ):
             response = _new_object(cls)
             data = text.encode()
+            size = len(data)
             response.headers = fields = _new_object(Headers)
             fields._list = [
                 (
                     "Content-Type",
                     _content_types.get(mimetype) or get_content_type(mimetype),
                 ),
-                ("Content-Length", str(len(data))),
+                (
+                    "Content-Length",
+                    _SIZE_TEXT[size] if size < _SIZES_KEPT else str(size),
+                ),
             ]
             response._status = line
             response._status_code = code
@@ -280,6 +290,7 @@ class Response(ResponseHeaderViews):
                 and self.automatically_set_content_length
             ):
                 data = response.encode()
+                size = len(data)
                 # PERF: Headers._from_trusted_list's two steps, without its call.
                 self.headers = fields = _new_object(Headers)
                 fields._list = [
@@ -287,7 +298,10 @@ class Response(ResponseHeaderViews):
                         "Content-Type",
                         _content_types.get(mimetype) or get_content_type(mimetype),
                     ),
-                    ("Content-Length", str(len(data))),
+                    (
+                        "Content-Length",
+                        _SIZE_TEXT[size] if size < _SIZES_KEPT else str(size),
+                    ),
                 ]
                 self._status = line
                 self._status_code = code
