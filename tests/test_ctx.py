@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import random
 import threading
 import typing as t
@@ -1177,3 +1178,42 @@ def test_g_proxy_and_the_namespace_object_share_one_dict(app: Flask) -> None:
         ctx.g = fresh
         g.e = 5
         assert vars(fresh) == {"e": 5}
+
+
+def test_uploaded_files_are_closed_when_the_request_ends(
+    client: FlaskClient, app: Flask
+) -> None:
+    streams: list[t.Any] = []
+
+    @app.route("/upload", methods=["POST"])
+    def upload() -> str:
+        stored = request.files["f"]
+        streams.append(stored.stream)
+        return stored.read().decode()
+
+    response = client.post("/upload", data={"f": (io.BytesIO(b"body"), "a.txt")})
+    assert response.text == "body"
+    assert streams[0].closed
+
+
+def test_a_request_class_with_its_own_close_has_it_called_every_request(
+    client: FlaskClient, app: Flask
+) -> None:
+    from hipflask.wrappers import Request as FlaskRequest
+
+    closed: list[str] = []
+
+    class ClosingRequest(FlaskRequest):
+        def close(self) -> None:
+            closed.append(self.path)
+            super().close()
+
+    app.request_class = ClosingRequest
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    assert client.get("/").text == "ok"
+    assert client.get("/").text == "ok"
+    assert closed == ["/", "/"]

@@ -32,6 +32,7 @@ from . import globals as _globals
 from . import signals
 from .globals import _cv_app, _cv_request
 from .http._native import new_instance
+from .http.request import FILES_ONLY_CLOSE
 from .http.request_headers import cached
 
 if t.TYPE_CHECKING:
@@ -427,7 +428,9 @@ class RequestContext:
                 # PERF: nothing to call is the common case.
                 if app.teardown_request_funcs or signals.request_tearing_down.receivers:
                     app.do_teardown_request(exc)
-                self.request.close()
+                request = self.request
+                if type(request) not in FILES_ONLY_CLOSE or "files" in request.__dict__:
+                    request.close()
         finally:
             # PERF: _release inlined, and AppContext's below (two calls less per
             # request).
