@@ -43,6 +43,13 @@
  * costs more than the allocation. Any other argument is handed to
  * object.__new__ itself, so results and errors are the same.
  *
+ * headers_setitem(self, name, value) is Headers.__setitem__, a method
+ * descriptor of object that header_structures.py installs on the class once
+ * configure_headers() has the Python method: a str value goes through
+ * add_new_field (added: done; a field of that name: self._replace, as the
+ * Python method does); everything else, and what add_new_field declines, is
+ * the Python method's.
+ *
  * The context proxies of hipflask.globals (request, g, current_app) read
  * their attributes here once configure_proxies() has been given what the
  * Python versions use: the two context variables, the names a proxy answers
@@ -608,6 +615,89 @@ new_instance(PyObject *module, PyObject *cls)
                                cls);
 }
 
+/* -- Headers.__setitem__ (see the header; the twin is in header_structures.py) */
+
+static PyObject *headers_python_setitem; /* the Python Headers.__setitem__ */
+static PyObject *str_list, *str_replace;
+
+static PyObject *
+configure_headers(PyObject *module, PyObject *setitem)
+{
+    if (!PyCallable_Check(setitem)) {
+        PyErr_SetString(PyExc_TypeError, "configure_headers takes a callable");
+        return NULL;
+    }
+    if (str_list == NULL) {
+        str_list = PyUnicode_InternFromString("_list");
+        str_replace = PyUnicode_InternFromString("_replace");
+        if (str_list == NULL || str_replace == NULL) {
+            return NULL;
+        }
+    }
+    Py_INCREF(setitem);
+    Py_XSETREF(headers_python_setitem, setitem);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (headers_python_setitem == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_headers was not called");
+        return NULL;
+    }
+    if (nargs == 2 && PyUnicode_CheckExact(args[1])) {
+        PyObject *fields = PyObject_GetAttr(self, str_list);
+        if (fields == NULL) {
+            return NULL;
+        }
+        PyObject *call[3] = {fields, args[0], args[1]};
+        PyObject *added = add_new_field(NULL, call, 3);
+        Py_DECREF(fields);
+        if (added == NULL) {
+            return NULL;
+        }
+        Py_DECREF(added); /* a singleton: True, False or None */
+        if (added == Py_True) {
+            Py_RETURN_NONE;
+        }
+        if (added == Py_False) { /* a field of that name: replace it */
+            PyObject *field = PyTuple_Pack(2, args[0], args[1]);
+            if (field == NULL) {
+                return NULL;
+            }
+            PyObject *replacement = PyList_New(1);
+            if (replacement == NULL) {
+                Py_DECREF(field);
+                return NULL;
+            }
+            PyList_SET_ITEM(replacement, 0, field);
+            PyObject *done = PyObject_CallMethodObjArgs(self, str_replace, args[0],
+                                                        replacement, NULL);
+            Py_DECREF(replacement);
+            if (done == NULL) {
+                return NULL;
+            }
+            Py_DECREF(done);
+            Py_RETURN_NONE;
+        }
+    }
+    /* The Python method, with self first (any argument count: its errors). */
+    PyObject *all = PyTuple_New(nargs + 1);
+    if (all == NULL) {
+        return NULL;
+    }
+    Py_INCREF(self);
+    PyTuple_SET_ITEM(all, 0, self);
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(all, i + 1, args[i]);
+    }
+    PyObject *result = PyObject_Call(headers_python_setitem, all, NULL);
+    Py_DECREF(all);
+    return result;
+}
+
 /* -- context proxies (see the header; the Python twins are in globals.py) -- */
 
 static PyObject *proxy_cv_app;       /* ContextVar of the app context */
@@ -827,7 +917,9 @@ g_setattr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-static PyMethodDef proxy_hooks[] = {
+static PyMethodDef class_hooks[] = {
+    {"headers_setitem", (PyCFunction)(void (*)(void))headers_setitem,
+     METH_FASTCALL, "Headers.__setitem__."},
     {"request_getattribute", (PyCFunction)(void (*)(void))request_getattribute,
      METH_FASTCALL, "The request proxy's attribute read."},
     {"app_getattribute", (PyCFunction)(void (*)(void))app_getattribute,
@@ -857,6 +949,8 @@ static PyMethodDef speedups_methods[] = {
      "when a name is not ASCII or a value not latin-1."},
     {"new_instance", new_instance, METH_O,
      "object.__new__(cls), without the argument checks of a Python call."},
+    {"configure_headers", configure_headers, METH_O,
+     "Give headers_setitem the Python Headers.__setitem__ to fall back on."},
     {"configure_proxies", (PyCFunction)(void (*)(void))configure_proxies,
      METH_FASTCALL,
      "Give the proxy hooks the context variables, names, messages and g's "
@@ -880,7 +974,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* Method descriptors of object: unbound methods any class can hold. */
-    for (PyMethodDef *def = proxy_hooks; def->ml_name != NULL; def++) {
+    for (PyMethodDef *def = class_hooks; def->ml_name != NULL; def++) {
         PyObject *descr = PyDescr_NewMethod(&PyBaseObject_Type, def);
         if (descr == NULL || PyModule_AddObject(module, def->ml_name, descr) < 0) {
             Py_XDECREF(descr);

@@ -20,6 +20,7 @@ def encode_asgi_fields(
     fields: list[tuple[str, str]], /
 ) -> list[tuple[bytes, bytes]] | None: ...
 def new_instance(cls: type[_T], /) -> _T: ...
+def configure_headers(setitem: object, /) -> None: ...
 def configure_proxies(
     cv_app: object,
     cv_request: object,
@@ -31,7 +32,9 @@ def configure_proxies(
     /,
 ) -> None: ...
 
-# Method descriptors of object: the proxies' attribute hooks (see globals.py).
+# Method descriptors of object: Headers.__setitem__ (see header_structures.py)
+# and the proxies' attribute hooks (see globals.py).
+headers_setitem: Callable[[object, object, object], None]
 request_getattribute: Callable[[object, str], Any]
 app_getattribute: Callable[[object, str], Any]
 g_getattribute: Callable[[object, str], Any]

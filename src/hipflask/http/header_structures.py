@@ -614,6 +614,16 @@ class Headers:
         self._list.clear()
 
 
+#: ``Headers.__setitem__`` in Python. When the C helpers are built, their
+#: ``headers_setitem`` takes its place on the class: the same steps for a str
+#: value, without a Python frame (PERF: the usual ``headers[name] = value``),
+#: and this method for everything else.
+PYTHON_SETITEM = Headers.__setitem__
+if speedups is not None:
+    speedups.configure_headers(PYTHON_SETITEM)
+    type.__setattr__(Headers, "__setitem__", speedups.headers_setitem)
+
+
 # PERF: EnvironHeaders memoises its two string conversions, which otherwise cost
 # more than the dict lookups they feed. Clients choose header names, so each memo
 # is emptied when it grows past a bound.
