@@ -20,6 +20,9 @@ def encode_asgi_fields(
     fields: list[tuple[str, str]], /
 ) -> list[tuple[bytes, bytes]] | None: ...
 def new_instance(cls: type[_T], /) -> _T: ...
+def configure_response(
+    prepare: object, no_body_statuses: frozenset[int], /
+) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
 def configure_proxies(
     cv_app: object,
@@ -32,9 +35,11 @@ def configure_proxies(
     /,
 ) -> None: ...
 
-# Method descriptors of object: Headers.__setitem__ (see header_structures.py)
+# Method descriptors of object: Headers.__setitem__ (see header_structures.py),
+# Response._prepare (see response.py)
 # and the proxies' attribute hooks (see globals.py).
 headers_setitem: Callable[[object, object, object], None]
+response_prepare: Callable[..., tuple[int, list[tuple[str, str]], Any]]
 request_getattribute: Callable[[object, str], Any]
 app_getattribute: Callable[[object, str], Any]
 g_getattribute: Callable[[object, str], Any]

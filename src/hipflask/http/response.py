@@ -928,3 +928,12 @@ def _run_wsgi_app(
 
 
 _response_init = Response.__init__
+
+#: ``Response._prepare`` in Python. When the C helpers are built, their
+#: ``response_prepare`` takes its place on the class: it answers the usual case
+#: (a list of bytes, a Content-Length, no Location, a status with a body, not
+#: HEAD) with the same tuple, and calls this method for everything else.
+PYTHON_PREPARE = Response._prepare
+if speedups is not None:
+    speedups.configure_response(PYTHON_PREPARE, _NO_BODY_STATUSES)
+    type.__setattr__(Response, "_prepare", speedups.response_prepare)
