@@ -90,9 +90,11 @@ bench-instructions: $(STAMP_BENCH)
 	command -v valgrind >/dev/null 2>&1 || (apt-get update && apt-get install -y valgrind)
 	$(PY) -m benchmarks.instructions $(INSTRUCTIONS_ARGS)
 
-## The C helpers against their Python twins on FUZZ_SCALE times the test
-## suite's generated cases, built with AddressSanitizer and UBSan (a few
-## minutes); the normal build is put back afterwards.
+## The C helpers built with AddressSanitizer and UBSan: against their Python
+## twins on FUZZ_SCALE times the test suite's generated cases, then the whole
+## test suite once (a few minutes; not the tests that measure memory or run
+## the helpers in subprocesses without the sanitizers preloaded); the normal
+## build is put back afterwards.
 FUZZ_SCALE ?= 100
 SPEEDUPS_SO = src/hipflask/http/_speedups$$($(PY) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
 fuzz-speedups: $(STAMP_BENCH)
@@ -104,6 +106,10 @@ fuzz-speedups: $(STAMP_BENCH)
 	PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 HIPFLASK_FUZZ_SCALE=$(FUZZ_SCALE) \
 	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so):$$(gcc -print-file-name=libubsan.so)" \
 	  $(PY) -m pytest -q -s -p no:cacheprovider tests/http/test_speedups.py || status=1; \
+	PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 \
+	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so):$$(gcc -print-file-name=libubsan.so)" \
+	  $(PY) -m pytest -q -p no:cacheprovider tests \
+	  -k "not 100mb and not callgrind and not does_not_import_orjson" || status=1; \
 	$(PY) -m pip install --quiet -e . && exit $$status
 
 clean:
