@@ -3,7 +3,10 @@
 ``speedups`` is the compiled module, or None where it was not built or where
 ``HIPFLASK_NO_EXTENSIONS`` is set to a non-empty value. Each helper has a
 Python twin next to the code that calls it, which runs when this is None and
-for the inputs a helper declines (it answers None for those).
+for the inputs a helper declines (it answers None for those). The C methods
+some classes take in place of their own (``Headers.__setitem__``,
+``Response._prepare``, the proxies' attribute hooks) are installed next to
+those classes, which keep the Python methods as twins.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-/* Optional C versions of hot helpers of hipflask.http; see _speedups.pyi.
+/* Optional C versions of hot steps of hipflask's request path (loops over
+ * request data in hipflask.http, object creation, Headers and Response
+ * methods, the context proxies of hipflask.globals); see _speedups.pyi.
  *
  * Each function here has a pure-Python twin that stays the reference: the
  * Python module imports the C one when it was built and falls back to its own
@@ -1119,7 +1121,7 @@ static PyMethodDef speedups_methods[] = {
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT,
     "hipflask.http._speedups",
-    "Optional C versions of hot helpers of hipflask.http.",
+    "Optional C versions of hot steps of hipflask's request path.",
     -1,
     speedups_methods,
 };
