@@ -232,14 +232,19 @@ def _same_without_c(
     helper: str,
     action: t.Callable[..., t.Any],
     case: tuple[t.Any, ...],
-) -> None:
+    method: tuple[type, str, t.Callable[..., t.Any]] | None = None,
+) -> tuple[str, t.Any]:
     """``action(*case)`` gives the same result or error with ``module.helper``
-    (a C helper) switched off."""
+    (a C helper) switched off, and ``method`` (class, name, Python method: the
+    C method on the class replaced by its twin); returns that outcome."""
     got = _outcome(action, *case)
     monkeypatch.setattr(module, helper, None)
+    if method is not None:
+        monkeypatch.setattr(*method)
     expected = _outcome(action, *case)
     monkeypatch.undo()
     assert got == expected, case
+    return got
 
 
 def _set(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
@@ -291,13 +296,10 @@ def test_setting_a_field_is_the_same_with_and_without_c(
     values = (*_VALUES, 5, None, b"x")  # the C method hands these to Python
     for _ in range(_SCALE * 1_500):
         case = (_fields(rng), rng.choice(_NAMES), rng.choice(values))
-        got = _outcome(_set, *case)
-        # Without C: the Python method, without the C adding of a new field.
-        monkeypatch.setattr(Headers, "__setitem__", header_structures.PYTHON_SETITEM)
-        monkeypatch.setattr(header_structures, "_c_add_new_field", None)
-        expected = _outcome(_set, *case)
-        monkeypatch.undo()
-        assert got == expected, case
+        python = (Headers, "__setitem__", header_structures.PYTHON_SETITEM)
+        _same_without_c(
+            monkeypatch, header_structures, "_c_add_new_field", _set, case, python
+        )
 
 
 @needs_c
@@ -320,13 +322,10 @@ def test_preparing_a_response_is_the_same_with_and_without_c(
             rng.random() < 0.1,
             rng.random() < 0.5,
         )
-        got = _outcome(_prepare, *case)
-        # Without C: the Python method, without the C scan of the fields.
-        monkeypatch.setattr(Response, "_prepare", response.PYTHON_PREPARE)
-        monkeypatch.setattr(response, "_c_scan_send_rules", None)
-        expected = _outcome(_prepare, *case)
-        monkeypatch.undo()
-        assert got == expected, case
+        python = (Response, "_prepare", response.PYTHON_PREPARE)
+        got = _same_without_c(
+            monkeypatch, response, "_c_scan_send_rules", _prepare, case, python
+        )
         answered += got[0] == "ok" and got[1][2]  # the fields sent as they are
     assert answered > _SCALE * 200  # the C method's own case came up often
 
