@@ -31,7 +31,7 @@ from types import TracebackType
 from . import globals as _globals
 from . import signals
 from .globals import _cv_app, _cv_request
-from .http._native import new_instance
+from .http._native import new_instance, speedups
 from .http.request import FILES_ONLY_CLOSE
 from .http.request_headers import cached
 
@@ -509,3 +509,31 @@ class RequestContext:
             f"<{type(self).__name__} {self.request.url!r}"
             f" [{self.request.method}] of {self.app.name}>"
         )
+
+
+#: ``RequestContext.push`` and ``pop`` in Python. When the C helpers are built,
+#: their ``ctx_push`` and ``ctx_pop`` take the methods' place on the class: the
+#: same steps for the exact class in the common case (one push, the app's own
+#: ``app_context``, no teardown function, no receiver of the context signals,
+#: a request class whose ``close()`` only closes uploaded files), and these
+#: methods for everything else.
+PYTHON_PUSH = RequestContext.push
+PYTHON_POP = RequestContext.pop
+if speedups is not None:
+    speedups.configure_contexts(
+        RequestContext,
+        AppContext,
+        _cv_app,
+        _cv_request,
+        FILES_ONLY_CLOSE,
+        (
+            signals.appcontext_pushed,
+            signals.request_tearing_down,
+            signals.appcontext_tearing_down,
+            signals.appcontext_popped,
+        ),
+        PYTHON_PUSH,
+        PYTHON_POP,
+    )
+    type.__setattr__(RequestContext, "push", speedups.ctx_push)
+    type.__setattr__(RequestContext, "pop", speedups.ctx_pop)

@@ -14,8 +14,10 @@ compared with ``object.__new__`` on every kind of argument it may meet.
 from __future__ import annotations
 
 import abc
+import contextvars
 import gc
 import importlib.machinery
+import io
 import itertools
 import os
 import random
@@ -161,6 +163,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
     stub = Path(urls.__file__).with_name("_speedups.pyi").read_text()
     declared = set(re.findall(r"^def (\w+)", stub, re.MULTILINE))
     assert declared == {
+        "configure_contexts",
         "configure_headers",
         "configure_response",
         "parse_query_lists",
@@ -173,6 +176,8 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
     }
     hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
     assert hooks == {
+        "ctx_push",
+        "ctx_pop",
         "headers_setitem",
         "response_prepare",
         "request_getattribute",
@@ -641,3 +646,173 @@ def test_the_proxy_hooks_in_c_do_what_the_python_ones_do(
     kinds = {outcome[0] for outcome in with_c}
     assert kinds == {"value", "error"}
     assert any(o[1] is RuntimeError and o[4] for o in with_c if o[0] == "error")
+
+
+def _context_story(name: str) -> list[t.Any]:
+    """What one use of request contexts shows: states, values and exact errors."""
+    from hipflask import Flask, g, has_app_context, has_request_context, signals
+    from hipflask import request as req
+    from hipflask.globals import _cv_app, _cv_request
+    from hipflask.wrappers import Request as FlaskRequest
+
+    seen: list[t.Any] = []
+
+    def state() -> None:
+        ctx = _cv_request.get(None)
+        app_ctx = _cv_app.get(None)
+        seen.append(
+            (
+                has_request_context(),
+                has_app_context(),
+                None if ctx is None else (type(ctx).__name__, len(ctx._cv_tokens)),
+                None if app_ctx is None else (type(app_ctx).__name__, app_ctx.app.name),
+            )
+        )
+
+    def attempt(action: t.Callable[[], object]) -> None:
+        try:
+            seen.append(("value", action()))
+        except Exception as exc:
+            context = type(exc.__context__).__name__ if exc.__context__ else None
+            seen.append((type(exc).__name__, str(exc), context))
+        state()
+
+    app = Flask("story", root_path="/nonexistent-root")
+    other = Flask("other", root_path="/nonexistent-root")
+
+    @app.route("/<int:n>", methods=["GET", "POST"])
+    def view(n: int) -> str:
+        g.n = n
+        files = ",".join(req.files) if req.method == "POST" else ""
+        return f"{n} {req.path} {files}"
+
+    if name == "teardown":
+        app.teardown_request(lambda exc: seen.append(("teardown", repr(exc))))
+    if name == "app teardown":
+        app.teardown_appcontext(lambda exc: seen.append(("app teardown", repr(exc))))
+    client = app.test_client()
+    client.get("/1")  # the first request makes the app's decisions
+    if name == "adapter":
+        attempt(lambda: client.get("/2").text)
+    elif name == "upload":
+        data = {"f": (io.BytesIO(b"x"), "a.txt")}
+        attempt(lambda: client.post("/3", data=data).text)
+    elif name == "by hand":
+        ctx = app.test_request_context("/4")
+        attempt(ctx.push)
+        attempt(lambda: (req.url_rule.rule, req.view_args))  # type: ignore[union-attr]
+        attempt(ctx.pop)
+    elif name == "nested":
+        ctx = app.test_request_context("/5")
+        attempt(ctx.push)
+        attempt(ctx.push)
+        attempt(ctx.pop)
+        attempt(lambda: ctx.pop(None))
+    elif name == "inside an app context":
+        with app.app_context():
+            g.outer = True
+            ctx = app.test_request_context("/6")
+            attempt(ctx.push)
+            attempt(lambda: g.outer)
+            attempt(lambda: ctx.pop(exc=None))
+        state()
+        with other.app_context():
+            ctx = app.test_request_context("/6")
+            attempt(ctx.push)
+            attempt(ctx.pop)
+        state()
+    elif name == "wrong order":
+        first = app.test_request_context("/7")
+        second = app.test_request_context("/8")
+        attempt(first.push)
+        attempt(second.push)
+        attempt(first.pop)
+        attempt(second.pop)
+    elif name == "not pushed":
+        attempt(app.test_request_context("/9").pop)
+    elif name in ("teardown", "app teardown"):
+        ctx = app.test_request_context("/10")
+        attempt(ctx.push)
+        attempt(lambda: ctx.pop(KeyError("k")))
+    elif name == "signals":
+
+        def note(sender: object, **extra: object) -> None:
+            seen.append(("signal", sorted(extra)))
+
+        for signal in (
+            signals.appcontext_pushed,
+            signals.request_tearing_down,
+            signals.appcontext_tearing_down,
+            signals.appcontext_popped,
+        ):
+            signal.connect(note, app)
+        try:
+            attempt(lambda: client.get("/11").text)
+        finally:
+            for signal in (
+                signals.appcontext_pushed,
+                signals.request_tearing_down,
+                signals.appcontext_tearing_down,
+                signals.appcontext_popped,
+            ):
+                signal.disconnect(note, app)
+    elif name in ("close fails", "close fails and wrong order"):
+
+        class FailingClose(FlaskRequest):
+            def close(self) -> None:
+                raise OSError("close failed")
+
+        ctx = app.test_request_context("/12")
+        ctx.request.__class__ = FailingClose
+        attempt(ctx.push)
+        if name == "close fails and wrong order":
+            later = app.test_request_context("/13")
+            attempt(later.push)
+            attempt(ctx.pop)
+        else:
+            attempt(ctx.pop)
+    elif name == "files closed":
+        data = {"f": (io.BytesIO(b"x"), "a.txt")}
+        ctx = app.test_request_context("/14", method="POST", data=data)
+        attempt(ctx.push)
+        stream = req.files["f"].stream
+        attempt(ctx.pop)
+        seen.append(("closed", stream.closed))
+    state()
+    return seen
+
+
+_CONTEXT_STORIES = (
+    "adapter",
+    "upload",
+    "by hand",
+    "nested",
+    "inside an app context",
+    "wrong order",
+    "not pushed",
+    "teardown",
+    "app teardown",
+    "signals",
+    "close fails",
+    "close fails and wrong order",
+    "files closed",
+)
+
+
+@needs_c
+@pytest.mark.parametrize("story", _CONTEXT_STORIES)
+def test_pushing_and_popping_in_c_does_what_python_does(
+    story: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask import ctx
+
+    assert ctx.RequestContext.__dict__["push"] is speedups.ctx_push
+    assert ctx.RequestContext.__dict__["pop"] is speedups.ctx_pop
+    # Each run in a context of its own: a story may leave contexts pushed.
+    with_c = contextvars.Context().run(_context_story, story)
+    monkeypatch.setattr(ctx.RequestContext, "push", ctx.PYTHON_PUSH)
+    monkeypatch.setattr(ctx.RequestContext, "pop", ctx.PYTHON_POP)
+    with_python = contextvars.Context().run(_context_story, story)
+    assert with_c == with_python
+    if "wrong order" not in story:  # the others leave no context behind
+        assert with_c[-1] == (False, False, None, None)

@@ -20,6 +20,17 @@ def encode_asgi_fields(
     fields: list[tuple[str, str]], /
 ) -> list[tuple[bytes, bytes]] | None: ...
 def new_instance(cls: type[_T], /) -> _T: ...
+def configure_contexts(
+    request_context: type,
+    app_context: type,
+    cv_app: object,
+    cv_request: object,
+    files_only_close: set[type],
+    signals: tuple[object, object, object, object],
+    push: object,
+    pop: object,
+    /,
+) -> None: ...
 def configure_response(
     prepare: object, no_body_statuses: frozenset[int], /
 ) -> None: ...
@@ -36,10 +47,12 @@ def configure_proxies(
 ) -> None: ...
 
 # Method descriptors of object: Headers.__setitem__ (see header_structures.py),
-# Response._prepare (see response.py)
+# Response._prepare (see response.py), RequestContext.push and pop (see ctx.py)
 # and the proxies' attribute hooks (see globals.py).
 headers_setitem: Callable[[object, object, object], None]
 response_prepare: Callable[..., tuple[int, list[tuple[str, str]], Any]]
+ctx_push: Callable[[object], None]
+ctx_pop: Callable[..., None]
 request_getattribute: Callable[[object, str], Any]
 app_getattribute: Callable[[object, str], Any]
 g_getattribute: Callable[[object, str], Any]
