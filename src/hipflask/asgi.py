@@ -30,7 +30,7 @@ import contextvars
 import typing as t
 
 from .concurrency import iterate_in_thread
-from .ctx import RequestContext
+from .ctx import RequestContext, new_request_context
 from .globals import _cv_app, _cv_request
 from .http._native import speedups
 from .http.exceptions import ClientDisconnected
@@ -91,7 +91,7 @@ async def serve_asgi(
             except ClientGone:
                 return
         request = app.request_class.from_asgi(scope, body)
-    ctx = RequestContext._for_request(app, request)
+    ctx = new_request_context(app, request)
     extensions = scope.get("extensions")
     extra = extensions.get("hipflask.environ") if extensions else None
     preserve = extra.get("hipflask.preserve_context") if extra else None

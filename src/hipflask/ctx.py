@@ -537,3 +537,11 @@ if speedups is not None:
     )
     type.__setattr__(RequestContext, "push", speedups.ctx_push)
     type.__setattr__(RequestContext, "pop", speedups.ctx_pop)
+
+#: ``RequestContext._for_request(app, request)``: the adapters' way to make the
+#: context of a request (in C when the helpers are built).
+new_request_context: t.Callable[[Flask, Request], RequestContext] = (
+    speedups.new_request_context
+    if speedups is not None
+    else RequestContext._for_request
+)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typing as t
 
-from .ctx import RequestContext
+from .ctx import new_request_context
 from .globals import _cv_app, _cv_request
 from .http.response import _ClosingIterator
 from .sending import FileBody
@@ -35,7 +35,7 @@ def serve_wsgi(
     """Handle one WSGI request with ``app``.
 
     PERF: the default request class and the context are built without a type
-    call each (``_from_environ``, ``_for_request``).
+    call each (``_from_environ``, ``new_request_context``).
     """
     request_class = app.request_class
     request: Request = (
@@ -43,7 +43,7 @@ def serve_wsgi(
         if request_class is Request
         else request_class(environ)
     )
-    ctx = RequestContext._for_request(app, request)
+    ctx = new_request_context(app, request)
     error: BaseException | None = None
     try:
         ctx.push()  # also matches the URL

@@ -163,6 +163,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
     stub = Path(urls.__file__).with_name("_speedups.pyi").read_text()
     declared = set(re.findall(r"^def (\w+)", stub, re.MULTILINE))
     assert declared == {
+        "new_request_context",
         "configure_contexts",
         "configure_headers",
         "configure_response",
@@ -816,3 +817,23 @@ def test_pushing_and_popping_in_c_does_what_python_does(
     assert with_c == with_python
     if "wrong order" not in story:  # the others leave no context behind
         assert with_c[-1] == (False, False, None, None)
+
+
+@needs_c
+def test_a_context_made_in_c_is_the_one_python_makes() -> None:
+    from hipflask import Flask
+    from hipflask import ctx as contexts
+
+    assert contexts.new_request_context is speedups.new_request_context
+    app = Flask("made", root_path="/nonexistent-root")
+    request = app.test_request_context("/").request
+    made = speedups.new_request_context(app, request)
+    twin = contexts.RequestContext._for_request(app, request)
+    assert type(made) is type(twin) is contexts.RequestContext
+    names = [n for n in contexts.RequestContext.__slots__ if n != "__dict__"]
+    for name in names:
+        assert hasattr(made, name) == hasattr(twin, name), name
+        if hasattr(twin, name):
+            assert getattr(made, name) == getattr(twin, name), name
+    assert made._after_request_functions is not twin._after_request_functions
+    assert made.__dict__ == twin.__dict__ == {}

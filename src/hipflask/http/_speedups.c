@@ -60,7 +60,9 @@
  * (status code, its own field list, its body) unchanged. Everything else is
  * the Python method's.
  *
- * ctx_push(self) and ctx_pop(self[, exc]) are RequestContext.push and pop
+ * new_request_context(app, request) is RequestContext._for_request for the
+ * RequestContext class, and ctx_push(self) and ctx_pop(self[, exc]) are
+ * RequestContext.push and pop
  * (configure_contexts, installed by ctx.py), for the exact RequestContext
  * class in the common case: no nested push, the app's own app_context, no
  * teardown function and no receiver of the context signals, a request class
@@ -878,7 +880,8 @@ static PyObject *str_ctx_app, *str_plain_app_context, *str_teardown_request_func
 enum { SIGNAL_PUSHED, SIGNAL_REQUEST_DOWN, SIGNAL_APP_DOWN, SIGNAL_POPPED };
 
 /* Slot offsets, from the classes' member descriptors. */
-static Py_ssize_t rc_app, rc_request, rc_token, rc_app_ctx, rc_outer;
+static Py_ssize_t rc_app, rc_request, rc_token, rc_app_ctx, rc_outer,
+    rc_opened_session, rc_exception, rc_after;
 static Py_ssize_t ac_app, ac_g, ac_g_values, ac_outer, ac_token;
 
 static int
@@ -930,8 +933,10 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyTypeObject *request_type = (PyTypeObject *)args[0];
     PyTypeObject *app_type = (PyTypeObject *)args[1];
-    if (app_type->tp_new != PyBaseObject_Type.tp_new || app_type->tp_alloc == NULL) {
-        PyErr_SetString(PyExc_TypeError, "the app context class must keep object's __new__");
+    if (app_type->tp_new != PyBaseObject_Type.tp_new || app_type->tp_alloc == NULL
+        || request_type->tp_new != PyBaseObject_Type.tp_new
+        || request_type->tp_alloc == NULL) {
+        PyErr_SetString(PyExc_TypeError, "the context classes must keep object's __new__");
         return NULL;
     }
     if (slot_offset(request_type, "app", &rc_app) < 0
@@ -939,6 +944,9 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         || slot_offset(request_type, "_token", &rc_token) < 0
         || slot_offset(request_type, "_app_ctx", &rc_app_ctx) < 0
         || slot_offset(request_type, "_outer", &rc_outer) < 0
+        || slot_offset(request_type, "_opened_session", &rc_opened_session) < 0
+        || slot_offset(request_type, "_exception", &rc_exception) < 0
+        || slot_offset(request_type, "_after_request_functions", &rc_after) < 0
         || slot_offset(app_type, "app", &ac_app) < 0
         || slot_offset(app_type, "_g", &ac_g) < 0
         || slot_offset(app_type, "_g_values", &ac_g_values) < 0
@@ -1049,6 +1057,38 @@ call_python_method(PyObject *method, PyObject *self, PyObject *const *args,
     PyObject *result = PyObject_Vectorcall(method, call, nargs + 1, kwnames);
     PyMem_Free(call);
     return result;
+}
+
+/* RequestContext._for_request(app, request) for the RequestContext class. */
+static PyObject *
+new_request_context(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (ctx_request_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_contexts was not called");
+        return NULL;
+    }
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "new_request_context takes an app and a request");
+        return NULL;
+    }
+    PyObject *after = PyList_New(0);
+    if (after == NULL) {
+        return NULL;
+    }
+    PyObject *ctx = ctx_request_type->tp_alloc(ctx_request_type, 0);
+    if (ctx == NULL) {
+        Py_DECREF(after);
+        return NULL;
+    }
+    slot_set(ctx, rc_app, args[0]);
+    slot_set(ctx, rc_request, args[1]);
+    slot_set(ctx, rc_opened_session, Py_None);
+    slot_set(ctx, rc_exception, Py_None);
+    slot_set(ctx, rc_after, after);
+    Py_DECREF(after);
+    slot_set(ctx, rc_token, Py_None);
+    slot_set(ctx, rc_outer, Py_None);
+    return ctx;
 }
 
 /* 1 when push can run here, 0 when it is Python's, -1 on an error; sets
@@ -1560,6 +1600,9 @@ static PyMethodDef speedups_methods[] = {
      "when a name is not ASCII or a value not latin-1."},
     {"new_instance", new_instance, METH_O,
      "object.__new__(cls), without the argument checks of a Python call."},
+    {"new_request_context", (PyCFunction)(void (*)(void))new_request_context,
+     METH_FASTCALL,
+     "RequestContext._for_request(app, request), for the RequestContext class."},
     {"configure_contexts", (PyCFunction)(void (*)(void))configure_contexts,
      METH_FASTCALL,
      "Give ctx_push and ctx_pop the context classes and variables, the request "
