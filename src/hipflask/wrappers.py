@@ -8,7 +8,7 @@ from . import json as _json_module
 from .globals import _cv_app
 from .helpers import _split_blueprint_path
 from .http.exceptions import BadRequest
-from .http.request import FILES_ONLY_CLOSE
+from .http.request import FILES_ONLY_CLOSE, _from_asgi_in_c
 from .http.request import Request as _HTTPRequest
 from .http.response import Response as _HTTPResponse
 
@@ -135,6 +135,7 @@ class Request(_HTTPRequest):
 
 
 FILES_ONLY_CLOSE.add(Request)  # it keeps the base class's close()
+_from_asgi_in_c(Request)  # and its fields
 _MAX_CONTENT_LENGTH = Request.max_content_length
 _MAX_FORM_MEMORY_SIZE = Request.max_form_memory_size
 _MAX_FORM_PARTS = Request.max_form_parts

@@ -163,6 +163,8 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
     stub = Path(urls.__file__).with_name("_speedups.pyi").read_text()
     declared = set(re.findall(r"^def (\w+)", stub, re.MULTILINE))
     assert declared == {
+        "request_from_asgi",
+        "configure_requests",
         "new_request_context",
         "configure_contexts",
         "configure_headers",
@@ -837,3 +839,77 @@ def test_a_context_made_in_c_is_the_one_python_makes() -> None:
             assert getattr(made, name) == getattr(twin, name), name
     assert made._after_request_functions is not twin._after_request_functions
     assert made.__dict__ == twin.__dict__ == {}
+
+
+_SCOPE_METHODS: tuple[t.Any, ...] = ("GET", "POST", "HEAD", "PUT", "post", 5, None)
+_SCOPE_PATHS = ("/a/b", "a", "", "/", "/r", "/r/x", "/rx", "/caf\u00e9")
+_SCOPE_ROOTS: tuple[t.Any, ...] = ("", "/r", "/r/", None, 3)
+_SCOPE_FIELDS: tuple[tuple[t.Any, t.Any], ...] = (
+    (b"host", b"example.com"),
+    (b"host", b"bad\x01host"),
+    (b"host", b"caf\xe9"),
+    (b"host", b"nb\xa0sp"),
+    (b"host", b""),
+    (b"cookie", b"a=1"),
+    (b"content-type", b"text/plain"),
+    (b"content-length", b"4"),
+    (b"transfer-encoding", b"chunked"),
+    (b"Content-Type", b"text/html"),
+    (b"x-other", b"1"),
+    (bytearray(b"host"), b"x"),
+)
+
+
+def _scope(rng: random.Random) -> dict[str, t.Any]:
+    scope: dict[str, t.Any] = {"type": "http"}
+    if rng.random() < 0.9:
+        scope["method"] = rng.choice(_SCOPE_METHODS)
+    if rng.random() < 0.95:
+        scope["path"] = rng.choice(_SCOPE_PATHS)
+    if rng.random() < 0.5:
+        scope["root_path"] = rng.choice(_SCOPE_ROOTS)
+    if rng.random() < 0.9:
+        fields = [rng.choice(_SCOPE_FIELDS) for _ in range(rng.randrange(4))]
+        scope["headers"] = fields if rng.random() < 0.8 else tuple(fields)
+    return scope
+
+
+def _built_from(scope: dict[str, t.Any], with_body: bool) -> tuple[t.Any, ...]:
+    from hipflask.http.request import Request as HTTPRequest
+    from hipflask.wrappers import Request as FlaskRequest
+
+    body = io.BytesIO(b"body")
+    results: list[t.Any] = []
+    for cls in (HTTPRequest, FlaskRequest):
+        made = cls.from_asgi(scope, body) if with_body else cls.from_asgi(scope)
+        names = [
+            n for n in HTTPRequest.__slots__ if n not in ("__dict__", "__weakref__")
+        ]
+        fields = {n: getattr(made, n) for n in names if hasattr(made, n)}
+        fields["_body"] = "given" if fields["_body"] is body else fields["_body"]
+        results.append((type(made), fields, dict(made.__dict__)))
+    return tuple(results)
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_requests_built_from_a_scope_in_c_are_the_ones_python_builds(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.http.request import Request as HTTPRequest
+
+    python = classmethod(request._PYTHON_FROM_ASGI)
+    rng = random.Random(seed)
+    built = 0
+    for _ in range(_SCALE * 1_000):
+        case = (_scope(rng), rng.random() < 0.5)
+        got = _same_without_c(
+            monkeypatch,
+            request,
+            "_c_scan_asgi_fields",
+            _built_from,
+            case,
+            (HTTPRequest, "from_asgi", python),
+        )
+        built += got[0] == "ok"
+    assert built > _SCALE * 500  # most scopes make a request

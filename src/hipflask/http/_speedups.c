@@ -60,6 +60,13 @@
  * (status code, its own field list, its body) unchanged. Everything else is
  * the Python method's.
  *
+ * request_from_asgi(cls, scope[, body]) is Request.from_asgi (a classmethod
+ * of the request classes, configure_requests) for the classes given there
+ * and a scope that is a dict with str method, root_path and path, whose
+ * header fields scan_asgi_fields reads: the request's slots are filled at
+ * their member descriptors' offsets, as the Python method fills them. Other
+ * classes and scopes are the Python method's.
+ *
  * new_request_context(app, request) is RequestContext._for_request for the
  * RequestContext class, and ctx_push(self) and ctx_pop(self[, exc]) are
  * RequestContext.push and pop
@@ -865,24 +872,7 @@ response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     return result;
 }
 
-/* -- RequestContext.push / pop (see the header; the twins are in ctx.py) -- */
-
-static PyTypeObject *ctx_request_type; /* RequestContext */
-static PyTypeObject *ctx_app_type;     /* AppContext */
-static PyObject *ctx_cv_app, *ctx_cv_request;
-static PyObject *ctx_files_only_close; /* set of request classes */
-static PyObject *ctx_signals;          /* pushed, request down, app down, popped */
-static PyObject *ctx_python_push, *ctx_python_pop;
-static PyObject *str_ctx_app, *str_plain_app_context, *str_teardown_request_funcs,
-    *str_teardown_appcontext_funcs, *str_receivers, *str_url_rule,
-    *str_routing_exception, *str_match_request, *str_files, *str_close;
-
-enum { SIGNAL_PUSHED, SIGNAL_REQUEST_DOWN, SIGNAL_APP_DOWN, SIGNAL_POPPED };
-
-/* Slot offsets, from the classes' member descriptors. */
-static Py_ssize_t rc_app, rc_request, rc_token, rc_app_ctx, rc_outer,
-    rc_opened_session, rc_exception, rc_after;
-static Py_ssize_t ac_app, ac_g, ac_g_values, ac_outer, ac_token;
+/* -- slots of the classes below, at their member descriptors' offsets ---- */
 
 static int
 slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset)
@@ -920,6 +910,302 @@ slot_set(PyObject *obj, Py_ssize_t offset, PyObject *value)
     *address = value;
     Py_XDECREF(old);
 }
+
+/* -- Request.from_asgi (see the header; the twin is in request.py) -------- */
+
+static PyObject *req_classes;         /* set: the classes answered here */
+static PyObject *req_python_from_asgi; /* the Python function (cls, scope, body) */
+static PyObject *req_empty_stream, *req_bodyless;
+static PyObject *str_method, *str_root_path, *str_path, *str_headers_key,
+    *str_scope_content_headers, *str_get_method, *str_empty, *str_slash;
+static Py_ssize_t rq_environ, rq_scope, rq_body, rq_url_rule, rq_view_args,
+    rq_routing_exception, rq_shallow, rq_method, rq_path, rq_bad_host,
+    rq_cookie_sent, rq_cookie_field, rq_body_announced;
+
+static PyObject *scan_asgi_fields(PyObject *, PyObject *const *, Py_ssize_t);
+
+static PyObject *
+configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyAnySet_Check(args[0]) || !PyCallable_Check(args[1])
+        || !PyAnySet_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "configure_requests: unexpected arguments");
+        return NULL;
+    }
+    PyObject *base = args[4];
+    if (!PyType_Check(base)) {
+        PyErr_SetString(PyExc_TypeError, "configure_requests: the base class");
+        return NULL;
+    }
+    static const char *names[13] = {
+        "_environ", "_scope", "_body", "url_rule", "view_args",
+        "routing_exception", "shallow", "method", "path", "_bad_host",
+        "_cookie_sent", "_cookie_field", "_body_announced"};
+    Py_ssize_t *offsets[13] = {
+        &rq_environ, &rq_scope, &rq_body, &rq_url_rule, &rq_view_args,
+        &rq_routing_exception, &rq_shallow, &rq_method, &rq_path, &rq_bad_host,
+        &rq_cookie_sent, &rq_cookie_field, &rq_body_announced};
+    for (int i = 0; i < 13; i++) {
+        if (slot_offset((PyTypeObject *)base, names[i], offsets[i]) < 0) {
+            return NULL;
+        }
+    }
+    /* Every class answered here must keep object's __new__ and the base's
+     * slots (no descriptor of its own under those names). */
+    PyObject *iterator = PyObject_GetIter(args[0]);
+    if (iterator == NULL) {
+        return NULL;
+    }
+    PyObject *cls;
+    while ((cls = PyIter_Next(iterator)) != NULL) {
+        int fine = PyType_Check(cls) && PyType_IsSubtype((PyTypeObject *)cls,
+                                                         (PyTypeObject *)base)
+                   && ((PyTypeObject *)cls)->tp_new == PyBaseObject_Type.tp_new;
+        for (int i = 0; fine && i < 13; i++) {
+            PyObject *own = PyObject_GetAttrString(cls, names[i]);
+            PyObject *inherited = PyObject_GetAttrString(base, names[i]);
+            fine = own != NULL && own == inherited;
+            Py_XDECREF(own);
+            Py_XDECREF(inherited);
+        }
+        Py_DECREF(cls);
+        if (!fine) {
+            Py_DECREF(iterator);
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError,
+                                "configure_requests: a class does not keep the base's slots");
+            }
+            return NULL;
+        }
+    }
+    Py_DECREF(iterator);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+#define INTERN(var, text)                                   \
+    if ((var) == NULL && ((var) = PyUnicode_InternFromString(text)) == NULL) { \
+        return NULL;                                        \
+    }
+    INTERN(str_method, "method");
+    INTERN(str_root_path, "root_path");
+    INTERN(str_path, "path");
+    INTERN(str_headers_key, "headers");
+    INTERN(str_scope_content_headers, "_scope_content_headers");
+    INTERN(str_get_method, "GET");
+    INTERN(str_empty, "");
+    INTERN(str_slash, "/");
+#undef INTERN
+    PyObject **targets[4] = {&req_classes, &req_python_from_asgi, &req_empty_stream,
+                             &req_bodyless};
+    for (int i = 0; i < 4; i++) {
+        Py_INCREF(args[i]);
+        Py_XSETREF(*targets[i], args[i]);
+    }
+    Py_RETURN_NONE;
+}
+
+/* scope[key] when it is an exact str (a new reference); ``fallback`` when
+ * the key is missing and a fallback is given; NULL (no error) otherwise. */
+static PyObject *
+scope_text(PyObject *scope, PyObject *key, PyObject *fallback)
+{
+    PyObject *value = PyDict_GetItemWithError(scope, key);
+    if (value == NULL) {
+        if (PyErr_Occurred()) {
+            PyErr_Clear(); /* an odd key: Python reads the scope */
+            return NULL;
+        }
+        value = fallback;
+    }
+    if (value == NULL || !PyUnicode_CheckExact(value)) {
+        return NULL;
+    }
+    Py_INCREF(value);
+    return value;
+}
+
+/* Whether the Host value ``host`` (bytes) is not printable text: 1, 0, -1. */
+static int
+bad_host(PyObject *host)
+{
+    const unsigned char *text = (const unsigned char *)PyBytes_AS_STRING(host);
+    Py_ssize_t size = PyBytes_GET_SIZE(host);
+    Py_ssize_t i = 0;
+    while (i < size && text[i] >= 0x20 && text[i] < 0x7f) {
+        i++;
+    }
+    if (i == size) {
+        return 0; /* printable ASCII */
+    }
+    PyObject *decoded = PyUnicode_DecodeLatin1((const char *)text, size, NULL);
+    if (decoded == NULL) {
+        return -1;
+    }
+    PyObject *printable = PyObject_CallMethod(decoded, "isprintable", NULL);
+    Py_DECREF(decoded);
+    if (printable == NULL) {
+        return -1;
+    }
+    int answer = printable == Py_False;
+    Py_DECREF(printable);
+    return answer;
+}
+
+/* The new request, Py_None (a new reference) for Python to build, or NULL. */
+static PyObject *
+request_from_scope(PyTypeObject *cls, PyObject *scope, PyObject *body)
+{
+    PyObject *method = NULL, *root = NULL, *path = NULL, *found = NULL;
+    PyObject *self = NULL, *result = NULL;
+    if ((method = scope_text(scope, str_method, str_get_method)) == NULL
+        || (root = scope_text(scope, str_root_path, str_empty)) == NULL
+        || (path = scope_text(scope, str_path, NULL)) == NULL) {
+        goto decline;
+    }
+    if (PyUnicode_GET_LENGTH(root) > 0) {
+        Py_ssize_t starts = PyUnicode_Tailmatch(path, root, 0, PY_SSIZE_T_MAX, -1);
+        if (starts < 0) {
+            goto error;
+        }
+        if (starts) {
+            PyObject *rest = PyUnicode_Substring(path, PyUnicode_GET_LENGTH(root),
+                                                 PyUnicode_GET_LENGTH(path));
+            if (rest == NULL) {
+                goto error;
+            }
+            Py_SETREF(path, rest);
+        }
+    }
+    if (PyUnicode_GET_LENGTH(path) == 0 || PyUnicode_READ_CHAR(path, 0) != '/') {
+        PyObject *rooted = PyUnicode_Concat(str_slash, path);
+        if (rooted == NULL) {
+            goto error;
+        }
+        Py_SETREF(path, rooted);
+    }
+    int bodyless = PySet_Contains(req_bodyless, method);
+    if (bodyless < 0) {
+        goto error;
+    }
+    PyObject *fields = PyDict_GetItemWithError(scope, str_headers_key);
+    if (fields == NULL && PyErr_Occurred()) {
+        goto error;
+    }
+    PyObject *scan_args[2] = {fields == NULL ? PyTuple_New(0) : fields,
+                              bodyless ? Py_False : Py_True};
+    if (fields == NULL) {
+        if (scan_args[0] == NULL) {
+            goto error;
+        }
+        found = scan_asgi_fields(NULL, scan_args, 2);
+        Py_DECREF(scan_args[0]);
+    }
+    else {
+        found = scan_asgi_fields(NULL, scan_args, 2);
+    }
+    if (found == NULL) {
+        goto error;
+    }
+    if (found == Py_None) {
+        goto decline;
+    }
+    PyObject *host = PyTuple_GET_ITEM(found, 0);
+    int bad = host == Py_None ? 0 : bad_host(host);
+    int announced = PyObject_IsTrue(PyTuple_GET_ITEM(found, 3));
+    if (bad < 0 || announced < 0) {
+        goto error;
+    }
+    self = cls->tp_alloc(cls, 0);
+    if (self == NULL) {
+        goto error;
+    }
+    slot_set(self, rq_environ, Py_None);
+    slot_set(self, rq_scope, scope);
+    slot_set(self, rq_body, body);
+    slot_set(self, rq_url_rule, Py_None);
+    slot_set(self, rq_view_args, Py_None);
+    slot_set(self, rq_routing_exception, Py_None);
+    slot_set(self, rq_shallow, Py_False);
+    slot_set(self, rq_method, method);
+    slot_set(self, rq_path, path);
+    if (!bodyless && PyTuple_GET_ITEM(found, 6) == Py_False) {
+        /* As _scope_content_headers reads them. */
+        PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(found, 4),
+                                      PyTuple_GET_ITEM(found, 5));
+        PyObject *own = pair == NULL ? NULL : PyObject_GenericGetDict(self, NULL);
+        int failed = own == NULL
+                     || PyDict_SetItem(own, str_scope_content_headers, pair) < 0;
+        Py_XDECREF(own);
+        Py_XDECREF(pair);
+        if (failed) {
+            goto error;
+        }
+    }
+    slot_set(self, rq_bad_host, bad ? Py_True : Py_False);
+    slot_set(self, rq_cookie_sent, PyTuple_GET_ITEM(found, 1));
+    slot_set(self, rq_cookie_field, PyTuple_GET_ITEM(found, 2));
+    slot_set(self, rq_body_announced, announced ? Py_True : Py_False);
+    result = self;
+    self = NULL;
+    goto done;
+decline:
+    result = Py_None;
+    Py_INCREF(result);
+    goto done;
+error:
+    result = NULL;
+done:
+    Py_XDECREF(self);
+    Py_XDECREF(method);
+    Py_XDECREF(root);
+    Py_XDECREF(path);
+    Py_XDECREF(found);
+    return result;
+}
+
+static PyObject *
+request_from_asgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    if (req_python_from_asgi == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_requests was not called");
+        return NULL;
+    }
+    if ((nargs == 2 || nargs == 3) && kwnames == NULL && PyDict_CheckExact(args[1])) {
+        int known = PySet_Contains(req_classes, args[0]);
+        if (known < 0) {
+            return NULL;
+        }
+        if (known) {
+            PyObject *made = request_from_scope((PyTypeObject *)args[0], args[1],
+                                                nargs == 3 ? args[2] : req_empty_stream);
+            if (made != Py_None) {
+                return made;
+            }
+            Py_DECREF(made);
+        }
+    }
+    return PyObject_Vectorcall(req_python_from_asgi, args, nargs, kwnames);
+}
+
+/* -- RequestContext.push / pop (see the header; the twins are in ctx.py) -- */
+
+static PyTypeObject *ctx_request_type; /* RequestContext */
+static PyTypeObject *ctx_app_type;     /* AppContext */
+static PyObject *ctx_cv_app, *ctx_cv_request;
+static PyObject *ctx_files_only_close; /* set of request classes */
+static PyObject *ctx_signals;          /* pushed, request down, app down, popped */
+static PyObject *ctx_python_push, *ctx_python_pop;
+static PyObject *str_ctx_app, *str_plain_app_context, *str_teardown_request_funcs,
+    *str_teardown_appcontext_funcs, *str_receivers, *str_url_rule,
+    *str_routing_exception, *str_match_request, *str_files, *str_close;
+
+enum { SIGNAL_PUSHED, SIGNAL_REQUEST_DOWN, SIGNAL_APP_DOWN, SIGNAL_POPPED };
+
+/* Slot offsets, from the classes' member descriptors. */
+static Py_ssize_t rc_app, rc_request, rc_token, rc_app_ctx, rc_outer,
+    rc_opened_session, rc_exception, rc_after;
+static Py_ssize_t ac_app, ac_g, ac_g_values, ac_outer, ac_token;
 
 static PyObject *
 configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -1600,6 +1886,14 @@ static PyMethodDef speedups_methods[] = {
      "when a name is not ASCII or a value not latin-1."},
     {"new_instance", new_instance, METH_O,
      "object.__new__(cls), without the argument checks of a Python call."},
+    {"request_from_asgi", (PyCFunction)(void (*)(void))request_from_asgi,
+     METH_FASTCALL | METH_KEYWORDS,
+     "Request.from_asgi(cls, scope[, body]) for the classes configure_requests "
+     "gave."},
+    {"configure_requests", (PyCFunction)(void (*)(void))configure_requests,
+     METH_FASTCALL,
+     "Give request_from_asgi its classes, the Python from_asgi, the empty "
+     "body, the methods without a body and the base request class."},
     {"new_request_context", (PyCFunction)(void (*)(void))new_request_context,
      METH_FASTCALL,
      "RequestContext._for_request(app, request), for the RequestContext class."},

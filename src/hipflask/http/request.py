@@ -1120,3 +1120,29 @@ _QUERY_STRING = Request.__dict__["query_string"]
 #: has nothing to do before ``files`` was read. The request context skips the
 #: call then (PERF: a method call per request).
 FILES_ONLY_CLOSE: set[type[Request]] = {Request}
+
+#: ``Request.from_asgi`` in Python (the function behind the classmethod). When
+#: the C helpers are built, their ``request_from_asgi`` takes its place on the
+#: class: it builds the classes given to :func:`_from_asgi_in_c` (PERF: one per
+#: ASGI request), and calls this function for other classes and odd scopes.
+_PYTHON_FROM_ASGI = Request.__dict__["from_asgi"].__func__
+_C_FROM_ASGI: set[type[Request]] = set()
+
+
+def _from_asgi_in_c(cls: type[Request]) -> None:
+    """Let the C helpers build ``cls`` in ``from_asgi``: a subclass that keeps
+    Request's fields (TypeError when it does not). Nothing without them."""
+    if speedups is not None:
+        _C_FROM_ASGI.add(cls)
+        try:
+            speedups.configure_requests(
+                _C_FROM_ASGI, _PYTHON_FROM_ASGI, EMPTY_STREAM, _BODYLESS, Request
+            )
+        except TypeError:
+            _C_FROM_ASGI.discard(cls)
+            raise
+
+
+if speedups is not None:
+    _from_asgi_in_c(Request)
+    type.__setattr__(Request, "from_asgi", classmethod(speedups.request_from_asgi))
