@@ -163,6 +163,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
     stub = Path(urls.__file__).with_name("_speedups.pyi").read_text()
     declared = set(re.findall(r"^def (\w+)", stub, re.MULTILINE))
     assert declared == {
+        "request_from_environ",
         "request_from_asgi",
         "configure_requests",
         "new_request_context",
@@ -236,17 +237,19 @@ def _outcome(action: t.Callable[..., t.Any], *args: t.Any) -> tuple[str, t.Any]:
 
 def _same_without_c(
     monkeypatch: pytest.MonkeyPatch,
-    module: object,
+    module: object | None,
     helper: str,
     action: t.Callable[..., t.Any],
     case: tuple[t.Any, ...],
     method: tuple[type, str, t.Callable[..., t.Any]] | None = None,
 ) -> tuple[str, t.Any]:
     """``action(*case)`` gives the same result or error with ``module.helper``
-    (a C helper) switched off, and ``method`` (class, name, Python method: the
-    C method on the class replaced by its twin); returns that outcome."""
+    (a C helper; no module: none) switched off, and ``method`` (class, name,
+    Python method: the C method on the class replaced by its twin); returns
+    that outcome."""
     got = _outcome(action, *case)
-    monkeypatch.setattr(module, helper, None)
+    if module is not None:
+        monkeypatch.setattr(module, helper, None)
     if method is not None:
         monkeypatch.setattr(*method)
     expected = _outcome(action, *case)
@@ -913,3 +916,50 @@ def test_requests_built_from_a_scope_in_c_are_the_ones_python_builds(
         )
         built += got[0] == "ok"
     assert built > _SCALE * 500  # most scopes make a request
+
+
+_ENVIRON_METHODS: tuple[t.Any, ...] = ("GET", "POST", "get", "Pu", "M-1", "", 7, None)
+_ENVIRON_PATHS: tuple[t.Any, ...] = ("/a", "a", "", "/", None, "/caf\u00c3\u00a9", 5)
+
+
+def _from_environ(environ: dict[str, t.Any]) -> tuple[t.Any, ...]:
+    from hipflask.http.request import Request as HTTPRequest
+    from hipflask.wrappers import Request as FlaskRequest
+
+    results: list[t.Any] = []
+    for cls in (HTTPRequest, FlaskRequest):
+        own = dict(environ)
+        made = cls._from_environ(own)
+        names = [
+            n for n in HTTPRequest.__slots__ if n not in ("__dict__", "__weakref__")
+        ]
+        fields = {n: getattr(made, n) for n in names if hasattr(made, n)}
+        fields["_environ"] = fields["_environ"] is own
+        proxy = own.pop("werkzeug.request")
+        results.append((type(made), fields, own == environ, proxy.path))
+    return tuple(results)
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(2))
+def test_requests_built_from_an_environ_in_c_are_the_ones_python_builds(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.http.request import Request as HTTPRequest
+
+    python = classmethod(request._PYTHON_FROM_ENVIRON)
+    rng = random.Random(seed)
+    for _ in range(_SCALE * 500):
+        environ: dict[str, t.Any] = {"SERVER_NAME": "h"}
+        if rng.random() < 0.9:
+            environ["REQUEST_METHOD"] = rng.choice(_ENVIRON_METHODS)
+        if rng.random() < 0.9:
+            environ["PATH_INFO"] = rng.choice(_ENVIRON_PATHS)
+        _same_without_c(
+            monkeypatch,
+            None,
+            "",
+            _from_environ,
+            (environ,),
+            (HTTPRequest, "_from_environ", python),
+        )

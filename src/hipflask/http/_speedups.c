@@ -67,6 +67,10 @@
  * their member descriptors' offsets, as the Python method fills them. Other
  * classes and scopes are the Python method's.
  *
+ * request_from_environ(cls, environ) is Request._from_environ, installed
+ * and limited the same way, for an environ that is a dict with str
+ * REQUEST_METHOD and ASCII PATH_INFO (when present).
+ *
  * new_request_context(app, request) is RequestContext._for_request for the
  * RequestContext class, and ctx_push(self) and ctx_pop(self[, exc]) are
  * RequestContext.push and pop
@@ -915,9 +919,11 @@ slot_set(PyObject *obj, Py_ssize_t offset, PyObject *value)
 
 static PyObject *req_classes;         /* set: the classes answered here */
 static PyObject *req_python_from_asgi; /* the Python function (cls, scope, body) */
+static PyObject *req_python_from_environ; /* the Python function (cls, environ) */
 static PyObject *req_empty_stream, *req_bodyless;
 static PyObject *str_method, *str_root_path, *str_path, *str_headers_key,
-    *str_scope_content_headers, *str_get_method, *str_empty, *str_slash;
+    *str_scope_content_headers, *str_get_method, *str_empty, *str_slash,
+    *str_request_method, *str_path_info, *str_werkzeug_request;
 static Py_ssize_t rq_environ, rq_scope, rq_body, rq_url_rule, rq_view_args,
     rq_routing_exception, rq_shallow, rq_method, rq_path, rq_bad_host,
     rq_cookie_sent, rq_cookie_field, rq_body_announced;
@@ -927,8 +933,8 @@ static PyObject *scan_asgi_fields(PyObject *, PyObject *const *, Py_ssize_t);
 static PyObject *
 configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyAnySet_Check(args[0]) || !PyCallable_Check(args[1])
-        || !PyAnySet_Check(args[3])) {
+    if (nargs != 6 || !PyAnySet_Check(args[0]) || !PyCallable_Check(args[1])
+        || !PyAnySet_Check(args[3]) || !PyCallable_Check(args[5])) {
         PyErr_SetString(PyExc_TypeError, "configure_requests: unexpected arguments");
         return NULL;
     }
@@ -994,7 +1000,12 @@ configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_get_method, "GET");
     INTERN(str_empty, "");
     INTERN(str_slash, "/");
+    INTERN(str_request_method, "REQUEST_METHOD");
+    INTERN(str_path_info, "PATH_INFO");
+    INTERN(str_werkzeug_request, "werkzeug.request");
 #undef INTERN
+    Py_INCREF(args[5]);
+    Py_XSETREF(req_python_from_environ, args[5]);
     PyObject **targets[4] = {&req_classes, &req_python_from_asgi, &req_empty_stream,
                              &req_bodyless};
     for (int i = 0; i < 4; i++) {
@@ -1186,6 +1197,102 @@ request_from_asgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
         }
     }
     return PyObject_Vectorcall(req_python_from_asgi, args, nargs, kwnames);
+}
+
+/* Whether ``text`` has no lower-case ASCII letter (then upper() keeps it). */
+static int
+ascii_upper_already(PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text)) {
+        return 0;
+    }
+    const unsigned char *data = (const unsigned char *)PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (data[i] >= 'a' && data[i] <= 'z') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The new request, Py_None (a new reference) for Python to build, or NULL. */
+static PyObject *
+request_from_wsgi(PyTypeObject *cls, PyObject *environ)
+{
+    PyObject *method = PyDict_GetItemWithError(environ, str_request_method);
+    PyObject *path = method == NULL && PyErr_Occurred()
+                         ? NULL
+                         : PyDict_GetItemWithError(environ, str_path_info);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (method == NULL) {
+        method = str_get_method;
+    }
+    if (path == NULL) {
+        path = str_slash;
+    }
+    if (!PyUnicode_CheckExact(method) || !ascii_upper_already(method)
+        || !PyUnicode_CheckExact(path) || !PyUnicode_IS_ASCII(path)) {
+        Py_RETURN_NONE; /* upper(), a falsy or odd PATH_INFO, decoding: Python */
+    }
+    Py_INCREF(path);
+    if (PyUnicode_GET_LENGTH(path) == 0) {
+        Py_SETREF(path, Py_NewRef(str_slash));
+    }
+    else if (PyUnicode_READ_CHAR(path, 0) != '/') {
+        Py_SETREF(path, PyUnicode_Concat(str_slash, path));
+        if (path == NULL) {
+            return NULL;
+        }
+    }
+    PyObject *self = cls->tp_alloc(cls, 0);
+    if (self == NULL) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    slot_set(self, rq_environ, environ);
+    slot_set(self, rq_scope, Py_None);
+    slot_set(self, rq_body, req_empty_stream);
+    slot_set(self, rq_url_rule, Py_None);
+    slot_set(self, rq_view_args, Py_None);
+    slot_set(self, rq_routing_exception, Py_None);
+    slot_set(self, rq_shallow, Py_False);
+    slot_set(self, rq_method, method);
+    slot_set(self, rq_path, path);
+    Py_DECREF(path);
+    PyObject *proxy = PyWeakref_NewProxy(self, NULL);
+    if (proxy == NULL || PyDict_SetItem(environ, str_werkzeug_request, proxy) < 0) {
+        Py_XDECREF(proxy);
+        Py_DECREF(self);
+        return NULL;
+    }
+    Py_DECREF(proxy);
+    return self;
+}
+
+static PyObject *
+request_from_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (req_python_from_environ == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_requests was not called");
+        return NULL;
+    }
+    if (nargs == 2 && PyDict_CheckExact(args[1])) {
+        int known = PySet_Contains(req_classes, args[0]);
+        if (known < 0) {
+            return NULL;
+        }
+        if (known) {
+            PyObject *made = request_from_wsgi((PyTypeObject *)args[0], args[1]);
+            if (made != Py_None) {
+                return made;
+            }
+            Py_DECREF(made);
+        }
+    }
+    return PyObject_Vectorcall(req_python_from_environ, args, nargs, NULL);
 }
 
 /* -- RequestContext.push / pop (see the header; the twins are in ctx.py) -- */
@@ -1889,6 +1996,10 @@ static PyMethodDef speedups_methods[] = {
     {"request_from_asgi", (PyCFunction)(void (*)(void))request_from_asgi,
      METH_FASTCALL | METH_KEYWORDS,
      "Request.from_asgi(cls, scope[, body]) for the classes configure_requests "
+     "gave."},
+    {"request_from_environ", (PyCFunction)(void (*)(void))request_from_environ,
+     METH_FASTCALL,
+     "Request._from_environ(cls, environ) for the classes configure_requests "
      "gave."},
     {"configure_requests", (PyCFunction)(void (*)(void))configure_requests,
      METH_FASTCALL,

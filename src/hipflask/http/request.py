@@ -1125,7 +1125,10 @@ FILES_ONLY_CLOSE: set[type[Request]] = {Request}
 #: the C helpers are built, their ``request_from_asgi`` takes its place on the
 #: class: it builds the classes given to :func:`_from_asgi_in_c` (PERF: one per
 #: ASGI request), and calls this function for other classes and odd scopes.
+#: ``_from_environ`` (one per WSGI request) is treated the same way.
 _PYTHON_FROM_ASGI = Request.__dict__["from_asgi"].__func__
+#: ``Request._from_environ`` in Python, likewise (``request_from_environ``).
+_PYTHON_FROM_ENVIRON = Request.__dict__["_from_environ"].__func__
 _C_FROM_ASGI: set[type[Request]] = set()
 
 
@@ -1136,7 +1139,12 @@ def _from_asgi_in_c(cls: type[Request]) -> None:
         _C_FROM_ASGI.add(cls)
         try:
             speedups.configure_requests(
-                _C_FROM_ASGI, _PYTHON_FROM_ASGI, EMPTY_STREAM, _BODYLESS, Request
+                _C_FROM_ASGI,
+                _PYTHON_FROM_ASGI,
+                EMPTY_STREAM,
+                _BODYLESS,
+                Request,
+                _PYTHON_FROM_ENVIRON,
             )
         except TypeError:
             _C_FROM_ASGI.discard(cls)
@@ -1146,3 +1154,6 @@ def _from_asgi_in_c(cls: type[Request]) -> None:
 if speedups is not None:
     _from_asgi_in_c(Request)
     type.__setattr__(Request, "from_asgi", classmethod(speedups.request_from_asgi))
+    type.__setattr__(
+        Request, "_from_environ", classmethod(speedups.request_from_environ)
+    )
