@@ -1819,11 +1819,28 @@ current_context(PyObject *var, PyObject *message)
     return ctx;
 }
 
+/* ``ctx.<name>``: the slot at ``offset`` when ``ctx`` is exactly ``type``
+ * (configured by configure_contexts) and the slot is set, else the attribute
+ * (a new reference, or NULL on an error). */
+static PyObject *
+context_field(PyObject *ctx, PyTypeObject *type, Py_ssize_t offset, PyObject *name)
+{
+    if (type != NULL && Py_TYPE(ctx) == type) {
+        PyObject *value = slot_get(ctx, offset);
+        if (value != NULL) {
+            Py_INCREF(value);
+            return value;
+        }
+    }
+    return PyObject_GetAttr(ctx, name);
+}
+
 /* Shared by the request and current_app hooks: the proxy's own names from
  * the proxy, anything else from the ``field`` of the current context. */
 static PyObject *
 forwarded_attribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
-                    PyObject *var, PyObject *message, PyObject *field)
+                    PyObject *var, PyObject *message, PyObject *field,
+                    PyTypeObject *type, Py_ssize_t offset)
 {
     if (nargs != 1) {
         PyErr_SetString(PyExc_TypeError, "expected one attribute name");
@@ -1841,7 +1858,7 @@ forwarded_attribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (ctx == NULL) {
         return NULL;
     }
-    PyObject *target = PyObject_GetAttr(ctx, field);
+    PyObject *target = context_field(ctx, type, offset, field);
     Py_DECREF(ctx);
     if (target == NULL) {
         return NULL;
@@ -1855,14 +1872,15 @@ static PyObject *
 request_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     return forwarded_attribute(self, args, nargs, proxy_cv_request,
-                               proxy_no_req_msg, str_request);
+                               proxy_no_req_msg, str_request, ctx_request_type,
+                               rc_request);
 }
 
 static PyObject *
 app_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     return forwarded_attribute(self, args, nargs, proxy_cv_app, proxy_no_app_msg,
-                               str_app);
+                               str_app, ctx_app_type, ac_app);
 }
 
 static PyObject *
@@ -1891,7 +1909,7 @@ g_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     if (!special) {
-        PyObject *values = PyObject_GetAttr(ctx, str_g_values);
+        PyObject *values = context_field(ctx, ctx_app_type, ac_g_values, str_g_values);
         if (values == NULL) {
             Py_DECREF(ctx);
             return NULL;
@@ -1933,7 +1951,7 @@ g_setattr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (ctx == NULL) {
         return NULL;
     }
-    PyObject *values = PyObject_GetAttr(ctx, str_g_values);
+    PyObject *values = context_field(ctx, ctx_app_type, ac_g_values, str_g_values);
     if (values == NULL) {
         Py_DECREF(ctx);
         return NULL;
