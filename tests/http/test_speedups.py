@@ -877,6 +877,14 @@ def _scope(rng: random.Random) -> dict[str, t.Any]:
     return scope
 
 
+def _request_fields(made: t.Any) -> dict[str, t.Any]:
+    """The request's slots that are set, by name."""
+    from hipflask.http.request import Request as HTTPRequest
+
+    names = [n for n in HTTPRequest.__slots__ if n not in ("__dict__", "__weakref__")]
+    return {n: getattr(made, n) for n in names if hasattr(made, n)}
+
+
 def _built_from(scope: dict[str, t.Any], with_body: bool) -> tuple[t.Any, ...]:
     from hipflask.http.request import Request as HTTPRequest
     from hipflask.wrappers import Request as FlaskRequest
@@ -885,10 +893,7 @@ def _built_from(scope: dict[str, t.Any], with_body: bool) -> tuple[t.Any, ...]:
     results: list[t.Any] = []
     for cls in (HTTPRequest, FlaskRequest):
         made = cls.from_asgi(scope, body) if with_body else cls.from_asgi(scope)
-        names = [
-            n for n in HTTPRequest.__slots__ if n not in ("__dict__", "__weakref__")
-        ]
-        fields = {n: getattr(made, n) for n in names if hasattr(made, n)}
+        fields = _request_fields(made)
         fields["_body"] = "given" if fields["_body"] is body else fields["_body"]
         results.append((type(made), fields, dict(made.__dict__)))
     return tuple(results)
@@ -930,10 +935,7 @@ def _from_environ(environ: dict[str, t.Any]) -> tuple[t.Any, ...]:
     for cls in (HTTPRequest, FlaskRequest):
         own = dict(environ)
         made = cls._from_environ(own)
-        names = [
-            n for n in HTTPRequest.__slots__ if n not in ("__dict__", "__weakref__")
-        ]
-        fields = {n: getattr(made, n) for n in names if hasattr(made, n)}
+        fields = _request_fields(made)
         fields["_environ"] = fields["_environ"] is own
         proxy = own.pop("werkzeug.request")
         results.append((type(made), fields, own == environ, proxy.path))

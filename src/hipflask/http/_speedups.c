@@ -1835,6 +1835,16 @@ context_field(PyObject *ctx, PyTypeObject *type, Py_ssize_t offset, PyObject *na
     return PyObject_GetAttr(ctx, name);
 }
 
+/* ``name`` read from the proxy itself when it is one of the names a proxy
+ * answers (*own 1: the value, or NULL on an error); else NULL with *own 0,
+ * or -1 on an error. */
+static PyObject *
+own_attribute(PyObject *self, PyObject *name, int *own)
+{
+    *own = PySet_Contains(proxy_own_names, name);
+    return *own > 0 ? PyObject_GenericGetAttr(self, name) : NULL;
+}
+
 /* Shared by the request and current_app hooks: the proxy's own names from
  * the proxy, anything else from the ``field`` of the current context. */
 static PyObject *
@@ -1847,12 +1857,10 @@ forwarded_attribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     PyObject *name = args[0];
-    int own = PySet_Contains(proxy_own_names, name);
-    if (own < 0) {
-        return NULL;
-    }
-    if (own) {
-        return PyObject_GenericGetAttr(self, name);
+    int own;
+    PyObject *found = own_attribute(self, name, &own);
+    if (own != 0) {
+        return found;
     }
     PyObject *ctx = current_context(var, message);
     if (ctx == NULL) {
@@ -1896,12 +1904,10 @@ g_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     if (special) {
-        int own = PySet_Contains(proxy_own_names, name);
-        if (own < 0) {
-            return NULL;
-        }
-        if (own) {
-            return PyObject_GenericGetAttr(self, name);
+        int own;
+        PyObject *found = own_attribute(self, name, &own);
+        if (own != 0) {
+            return found;
         }
     }
     PyObject *ctx = current_context(proxy_cv_app, proxy_no_app_msg);
