@@ -14,7 +14,9 @@ a request context, the app context pushed with it) is kept in a slot of its own
 (``_token``, ``_app_ctx``). A context pushed again while pushed saves its outer
 push in ``_outer``, a list made only then (None until then); teardown runs when
 the outermost push is popped (``_outer`` empty). ``_cv_tokens`` shows the
-pushes as one list, as Flask's contexts store them.
+pushes as one list, as Flask's contexts store them. When the C helpers are
+built, ``RequestContext.push`` and ``pop`` run in C for the common case (see
+``PYTHON_PUSH`` at the end); the methods below stay the reference.
 
 The session is opened lazily: a request that never touches ``session`` never
 loads, verifies or saves a cookie. ``_session`` (read by Flask's own tests and
