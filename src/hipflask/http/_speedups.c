@@ -649,6 +649,79 @@ new_instance(PyObject *module, PyObject *cls)
                                cls);
 }
 
+/* -- shared by the class methods below ----------------------------------- */
+
+/* Intern ``text`` into ``var`` once (configure functions; return NULL on failure). */
+#define INTERN(var, text)                                                      \
+    if ((var) == NULL && ((var) = PyUnicode_InternFromString(text)) == NULL) { \
+        return NULL;                                                           \
+    }
+
+/* Whether ``obj.name`` is true: 1, 0, or -1 on an error. */
+static int
+attribute_is_true(PyObject *obj, PyObject *name)
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (value == NULL) {
+        return -1;
+    }
+    int answer = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return answer;
+}
+
+/* The raised exception (normalised; the error indicator is cleared). */
+static PyObject *
+take_error(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (traceback != NULL && value != NULL) {
+        PyException_SetTraceback(value, traceback);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+#endif
+}
+
+/* Raise ``error`` (an exception taken by take_error; the reference is stolen). */
+static void
+give_error(PyObject *error)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(error);
+#else
+    PyObject *traceback = PyException_GetTraceback(error);
+    PyObject *type = (PyObject *)Py_TYPE(error);
+    Py_INCREF(type);
+    PyErr_Restore(type, error, traceback);
+#endif
+}
+
+/* The Python method ``method`` called as method(self, *args). */
+static PyObject *
+call_python_method(PyObject *method, PyObject *self, PyObject *const *args,
+                   Py_ssize_t nargs, PyObject *kwnames)
+{
+    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject **call = PyMem_New(PyObject *, total + 1);
+    if (call == NULL) {
+        return PyErr_NoMemory();
+    }
+    call[0] = self;
+    for (Py_ssize_t i = 0; i < total; i++) {
+        call[i + 1] = args[i];
+    }
+    PyObject *result = PyObject_Vectorcall(method, call, nargs + 1, kwnames);
+    PyMem_Free(call);
+    return result;
+}
+
 /* -- Headers.__setitem__ (see the header; the twin is in header_structures.py) */
 
 static PyObject *headers_python_setitem; /* the Python Headers.__setitem__ */
@@ -661,13 +734,8 @@ configure_headers(PyObject *module, PyObject *setitem)
         PyErr_SetString(PyExc_TypeError, "configure_headers takes a callable");
         return NULL;
     }
-    if (str_list == NULL) {
-        str_list = PyUnicode_InternFromString("_list");
-        str_replace = PyUnicode_InternFromString("_replace");
-        if (str_list == NULL || str_replace == NULL) {
-            return NULL;
-        }
-    }
+    INTERN(str_list, "_list");
+    INTERN(str_replace, "_replace");
     Py_INCREF(setitem);
     Py_XSETREF(headers_python_setitem, setitem);
     Py_RETURN_NONE;
@@ -716,20 +784,7 @@ headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             Py_RETURN_NONE;
         }
     }
-    /* The Python method, with self first (any argument count: its errors). */
-    PyObject *all = PyTuple_New(nargs + 1);
-    if (all == NULL) {
-        return NULL;
-    }
-    Py_INCREF(self);
-    PyTuple_SET_ITEM(all, 0, self);
-    for (Py_ssize_t i = 0; i < nargs; i++) {
-        Py_INCREF(args[i]);
-        PyTuple_SET_ITEM(all, i + 1, args[i]);
-    }
-    PyObject *result = PyObject_Call(headers_python_setitem, all, NULL);
-    Py_DECREF(all);
-    return result;
+    return call_python_method(headers_python_setitem, self, args, nargs, NULL);
 }
 
 /* -- Response._prepare (see the header; the twin is in response.py) ------- */
@@ -747,17 +802,11 @@ configure_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                         "configure_response takes a callable and a frozenset");
         return NULL;
     }
-    if (str_status_code == NULL) {
-        str_status_code = PyUnicode_InternFromString("_status_code");
-        str_headers = PyUnicode_InternFromString("headers");
-        str_response = PyUnicode_InternFromString("response");
-        str_direct_passthrough = PyUnicode_InternFromString("direct_passthrough");
-        if (str_status_code == NULL || str_headers == NULL || str_response == NULL
-            || str_direct_passthrough == NULL || (str_list == NULL
-            && (str_list = PyUnicode_InternFromString("_list")) == NULL)) {
-            return NULL;
-        }
-    }
+    INTERN(str_status_code, "_status_code");
+    INTERN(str_headers, "headers");
+    INTERN(str_response, "response");
+    INTERN(str_direct_passthrough, "direct_passthrough");
+    INTERN(str_list, "_list");
     Py_INCREF(args[0]);
     Py_XSETREF(response_python_prepare, args[0]);
     Py_INCREF(args[1]);
@@ -860,20 +909,7 @@ response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         Py_DECREF(prepared);
     }
-    /* The Python method, with self first (any arguments: its errors). */
-    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
-    PyObject **call = PyMem_New(PyObject *, total + 1);
-    if (call == NULL) {
-        return PyErr_NoMemory();
-    }
-    call[0] = self;
-    for (Py_ssize_t i = 0; i < total; i++) {
-        call[i + 1] = args[i];
-    }
-    PyObject *result = PyObject_Vectorcall(response_python_prepare, call,
-                                           nargs + 1, kwnames);
-    PyMem_Free(call);
-    return result;
+    return call_python_method(response_python_prepare, self, args, nargs, kwnames);
 }
 
 /* -- slots of the classes below, at their member descriptors' offsets ---- */
@@ -988,10 +1024,6 @@ configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyErr_Occurred()) {
         return NULL;
     }
-#define INTERN(var, text)                                   \
-    if ((var) == NULL && ((var) = PyUnicode_InternFromString(text)) == NULL) { \
-        return NULL;                                        \
-    }
     INTERN(str_method, "method");
     INTERN(str_root_path, "root_path");
     INTERN(str_path, "path");
@@ -1003,7 +1035,6 @@ configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_request_method, "REQUEST_METHOD");
     INTERN(str_path_info, "PATH_INFO");
     INTERN(str_werkzeug_request, "werkzeug.request");
-#undef INTERN
     Py_INCREF(args[5]);
     Py_XSETREF(req_python_from_environ, args[5]);
     PyObject **targets[4] = {&req_classes, &req_python_from_asgi, &req_empty_stream,
@@ -1347,10 +1378,6 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         || slot_offset(app_type, "_token", &ac_token) < 0) {
         return NULL;
     }
-#define INTERN(var, text)                                   \
-    if ((var) == NULL && ((var) = PyUnicode_InternFromString(text)) == NULL) { \
-        return NULL;                                        \
-    }
     INTERN(str_ctx_app, "app");
     INTERN(str_plain_app_context, "_plain_app_context");
     INTERN(str_teardown_request_funcs, "teardown_request_funcs");
@@ -1361,7 +1388,6 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_match_request, "_match_request");
     INTERN(str_files, "files");
     INTERN(str_close, "close");
-#undef INTERN
     PyObject **targets[8] = {
         (PyObject **)&ctx_request_type, (PyObject **)&ctx_app_type, &ctx_cv_app,
         &ctx_cv_request, &ctx_files_only_close, &ctx_signals, &ctx_python_push,
@@ -1377,79 +1403,7 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static int
 has_receivers(int which)
 {
-    PyObject *receivers =
-        PyObject_GetAttr(PyTuple_GET_ITEM(ctx_signals, which), str_receivers);
-    if (receivers == NULL) {
-        return -1;
-    }
-    int answer = PyObject_IsTrue(receivers);
-    Py_DECREF(receivers);
-    return answer;
-}
-
-/* Whether ``obj.name`` is true: 1, 0, or -1 on an error. */
-static int
-attribute_is_true(PyObject *obj, PyObject *name)
-{
-    PyObject *value = PyObject_GetAttr(obj, name);
-    if (value == NULL) {
-        return -1;
-    }
-    int answer = PyObject_IsTrue(value);
-    Py_DECREF(value);
-    return answer;
-}
-
-/* The raised exception (normalised; the error indicator is cleared). */
-static PyObject *
-take_error(void)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyErr_NormalizeException(&type, &value, &traceback);
-    if (traceback != NULL && value != NULL) {
-        PyException_SetTraceback(value, traceback);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(traceback);
-    return value;
-#endif
-}
-
-/* Raise ``error`` (an exception taken by take_error; the reference is stolen). */
-static void
-give_error(PyObject *error)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(error);
-#else
-    PyObject *traceback = PyException_GetTraceback(error);
-    PyObject *type = (PyObject *)Py_TYPE(error);
-    Py_INCREF(type);
-    PyErr_Restore(type, error, traceback);
-#endif
-}
-
-/* The Python method ``method`` called as method(self, *args). */
-static PyObject *
-call_python_method(PyObject *method, PyObject *self, PyObject *const *args,
-                   Py_ssize_t nargs, PyObject *kwnames)
-{
-    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
-    PyObject **call = PyMem_New(PyObject *, total + 1);
-    if (call == NULL) {
-        return PyErr_NoMemory();
-    }
-    call[0] = self;
-    for (Py_ssize_t i = 0; i < total; i++) {
-        call[i + 1] = args[i];
-    }
-    PyObject *result = PyObject_Vectorcall(method, call, nargs + 1, kwnames);
-    PyMem_Free(call);
-    return result;
+    return attribute_is_true(PyTuple_GET_ITEM(ctx_signals, which), str_receivers);
 }
 
 /* RequestContext._for_request(app, request) for the RequestContext class. */
@@ -1760,16 +1714,10 @@ configure_proxies(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "configure_proxies: unexpected argument");
         return NULL;
     }
-    if (str_app == NULL) {
-        str_app = PyUnicode_InternFromString("app");
-        str_request = PyUnicode_InternFromString("request");
-        str_g = PyUnicode_InternFromString("g");
-        str_g_values = PyUnicode_InternFromString("_g_values");
-        if (str_app == NULL || str_request == NULL || str_g == NULL
-            || str_g_values == NULL) {
-            return NULL;
-        }
-    }
+    INTERN(str_app, "app");
+    INTERN(str_request, "request");
+    INTERN(str_g, "g");
+    INTERN(str_g_values, "_g_values");
     Py_INCREF(args[0]);
     Py_XSETREF(proxy_cv_app, args[0]);
     Py_INCREF(args[1]);
