@@ -6,7 +6,8 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 STAMP_BENCH := $(VENV)/.stamp-bench
 # What an install builds: a change to the C helpers reinstalls (recompiles them).
-BUILD_INPUTS := pyproject.toml setup.py src/hipflask/http/_speedups.c
+SPEEDUPS_SOURCES := $(wildcard src/hipflask/http/_speedups*.c)
+BUILD_INPUTS := pyproject.toml setup.py $(SPEEDUPS_SOURCES) src/hipflask/http/_speedups.h
 
 .PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke bench-instructions fuzz-speedups clean
 
@@ -102,7 +103,7 @@ fuzz-speedups: $(STAMP_BENCH)
 	gcc -shared -fPIC -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined \
 	  -I"$$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['include'])")" \
-	  src/hipflask/http/_speedups.c -o $(SPEEDUPS_SO) && \
+	  $(SPEEDUPS_SOURCES) -o $(SPEEDUPS_SO) && \
 	PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 HIPFLASK_FUZZ_SCALE=$(FUZZ_SCALE) \
 	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so):$$(gcc -print-file-name=libubsan.so)" \
 	  $(PY) -m pytest -q -s -p no:cacheprovider tests/http/test_speedups.py || status=1; \

@@ -1,0 +1,108 @@
+/* What the files of hipflask.http._speedups share: one extension module
+ * built from one C file per concern (see _speedups.c for the whole picture).
+ *
+ * Each file keeps its configuration in static variables; the functions
+ * declared here are the ones another file calls or the module table lists.
+ */
+#ifndef HIPFLASK_SPEEDUPS_H
+#define HIPFLASK_SPEEDUPS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h> /* T_OBJECT_EX: how __slots__ members are stored */
+
+/* What the files share stays inside the shared library: only PyInit is
+ * exported (PyMODINIT_FUNC marks it so). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
+/* Intern ``text`` into ``var`` once (configure functions; return NULL on failure). */
+#define INTERN(var, text)                                                      \
+    if ((var) == NULL && ((var) = PyUnicode_InternFromString(text)) == NULL) { \
+        return NULL;                                                           \
+    }
+
+/* A slot's value (borrowed; NULL when unset, without an error). */
+static inline PyObject *
+slot_get(PyObject *obj, Py_ssize_t offset)
+{
+    return *(PyObject **)((char *)obj + offset);
+}
+
+/* Set a slot to ``value`` (a new reference is taken), as its descriptor does. */
+static inline void
+slot_set(PyObject *obj, Py_ssize_t offset, PyObject *value)
+{
+    PyObject **address = (PyObject **)((char *)obj + offset);
+    PyObject *old = *address;
+    Py_INCREF(value);
+    *address = value;
+    Py_XDECREF(old);
+}
+
+/* _speedups_common.c: helpers of the other files. */
+PyObject *new_instance(PyObject *module, PyObject *cls);
+int attribute_is_true(PyObject *obj, PyObject *name);
+PyObject *take_error(void);
+void give_error(PyObject *error);
+PyObject *call_python_method(PyObject *method, PyObject *self,
+                             PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames);
+int slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset);
+
+/* _speedups_urls.c: query strings and urlencoded bodies. */
+PyObject *parse_query_lists(PyObject *module, PyObject *text);
+
+/* _speedups_fields.c: scans of header field lists. */
+PyObject *add_new_field(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *scan_send_rules(PyObject *module, PyObject *fields);
+PyObject *scan_asgi_fields(PyObject *module, PyObject *const *args,
+                           Py_ssize_t nargs);
+PyObject *encode_asgi_fields(PyObject *module, PyObject *fields);
+
+/* _speedups_headers.c: Headers.__setitem__. */
+PyObject *configure_headers(PyObject *module, PyObject *setitem);
+PyObject *headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
+/* _speedups_response.c: Response._prepare. */
+PyObject *configure_response(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs);
+PyObject *response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames);
+
+/* _speedups_request.c: Request.from_asgi and Request._from_environ. */
+PyObject *configure_requests(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs);
+PyObject *request_from_asgi(PyObject *module, PyObject *const *args,
+                            Py_ssize_t nargs, PyObject *kwnames);
+PyObject *request_from_environ(PyObject *module, PyObject *const *args,
+                               Py_ssize_t nargs);
+
+/* _speedups_ctx.c: making, pushing and popping request contexts. */
+PyObject *configure_contexts(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs);
+PyObject *new_request_context(PyObject *module, PyObject *const *args,
+                              Py_ssize_t nargs);
+PyObject *ctx_push(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *ctx_pop(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames);
+/* The context classes (NULL until configured) and the slot offsets the
+ * proxies read. */
+extern PyTypeObject *ctx_request_type, *ctx_app_type;
+extern Py_ssize_t rc_request, ac_app, ac_g, ac_g_values;
+
+/* _speedups_proxies.c: the request, current_app and g proxies. */
+PyObject *configure_proxies(PyObject *module, PyObject *const *args,
+                            Py_ssize_t nargs);
+PyObject *request_getattribute(PyObject *self, PyObject *const *args,
+                               Py_ssize_t nargs);
+PyObject *app_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *g_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *g_setattr(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+#endif

@@ -1,0 +1,114 @@
+/* new_instance, and what the other files share: calling a Python twin with
+ * self first, carrying an exception across cleanup, slot offsets.
+ *
+ * new_instance(cls) is object.__new__(cls). For a class that keeps object's
+ * way of making instances (no __new__ of its own, not abstract), the class's
+ * allocator is called directly, as object.__new__ ends up doing; calling
+ * object.__new__ from Python first packs and checks an argument tuple, which
+ * costs more than the allocation. Any other argument is handed to
+ * object.__new__ itself, so results and errors are the same.
+ */
+#include "_speedups.h"
+
+PyObject *
+new_instance(PyObject *module, PyObject *cls)
+{
+    if (PyType_Check(cls)) {
+        PyTypeObject *type = (PyTypeObject *)cls;
+        if (type->tp_new == PyBaseObject_Type.tp_new
+            && !(type->tp_flags & Py_TPFLAGS_IS_ABSTRACT)
+            && type->tp_alloc != NULL) {
+            return type->tp_alloc(type, 0);
+        }
+    }
+    return PyObject_CallMethod((PyObject *)&PyBaseObject_Type, "__new__", "O",
+                               cls);
+}
+
+
+int
+attribute_is_true(PyObject *obj, PyObject *name)
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (value == NULL) {
+        return -1;
+    }
+    int answer = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return answer;
+}
+
+/* The raised exception (normalised; the error indicator is cleared). */
+PyObject *
+take_error(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (traceback != NULL && value != NULL) {
+        PyException_SetTraceback(value, traceback);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+#endif
+}
+
+/* Raise ``error`` (an exception taken by take_error; the reference is stolen). */
+void
+give_error(PyObject *error)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(error);
+#else
+    PyObject *traceback = PyException_GetTraceback(error);
+    PyObject *type = (PyObject *)Py_TYPE(error);
+    Py_INCREF(type);
+    PyErr_Restore(type, error, traceback);
+#endif
+}
+
+/* The Python method ``method`` called as method(self, *args). */
+PyObject *
+call_python_method(PyObject *method, PyObject *self, PyObject *const *args,
+                   Py_ssize_t nargs, PyObject *kwnames)
+{
+    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject **call = PyMem_New(PyObject *, total + 1);
+    if (call == NULL) {
+        return PyErr_NoMemory();
+    }
+    call[0] = self;
+    for (Py_ssize_t i = 0; i < total; i++) {
+        call[i + 1] = args[i];
+    }
+    PyObject *result = PyObject_Vectorcall(method, call, nargs + 1, kwnames);
+    PyMem_Free(call);
+    return result;
+}
+
+
+int
+slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset)
+{
+    PyObject *descr = PyObject_GetAttrString((PyObject *)type, name);
+    if (descr == NULL) {
+        return -1;
+    }
+    int is_slot = Py_IS_TYPE(descr, &PyMemberDescr_Type)
+                  && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX;
+    if (is_slot) {
+        *offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+    }
+    Py_DECREF(descr);
+    if (!is_slot) {
+        PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", type->tp_name, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* A slot's value (borrowed; NULL when unset, without an error). */
