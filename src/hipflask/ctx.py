@@ -536,6 +536,7 @@ if speedups is not None:
         ),
         PYTHON_PUSH,
         PYTHON_POP,
+        _AppCtxGlobals,
     )
     type.__setattr__(RequestContext, "push", speedups.ctx_push)
     type.__setattr__(RequestContext, "pop", speedups.ctx_pop)

@@ -233,7 +233,11 @@ class _GlobalsProxy(LocalProxy):
 
 def _g_first_set(ctx: AppContext, name: str, value: t.Any) -> None:
     """``g.name = value`` when ``ctx`` has no namespace dict to write to yet
-    (the first write of a request, or a ``g`` class of the app's own)."""
+    (the first write of a request, or a ``g`` class of the app's own).
+
+    The C hook makes the default class's namespace itself (the first branch)
+    and calls this for the rest.
+    """
     values: dict[str, t.Any] | None
     if ctx._g is None and ctx.app.app_ctx_globals_class is _default_g_class:
         # PERF: what AppContext.g makes on first use, made here.

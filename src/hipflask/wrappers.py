@@ -11,6 +11,7 @@ from .http.exceptions import BadRequest
 from .http.request import FILES_ONLY_CLOSE, _from_asgi_in_c
 from .http.request import Request as _HTTPRequest
 from .http.response import Response as _HTTPResponse
+from .http.response import _text_response_in_c
 
 
 class Request(_HTTPRequest):
@@ -163,3 +164,6 @@ class Response(_HTTPResponse):
     @max_cookie_size.setter
     def max_cookie_size(self, value: int) -> None:
         self._max_cookie_size = value
+
+
+_text_response_in_c(Response)  # it keeps the base class's fields

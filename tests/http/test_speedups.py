@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import contextvars
+import functools
 import gc
 import importlib.machinery
 import io
@@ -28,6 +29,7 @@ import sys
 import sysconfig
 import typing as t
 import weakref
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
@@ -177,6 +179,8 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "encode_asgi_fields",
         "new_instance",
         "configure_proxies",
+        "text_response",
+        "configure_text_response",
     }
     hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
     assert hooks == {
@@ -339,6 +343,141 @@ def test_preparing_a_response_is_the_same_with_and_without_c(
         )
         answered += got[0] == "ok" and got[1][2]  # the fields sent as they are
     assert answered > _SCALE * 200  # the C method's own case came up often
+
+
+class _Text(str):
+    """A str subclass: text_response leaves it to Python."""
+
+
+def _made(make: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
+    """What ``make`` gives: the response's class and fields, or the error."""
+    try:
+        made = make(*args, **kwargs)
+    except Exception as error:
+        return ("error", type(error), str(error))
+    return (
+        type(made),
+        list(made.headers._list),
+        made._status,
+        made._status_code,
+        type(made._status_code),
+        made.response,
+        dict(made.__dict__),
+    )
+
+
+def _text_classes() -> list[tuple[str, type, dict[str, t.Any]]]:
+    """(name, class, class attributes to set for the case)."""
+    from hipflask import wrappers
+
+    class Unregistered(wrappers.Response):
+        pass
+
+    def own_init(self: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+        response._response_init(self, *args, **kwargs)
+        self.seen = True
+
+    classes: list[tuple[str, type, dict[str, t.Any]]] = []
+    for cls in (Response, wrappers.Response):
+        classes += [
+            (f"{cls.__module__}", cls, {}),
+            ("no mimetype", cls, {"default_mimetype": None}),
+            ("404", cls, {"default_status": 404}),
+            ("unknown status", cls, {"default_status": 799}),
+            ("status line", cls, {"default_status": "404 NOT FOUND"}),
+            ("int subclass", cls, {"default_status": HTTPStatus.NOT_FOUND}),
+            ("no length", cls, {"automatically_set_content_length": False}),
+            ("own __init__", cls, {"__init__": own_init}),
+        ]
+
+    class OwnHeaders(wrappers.Response):
+        headers = property(lambda self: None)  # type: ignore[assignment]
+
+    classes.append(("unregistered", Unregistered, {}))
+    classes.append(("own headers", OwnHeaders, {}))
+    return classes
+
+
+_TEXTS: tuple[t.Any, ...] = (
+    "",
+    "x",
+    "h\u00e9llo",
+    "\ud800",
+    "a" * 3000,
+    _Text("s"),
+    b"b",
+)
+_MIMETYPES: tuple[t.Any, ...] = (
+    None,
+    "text/plain",
+    "application/json",
+    "text/x-not-seen-before",
+    "",
+    5,
+    ["list"],
+)
+
+
+@needs_c
+def test_text_responses_made_in_c_are_the_ones_python_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hipflask.http.response import PYTHON_TEXT_RESPONSE
+
+    assert response.text_response is speedups.text_response
+    python_calls: list[str] = []
+
+    def count_python(frame: t.Any, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code is PYTHON_TEXT_RESPONSE.__code__:
+            python_calls.append(frame.f_code.co_name)
+
+    answered: set[tuple[str, t.Any, t.Any]] = set()
+    for name, cls, attributes in _text_classes():
+        for attribute, value in attributes.items():
+            monkeypatch.setattr(cls, attribute, value)
+        for text, mimetype in itertools.product(_TEXTS, _MIMETYPES):
+            arguments = (cls, text) if mimetype is None else (cls, text, mimetype)
+            python_calls.clear()
+            sys.setprofile(count_python)
+            try:
+                with_c = _made(speedups.text_response, *arguments)
+            finally:
+                sys.setprofile(None)
+            if not python_calls:
+                answered.add((name, text, mimetype))
+            with_python = _made(PYTHON_TEXT_RESPONSE, *arguments)
+            assert with_c == with_python, (name, text, mimetype)
+            if mimetype is not None:  # by keyword: always the Python function
+                by_keyword = _made(speedups.text_response, cls, text, mimetype=mimetype)
+                assert by_keyword == with_python, (name, text, mimetype)
+        monkeypatch.undo()
+    # The C function made the usual responses itself, and left the rest.
+    for case in (
+        ("hipflask.http.response", "x", None),
+        ("hipflask.wrappers", "a" * 3000, "application/json"),
+        ("404", "", "text/plain"),
+        ("no mimetype", "x", "text/plain"),
+    ):
+        assert case in answered, case
+    for case in (
+        ("hipflask.wrappers", "\ud800", None),
+        ("hipflask.wrappers", _Text("s"), None),
+        ("no mimetype", "x", None),
+        ("unregistered", "x", None),
+        ("int subclass", "x", None),
+    ):
+        assert case not in answered, case
+    assert _made(speedups.text_response, "not a class", "x")[0] == "error"
+
+
+@needs_c
+def test_a_class_that_changes_a_response_field_is_not_made_in_c() -> None:
+    class OwnHeaders(Response):
+        headers = property(lambda self: None)  # type: ignore[assignment]
+
+    with pytest.raises(TypeError, match="keep the base's slots"):
+        response._text_response_in_c(OwnHeaders)
+    assert OwnHeaders not in response._C_TEXT_CLASSES
 
 
 @needs_c
@@ -563,6 +702,14 @@ class _OwnGlobals:
             raise AttributeError(name) from None
 
 
+@functools.cache
+def _sub_globals() -> type:
+    """A subclass of the default ``g`` class (one class for every run)."""
+    from hipflask.ctx import _AppCtxGlobals
+
+    return type("SubGlobals", (_AppCtxGlobals,), {})
+
+
 def _proxy_cases() -> list[tuple[str, str, t.Callable[[], object]]]:
     """(context, name, action): proxy uses, each in a context built for it."""
     from hipflask import current_app, g
@@ -577,6 +724,11 @@ def _proxy_cases() -> list[tuple[str, str, t.Callable[[], object]]]:
         g.name = "x"
         return dict(g.__dict__)
 
+    def g_made_then_written() -> object:
+        namespace = g._get_current_object()  # type: ignore[attr-defined]
+        g.name = "x"
+        return (type(namespace).__name__, namespace is g._get_current_object())  # type: ignore[attr-defined]
+
     actions: dict[str, t.Callable[[], object]] = {
         "request.args": lambda: dict(req.args),
         "request.method": lambda: req.method,
@@ -590,12 +742,13 @@ def _proxy_cases() -> list[tuple[str, str, t.Callable[[], object]]]:
         "g.unset": lambda: g.unset,
         "g.written": g_written_then_read,
         "g.__dict__": g_dict,
+        "g.made_then_written": g_made_then_written,
         "g.__class__": lambda: g.__class__,
         "g.__weakref__": lambda: type(g.__weakref__),
         "g.own": lambda: type(g._get_current_object()),  # type: ignore[attr-defined]
         "g.get": lambda: g.get("nothing", "default"),
     }
-    contexts = ("none", "app", "request", "own g class")
+    contexts = ("none", "app", "request", "own g class", "g subclass")
     return [(c, n, a) for c in contexts for n, a in actions.items()]
 
 
@@ -605,6 +758,8 @@ def _run_proxy_case(context: str, action: t.Callable[[], object]) -> tuple[t.Any
     app = Flask("proxy_case", root_path="/nonexistent-root")
     if context == "own g class":
         app.app_ctx_globals_class = _OwnGlobals  # type: ignore[assignment]
+    elif context == "g subclass":
+        app.app_ctx_globals_class = _sub_globals()
     if context == "none":
         manager: t.Any = None
     elif context == "request":

@@ -89,6 +89,15 @@ static PyMethodDef speedups_methods[] = {
      METH_FASTCALL,
      "Give response_prepare the Python Response._prepare and the statuses "
      "without a body."},
+    {"text_response", (PyCFunction)(void (*)(void))text_response,
+     METH_FASTCALL | METH_KEYWORDS,
+     "text_response(cls, text[, mimetype]) for the classes "
+     "configure_text_response gave."},
+    {"configure_text_response", (PyCFunction)(void (*)(void))configure_text_response,
+     METH_FASTCALL,
+     "Give text_response its classes, the Python text_response, the base "
+     "Response and Headers classes, Response.__init__ and the tables of "
+     "Content-Type values, status lines and Content-Length texts."},
     {"configure_headers", configure_headers, METH_O,
      "Give headers_setitem the Python Headers.__setitem__ to fall back on."},
     {"configure_proxies", (PyCFunction)(void (*)(void))configure_proxies,

@@ -50,6 +50,8 @@ PyObject *call_python_method(PyObject *method, PyObject *self,
                              PyObject *const *args, Py_ssize_t nargs,
                              PyObject *kwnames);
 int slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset);
+int classes_keep_slots(PyObject *classes, PyTypeObject *base, const char *const *names,
+                       int count, const char *who);
 
 /* _speedups_urls.c: query strings and urlencoded bodies. */
 PyObject *parse_query_lists(PyObject *module, PyObject *text);
@@ -65,11 +67,15 @@ PyObject *encode_asgi_fields(PyObject *module, PyObject *fields);
 PyObject *configure_headers(PyObject *module, PyObject *setitem);
 PyObject *headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
-/* _speedups_response.c: Response._prepare. */
+/* _speedups_response.c: Response._prepare and text_response. */
 PyObject *configure_response(PyObject *module, PyObject *const *args,
                              Py_ssize_t nargs);
 PyObject *response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                            PyObject *kwnames);
+PyObject *configure_text_response(PyObject *module, PyObject *const *args,
+                                  Py_ssize_t nargs);
+PyObject *text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                        PyObject *kwnames);
 
 /* _speedups_request.c: Request.from_asgi and Request._from_environ. */
 PyObject *configure_requests(PyObject *module, PyObject *const *args,
@@ -87,9 +93,9 @@ PyObject *new_request_context(PyObject *module, PyObject *const *args,
 PyObject *ctx_push(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *ctx_pop(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                   PyObject *kwnames);
-/* The context classes (NULL until configured) and the slot offsets the
- * proxies read. */
-extern PyTypeObject *ctx_request_type, *ctx_app_type;
+/* The context classes and the default g class (NULL until configured), and
+ * the slot offsets the proxies use. */
+extern PyTypeObject *ctx_request_type, *ctx_app_type, *ctx_g_type;
 extern Py_ssize_t rc_request, ac_app, ac_g, ac_g_values;
 
 /* _speedups_proxies.c: the request, current_app and g proxies. */

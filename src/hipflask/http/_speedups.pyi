@@ -41,10 +41,23 @@ def configure_contexts(
     signals: tuple[object, object, object, object],
     push: object,
     pop: object,
+    g_class: type,
     /,
 ) -> None: ...
 def configure_response(
     prepare: object, no_body_statuses: frozenset[int], /
+) -> None: ...
+def text_response(cls: type[_T], text: str, mimetype: str | None = None, /) -> _T: ...
+def configure_text_response(
+    classes: set[type],
+    text_response: object,
+    base: type,
+    headers_class: type,
+    init: object,
+    content_types: dict[str, str],
+    status_lines: dict[int, str],
+    size_texts: tuple[str, ...],
+    /,
 ) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
 def configure_proxies(

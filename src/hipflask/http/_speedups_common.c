@@ -112,3 +112,40 @@ slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset)
 }
 
 /* A slot's value (borrowed; NULL when unset, without an error). */
+
+/* 0 when every class ``classes`` (an iterable) gives is a subclass of ``base``
+ * that keeps object's __new__ and the base's descriptors under ``names``, so
+ * that the base's slot offsets hold for its instances; else -1 with a
+ * TypeError naming ``who`` (or the error met). */
+int
+classes_keep_slots(PyObject *classes, PyTypeObject *base, const char *const *names,
+                   int count, const char *who)
+{
+    PyObject *iterator = PyObject_GetIter(classes);
+    if (iterator == NULL) {
+        return -1;
+    }
+    PyObject *cls;
+    while ((cls = PyIter_Next(iterator)) != NULL) {
+        int fine = PyType_Check(cls) && PyType_IsSubtype((PyTypeObject *)cls, base)
+                   && ((PyTypeObject *)cls)->tp_new == PyBaseObject_Type.tp_new;
+        for (int i = 0; fine && i < count; i++) {
+            PyObject *own = PyObject_GetAttrString(cls, names[i]);
+            PyObject *inherited = PyObject_GetAttrString((PyObject *)base, names[i]);
+            fine = own != NULL && own == inherited;
+            Py_XDECREF(own);
+            Py_XDECREF(inherited);
+        }
+        Py_DECREF(cls);
+        if (!fine) {
+            Py_DECREF(iterator);
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_TypeError, "%s: a class does not keep the base's slots",
+                             who);
+            }
+            return -1;
+        }
+    }
+    Py_DECREF(iterator);
+    return PyErr_Occurred() ? -1 : 0;
+}

@@ -16,6 +16,7 @@
 
 PyTypeObject *ctx_request_type; /* RequestContext */
 PyTypeObject *ctx_app_type;     /* AppContext */
+PyTypeObject *ctx_g_type;       /* the default g class, _AppCtxGlobals */
 static PyObject *ctx_cv_app, *ctx_cv_request;
 static PyObject *ctx_files_only_close; /* set of request classes */
 static PyObject *ctx_signals;          /* pushed, request down, app down, popped */
@@ -35,19 +36,22 @@ static Py_ssize_t ac_outer, ac_token;
 PyObject *
 configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 8 || !PyType_Check(args[0]) || !PyType_Check(args[1])
+    if (nargs != 9 || !PyType_Check(args[0]) || !PyType_Check(args[1])
         || !PyAnySet_Check(args[4]) || !PyTuple_Check(args[5])
         || PyTuple_GET_SIZE(args[5]) != 4 || !PyCallable_Check(args[6])
-        || !PyCallable_Check(args[7])) {
+        || !PyCallable_Check(args[7]) || !PyType_Check(args[8])) {
         PyErr_SetString(PyExc_TypeError, "configure_contexts: unexpected arguments");
         return NULL;
     }
     PyTypeObject *request_type = (PyTypeObject *)args[0];
     PyTypeObject *app_type = (PyTypeObject *)args[1];
+    PyTypeObject *g_type = (PyTypeObject *)args[8];
     if (app_type->tp_new != PyBaseObject_Type.tp_new || app_type->tp_alloc == NULL
         || request_type->tp_new != PyBaseObject_Type.tp_new
-        || request_type->tp_alloc == NULL) {
-        PyErr_SetString(PyExc_TypeError, "the context classes must keep object's __new__");
+        || request_type->tp_alloc == NULL || g_type->tp_new != PyBaseObject_Type.tp_new
+        || g_type->tp_alloc == NULL || g_type->tp_dictoffset == 0) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the context and g classes must keep object's __new__");
         return NULL;
     }
     if (slot_offset(request_type, "app", &rc_app) < 0
@@ -75,11 +79,11 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_match_request, "_match_request");
     INTERN(str_files, "files");
     INTERN(str_close, "close");
-    PyObject **targets[8] = {
+    PyObject **targets[9] = {
         (PyObject **)&ctx_request_type, (PyObject **)&ctx_app_type, &ctx_cv_app,
         &ctx_cv_request, &ctx_files_only_close, &ctx_signals, &ctx_python_push,
-        &ctx_python_pop};
-    for (int i = 0; i < 8; i++) {
+        &ctx_python_pop, (PyObject **)&ctx_g_type};
+    for (int i = 0; i < 9; i++) {
         Py_INCREF(args[i]);
         Py_XSETREF(*targets[i], args[i]);
     }

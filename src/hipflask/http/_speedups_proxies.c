@@ -4,7 +4,9 @@
  * their attributes here once configure_proxies() has been given what the
  * Python versions use: the two context variables, the names a proxy answers
  * itself, g's special names, the "working outside of ... context" messages
- * and the function that makes g's namespace on its first write. The hooks
+ * and the function that writes g when there is no namespace yet (g_setattr
+ * makes the default class's namespace itself, as that function would, and
+ * leaves it the other cases). The hooks
  * (request_getattribute, app_getattribute, g_getattribute, g_setattr) are
  * method descriptors of object, so a class can take them as its
  * __getattribute__ / __setattr__ and they receive the proxy as self; each
@@ -19,7 +21,8 @@ static PyObject *proxy_g_special;    /* frozenset: names g never reads from its 
 static PyObject *proxy_no_app_msg;   /* RuntimeError message without an app context */
 static PyObject *proxy_no_req_msg;   /* RuntimeError message without a request context */
 static PyObject *proxy_g_first_set;  /* Python: g.name = value with no namespace yet */
-static PyObject *str_app, *str_request, *str_g, *str_g_values;
+static PyObject *str_app, *str_request, *str_g, *str_g_values,
+    *str_app_ctx_globals_class;
 
 PyObject *
 configure_proxies(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -38,6 +41,7 @@ configure_proxies(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_request, "request");
     INTERN(str_g, "g");
     INTERN(str_g_values, "_g_values");
+    INTERN(str_app_ctx_globals_class, "app_ctx_globals_class");
     Py_INCREF(args[0]);
     Py_XSETREF(proxy_cv_app, args[0]);
     Py_INCREF(args[1]);
@@ -214,6 +218,38 @@ g_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* The dict of a new g namespace, made in ``ctx`` as _g_first_set makes it:
+ * when ``ctx`` is exactly the app context class, has no namespace yet and its
+ * app keeps the default g class (a new reference). None when it is not that
+ * case (the Python function then writes); NULL on an error. */
+static PyObject *
+new_g_values(PyObject *ctx)
+{
+    if (ctx_app_type == NULL || Py_TYPE(ctx) != ctx_app_type
+        || slot_get(ctx, ac_g) != Py_None || slot_get(ctx, ac_app) == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *cls = PyObject_GetAttr(slot_get(ctx, ac_app), str_app_ctx_globals_class);
+    if (cls == NULL) {
+        return NULL;
+    }
+    Py_DECREF(cls); /* only its identity is needed */
+    if (cls != (PyObject *)ctx_g_type) {
+        Py_RETURN_NONE;
+    }
+    PyObject *namespace = ctx_g_type->tp_alloc(ctx_g_type, 0);
+    if (namespace == NULL) {
+        return NULL;
+    }
+    PyObject *values = PyObject_GenericGetDict(namespace, NULL);
+    if (values != NULL) {
+        slot_set(ctx, ac_g, namespace);
+        slot_set(ctx, ac_g_values, values);
+    }
+    Py_DECREF(namespace);
+    return values;
+}
+
 PyObject *
 g_setattr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -231,12 +267,21 @@ g_setattr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     if (!PyDict_CheckExact(values)) {
-        /* No namespace yet, or not the default class: the Python steps. */
+        /* No namespace yet: made here for the default class; else (or not the
+         * default class) the Python steps. */
         Py_DECREF(values);
-        PyObject *result = PyObject_CallFunctionObjArgs(proxy_g_first_set, ctx,
-                                                        args[0], args[1], NULL);
-        Py_DECREF(ctx);
-        return result;
+        values = new_g_values(ctx);
+        if (values == NULL) {
+            Py_DECREF(ctx);
+            return NULL;
+        }
+        if (values == Py_None) {
+            Py_DECREF(values);
+            PyObject *result = PyObject_CallFunctionObjArgs(proxy_g_first_set, ctx,
+                                                            args[0], args[1], NULL);
+            Py_DECREF(ctx);
+            return result;
+        }
     }
     Py_DECREF(ctx);
     int failed = PyDict_SetItem(values, args[0], args[1]);

@@ -38,7 +38,7 @@ configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "configure_requests: the base class");
         return NULL;
     }
-    static const char *names[13] = {
+    static const char *const names[13] = {
         "_environ", "_scope", "_body", "url_rule", "view_args",
         "routing_exception", "shallow", "method", "path", "_bad_host",
         "_cookie_sent", "_cookie_field", "_body_announced"};
@@ -51,36 +51,9 @@ configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
         }
     }
-    /* Every class answered here must keep object's __new__ and the base's
-     * slots (no descriptor of its own under those names). */
-    PyObject *iterator = PyObject_GetIter(args[0]);
-    if (iterator == NULL) {
-        return NULL;
-    }
-    PyObject *cls;
-    while ((cls = PyIter_Next(iterator)) != NULL) {
-        int fine = PyType_Check(cls) && PyType_IsSubtype((PyTypeObject *)cls,
-                                                         (PyTypeObject *)base)
-                   && ((PyTypeObject *)cls)->tp_new == PyBaseObject_Type.tp_new;
-        for (int i = 0; fine && i < 13; i++) {
-            PyObject *own = PyObject_GetAttrString(cls, names[i]);
-            PyObject *inherited = PyObject_GetAttrString(base, names[i]);
-            fine = own != NULL && own == inherited;
-            Py_XDECREF(own);
-            Py_XDECREF(inherited);
-        }
-        Py_DECREF(cls);
-        if (!fine) {
-            Py_DECREF(iterator);
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_TypeError,
-                                "configure_requests: a class does not keep the base's slots");
-            }
-            return NULL;
-        }
-    }
-    Py_DECREF(iterator);
-    if (PyErr_Occurred()) {
+    if (classes_keep_slots(args[0], (PyTypeObject *)base, names, 13,
+                           "configure_requests")
+        < 0) {
         return NULL;
     }
     INTERN(str_method, "method");

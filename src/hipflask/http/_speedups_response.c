@@ -132,3 +132,211 @@ response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     return call_python_method(response_python_prepare, self, args, nargs, kwnames);
 }
+
+/* -- text_response(cls, text[, mimetype]) -------------------------------- */
+
+static PyObject *text_classes;       /* set: the classes made here */
+static PyObject *text_python;        /* the Python text_response */
+static PyObject *text_init;          /* Response.__init__ */
+static PyObject *text_content_types; /* dict: mimetype -> Content-Type value */
+static PyObject *text_status_lines;  /* dict: status code -> status line */
+static PyObject *text_sizes;         /* tuple: str(n) for the small n */
+static PyTypeObject *text_headers_type;
+static Py_ssize_t rs_headers, rs_status, rs_status_code, rs_response, hd_list;
+static PyObject *str_init, *str_default_mimetype, *str_default_status,
+    *str_automatically_set_content_length, *str_content_type_name,
+    *str_content_length_name;
+
+PyObject *
+configure_text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8 || !PyAnySet_Check(args[0]) || !PyCallable_Check(args[1])
+        || !PyType_Check(args[2]) || !PyType_Check(args[3])
+        || !PyDict_CheckExact(args[5]) || !PyDict_CheckExact(args[6])
+        || !PyTuple_CheckExact(args[7])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure_text_response: unexpected arguments");
+        return NULL;
+    }
+    PyTypeObject *base = (PyTypeObject *)args[2];
+    PyTypeObject *headers_type = (PyTypeObject *)args[3];
+    static const char *const names[4] = {"headers", "_status", "_status_code",
+                                         "response"};
+    Py_ssize_t *offsets[4] = {&rs_headers, &rs_status, &rs_status_code,
+                              &rs_response};
+    for (int i = 0; i < 4; i++) {
+        if (slot_offset(base, names[i], offsets[i]) < 0) {
+            return NULL;
+        }
+    }
+    if (slot_offset(headers_type, "_list", &hd_list) < 0
+        || classes_keep_slots(args[0], base, names, 4, "configure_text_response") < 0) {
+        return NULL;
+    }
+    if (headers_type->tp_new != PyBaseObject_Type.tp_new
+        || headers_type->tp_alloc == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure_text_response: Headers must keep object's __new__");
+        return NULL;
+    }
+    INTERN(str_init, "__init__");
+    INTERN(str_default_mimetype, "default_mimetype");
+    INTERN(str_default_status, "default_status");
+    INTERN(str_automatically_set_content_length, "automatically_set_content_length");
+    INTERN(str_content_type_name, "Content-Type");
+    INTERN(str_content_length_name, "Content-Length");
+    PyObject **targets[8] = {&text_classes,       &text_python,
+                             NULL,                (PyObject **)&text_headers_type,
+                             &text_init,          &text_content_types,
+                             &text_status_lines,  &text_sizes};
+    for (int i = 0; i < 8; i++) {
+        if (targets[i] != NULL) {
+            Py_INCREF(args[i]);
+            Py_XSETREF(*targets[i], args[i]);
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+/* A new ``cls`` instance filled as text_response fills one: its slots set,
+ * its fields a new Headers of [Content-Type, Content-Length] (references to
+ * the arguments are taken). NULL on an error. */
+static PyObject *
+filled_response(PyTypeObject *cls, PyObject *line, PyObject *code,
+                PyObject *content_type, PyObject *data)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(data);
+    PyObject *size_text;
+    if (size < PyTuple_GET_SIZE(text_sizes)) {
+        size_text = PyTuple_GET_ITEM(text_sizes, size);
+        Py_INCREF(size_text);
+    }
+    else if ((size_text = PyUnicode_FromFormat("%zd", size)) == NULL) {
+        return NULL;
+    }
+    PyObject *type_field = PyTuple_Pack(2, str_content_type_name, content_type);
+    PyObject *length_field = PyTuple_Pack(2, str_content_length_name, size_text);
+    Py_DECREF(size_text);
+    PyObject *fields = PyList_New(2);
+    PyObject *body = PyList_New(1);
+    PyObject *headers = text_headers_type->tp_alloc(text_headers_type, 0);
+    PyObject *response = cls->tp_alloc(cls, 0);
+    if (type_field == NULL || length_field == NULL || fields == NULL || body == NULL
+        || headers == NULL || response == NULL) {
+        Py_XDECREF(type_field);
+        Py_XDECREF(length_field);
+        Py_XDECREF(fields);
+        Py_XDECREF(body);
+        Py_XDECREF(headers);
+        Py_XDECREF(response);
+        return NULL;
+    }
+    PyList_SET_ITEM(fields, 0, type_field);
+    PyList_SET_ITEM(fields, 1, length_field);
+    Py_INCREF(data);
+    PyList_SET_ITEM(body, 0, data);
+    slot_set(headers, hd_list, fields);
+    Py_DECREF(fields);
+    slot_set(response, rs_headers, headers);
+    Py_DECREF(headers);
+    slot_set(response, rs_status, line);
+    slot_set(response, rs_status_code, code);
+    slot_set(response, rs_response, body);
+    Py_DECREF(body);
+    return response;
+}
+
+/* The response text_response makes, when ``cls`` is a configured class that
+ * keeps Response.__init__, with an int default status of a known line, a str
+ * mimetype of a known Content-Type and automatic Content-Length, and ``text``
+ * encodes (a new reference); None when it is not that case (the Python
+ * function then makes it, or raises); NULL on an error. */
+static PyObject *
+text_made_here(PyObject *cls, PyObject *text, PyObject *mimetype)
+{
+    PyObject *init = NULL, *code = NULL, *line = NULL, *content_type = NULL;
+    PyObject *data = NULL, *result = NULL;
+    Py_INCREF(mimetype);
+    int known = PySet_Contains(text_classes, cls);
+    if (known <= 0) {
+        goto declined_or_error;
+    }
+    if ((init = PyObject_GetAttr(cls, str_init)) == NULL) {
+        goto error;
+    }
+    if (init != text_init) {
+        goto decline;
+    }
+    if (mimetype == Py_None) {
+        Py_SETREF(mimetype, PyObject_GetAttr(cls, str_default_mimetype));
+        if (mimetype == NULL) {
+            goto error;
+        }
+    }
+    if ((code = PyObject_GetAttr(cls, str_default_status)) == NULL) {
+        goto error;
+    }
+    if (!PyLong_CheckExact(code) || !PyUnicode_CheckExact(mimetype)) {
+        goto decline;
+    }
+    line = PyDict_GetItemWithError(text_status_lines, code);
+    if (line == NULL) {
+        goto declined_or_error;
+    }
+    Py_INCREF(line);
+    content_type = PyDict_GetItemWithError(text_content_types, mimetype);
+    if (content_type == NULL) {
+        goto declined_or_error;
+    }
+    Py_INCREF(content_type);
+    if (!PyUnicode_CheckExact(content_type) || PyUnicode_GET_LENGTH(content_type) == 0) {
+        goto decline;
+    }
+    int automatic = attribute_is_true(cls, str_automatically_set_content_length);
+    if (automatic <= 0) {
+        goto declined_or_error;
+    }
+    if ((data = PyUnicode_AsUTF8String(text)) == NULL) {
+        PyErr_Clear(); /* the Python function raises it */
+        goto decline;
+    }
+    result = filled_response((PyTypeObject *)cls, line, code, content_type, data);
+    goto done;
+declined_or_error:
+    if (PyErr_Occurred()) {
+        goto error;
+    }
+decline:
+    result = Py_None;
+    Py_INCREF(result);
+    goto done;
+error:
+    result = NULL;
+done:
+    Py_XDECREF(mimetype);
+    Py_XDECREF(init);
+    Py_XDECREF(code);
+    Py_XDECREF(line);
+    Py_XDECREF(content_type);
+    Py_XDECREF(data);
+    return result;
+}
+
+PyObject *
+text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    if (text_python == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_text_response was not called");
+        return NULL;
+    }
+    if ((nargs == 2 || nargs == 3) && kwnames == NULL && PyType_Check(args[0])
+        && PyUnicode_CheckExact(args[1])) {
+        PyObject *made = text_made_here(args[0], args[1], nargs == 3 ? args[2] : Py_None);
+        if (made != Py_None) {
+            return made; /* the response, or NULL on an error */
+        }
+        Py_DECREF(made);
+    }
+    return PyObject_Vectorcall(text_python, args, nargs, kwnames);
+}

@@ -169,8 +169,8 @@ def _clean_status(value: object) -> tuple[str, int]:
     return (line if line is not None else f"{code} UNKNOWN"), code
 
 
-def text_response(cls: type[_R], text: str, mimetype: str | None = None) -> _R:
-    """``cls(text, mimetype=mimetype)``.
+def _text_response(cls: type[_R], text: str, mimetype: str | None = None) -> _R:
+    """``cls(text, mimetype=mimetype)`` (:data:`text_response` in Python).
 
     PERF: a class that keeps :class:`Response`'s ``__init__`` is filled here as
     its constructor's fast path would, without the class call and its argument
@@ -937,3 +937,39 @@ PYTHON_PREPARE = Response._prepare
 if speedups is not None:
     speedups.configure_response(PYTHON_PREPARE, _NO_BODY_STATUSES)
     type.__setattr__(Response, "_prepare", speedups.response_prepare)
+
+#: ``text_response(cls, text[, mimetype])``: ``cls(text, mimetype=mimetype)``,
+#: the way the pipeline and the JSON providers make a text response. With the
+#: C helpers built, their version makes the usual case (a class given to
+#: :func:`_text_response_in_c`, ``Response.__init__`` kept, a known status and
+#: Content-Type) and calls the Python one, :data:`PYTHON_TEXT_RESPONSE`, for
+#: the rest.
+PYTHON_TEXT_RESPONSE = _text_response
+_C_TEXT_CLASSES: set[type[Response]] = set()
+
+
+def _text_response_in_c(cls: type[Response]) -> None:
+    """Let the C helpers make ``cls`` in ``text_response``: a subclass that keeps
+    Response's fields (TypeError when it does not). Nothing without them."""
+    if speedups is not None:
+        _C_TEXT_CLASSES.add(cls)
+        try:
+            speedups.configure_text_response(
+                _C_TEXT_CLASSES,
+                PYTHON_TEXT_RESPONSE,
+                Response,
+                Headers,
+                _response_init,
+                _content_types,
+                _STATUS_LINES,
+                _SIZE_TEXT,
+            )
+        except TypeError:
+            _C_TEXT_CLASSES.discard(cls)
+            raise
+
+
+text_response = _text_response
+if speedups is not None:
+    _text_response_in_c(Response)
+    text_response = speedups.text_response
