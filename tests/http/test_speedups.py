@@ -180,6 +180,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "new_instance",
         "configure_proxies",
         "text_response",
+        "plain_response",
         "configure_text_response",
     }
     hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
@@ -468,6 +469,40 @@ def test_text_responses_made_in_c_are_the_ones_python_makes(
     ):
         assert case not in answered, case
     assert _made(speedups.text_response, "not a class", "x")[0] == "error"
+
+
+@needs_c
+def test_plain_responses_made_in_c_are_the_ones_python_makes() -> None:
+    from hipflask.http.response import PYTHON_PLAIN_RESPONSE
+
+    assert response.plain_response is speedups.plain_response
+    answered: set[tuple[t.Any, t.Any]] = set()
+    python_calls: list[object] = []
+
+    def count_python(frame: t.Any, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code is PYTHON_PLAIN_RESPONSE.__code__:
+            python_calls.append(frame)
+
+    for text, mimetype in itertools.product(_TEXTS, _MIMETYPES):
+        python_calls.clear()
+        sys.setprofile(count_python)
+        try:
+            with_c = _outcome(speedups.plain_response, text, mimetype)
+        finally:
+            sys.setprofile(None)
+        if not python_calls:
+            answered.add((text, mimetype))
+        python_calls.clear()  # the frames hold the arguments
+        assert with_c == _outcome(PYTHON_PLAIN_RESPONSE, text, mimetype), (
+            text,
+            mimetype,
+        )
+        if with_c[0] == "ok":
+            assert type(with_c[1][2][0]) is tuple
+    assert ("x", "text/plain") in answered
+    assert ("a" * 3000, "application/json") in answered
+    for case in (("\ud800", "text/plain"), (_Text("s"), "text/plain"), ("x", 5)):
+        assert case not in answered, case
 
 
 @needs_c

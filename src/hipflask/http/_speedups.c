@@ -93,11 +93,15 @@ static PyMethodDef speedups_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      "text_response(cls, text[, mimetype]) for the classes "
      "configure_text_response gave."},
+    {"plain_response", (PyCFunction)(void (*)(void))plain_response, METH_FASTCALL,
+     "plain_response(text, mimetype): what Response(text, mimetype=mimetype) "
+     "sends."},
     {"configure_text_response", (PyCFunction)(void (*)(void))configure_text_response,
      METH_FASTCALL,
-     "Give text_response its classes, the Python text_response, the base "
-     "Response and Headers classes, Response.__init__ and the tables of "
-     "Content-Type values, status lines and Content-Length texts."},
+     "Give text_response and plain_response their classes, the Python "
+     "text_response and plain_response, the base Response and Headers "
+     "classes, Response.__init__ and the tables of Content-Type values, "
+     "status lines and Content-Length texts."},
     {"configure_headers", configure_headers, METH_O,
      "Give headers_setitem the Python Headers.__setitem__ to fall back on."},
     {"configure_proxies", (PyCFunction)(void (*)(void))configure_proxies,

@@ -67,7 +67,7 @@ PyObject *encode_asgi_fields(PyObject *module, PyObject *fields);
 PyObject *configure_headers(PyObject *module, PyObject *setitem);
 PyObject *headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
-/* _speedups_response.c: Response._prepare and text_response. */
+/* _speedups_response.c: Response._prepare, text_response, plain_response. */
 PyObject *configure_response(PyObject *module, PyObject *const *args,
                              Py_ssize_t nargs);
 PyObject *response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -76,6 +76,7 @@ PyObject *configure_text_response(PyObject *module, PyObject *const *args,
                                   Py_ssize_t nargs);
 PyObject *text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                         PyObject *kwnames);
+PyObject *plain_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* _speedups_request.c: Request.from_asgi and Request._from_environ. */
 PyObject *configure_requests(PyObject *module, PyObject *const *args,

@@ -48,9 +48,13 @@ def configure_response(
     prepare: object, no_body_statuses: frozenset[int], /
 ) -> None: ...
 def text_response(cls: type[_T], text: str, mimetype: str | None = None, /) -> _T: ...
+def plain_response(
+    text: str, mimetype: str, /
+) -> tuple[int, str, list[tuple[str, str]], list[bytes]]: ...
 def configure_text_response(
     classes: set[type],
     text_response: object,
+    plain_response: object,
     base: type,
     headers_class: type,
     init: object,

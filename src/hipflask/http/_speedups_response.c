@@ -137,6 +137,7 @@ response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 
 static PyObject *text_classes;       /* set: the classes made here */
 static PyObject *text_python;        /* the Python text_response */
+static PyObject *plain_python;       /* the Python plain_response */
 static PyObject *text_init;          /* Response.__init__ */
 static PyObject *text_content_types; /* dict: mimetype -> Content-Type value */
 static PyObject *text_status_lines;  /* dict: status code -> status line */
@@ -145,21 +146,21 @@ static PyTypeObject *text_headers_type;
 static Py_ssize_t rs_headers, rs_status, rs_status_code, rs_response, hd_list;
 static PyObject *str_init, *str_default_mimetype, *str_default_status,
     *str_automatically_set_content_length, *str_content_type_name,
-    *str_content_length_name;
+    *str_content_length_name, *str_200_ok, *int_200;
 
 PyObject *
 configure_text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 8 || !PyAnySet_Check(args[0]) || !PyCallable_Check(args[1])
-        || !PyType_Check(args[2]) || !PyType_Check(args[3])
-        || !PyDict_CheckExact(args[5]) || !PyDict_CheckExact(args[6])
-        || !PyTuple_CheckExact(args[7])) {
+    if (nargs != 9 || !PyAnySet_Check(args[0]) || !PyCallable_Check(args[1])
+        || !PyCallable_Check(args[2]) || !PyType_Check(args[3])
+        || !PyType_Check(args[4]) || !PyDict_CheckExact(args[6])
+        || !PyDict_CheckExact(args[7]) || !PyTuple_CheckExact(args[8])) {
         PyErr_SetString(PyExc_TypeError,
                         "configure_text_response: unexpected arguments");
         return NULL;
     }
-    PyTypeObject *base = (PyTypeObject *)args[2];
-    PyTypeObject *headers_type = (PyTypeObject *)args[3];
+    PyTypeObject *base = (PyTypeObject *)args[3];
+    PyTypeObject *headers_type = (PyTypeObject *)args[4];
     static const char *const names[4] = {"headers", "_status", "_status_code",
                                          "response"};
     Py_ssize_t *offsets[4] = {&rs_headers, &rs_status, &rs_status_code,
@@ -185,11 +186,17 @@ configure_text_response(PyObject *module, PyObject *const *args, Py_ssize_t narg
     INTERN(str_automatically_set_content_length, "automatically_set_content_length");
     INTERN(str_content_type_name, "Content-Type");
     INTERN(str_content_length_name, "Content-Length");
-    PyObject **targets[8] = {&text_classes,       &text_python,
-                             NULL,                (PyObject **)&text_headers_type,
-                             &text_init,          &text_content_types,
-                             &text_status_lines,  &text_sizes};
-    for (int i = 0; i < 8; i++) {
+    INTERN(str_200_ok, "200 OK");
+    if (int_200 == NULL && (int_200 = PyLong_FromLong(200)) == NULL) {
+        return NULL;
+    }
+    /* The base class is only read here (its slot offsets). */
+    PyObject **targets[9] = {&text_classes,       &text_python,
+                             &plain_python,       NULL,
+                             (PyObject **)&text_headers_type, &text_init,
+                             &text_content_types, &text_status_lines,
+                             &text_sizes};
+    for (int i = 0; i < 9; i++) {
         if (targets[i] != NULL) {
             Py_INCREF(args[i]);
             Py_XSETREF(*targets[i], args[i]);
@@ -198,12 +205,24 @@ configure_text_response(PyObject *module, PyObject *const *args, Py_ssize_t narg
     Py_RETURN_NONE;
 }
 
-/* A new ``cls`` instance filled as text_response fills one: its slots set,
- * its fields a new Headers of [Content-Type, Content-Length] (references to
- * the arguments are taken). NULL on an error. */
+/* The Content-Type value the table gives for ``mimetype`` when it is a
+ * non-empty str (a new reference); NULL otherwise, with an error set only
+ * when the lookup failed. */
 static PyObject *
-filled_response(PyTypeObject *cls, PyObject *line, PyObject *code,
-                PyObject *content_type, PyObject *data)
+known_content_type(PyObject *mimetype)
+{
+    PyObject *content_type = PyDict_GetItemWithError(text_content_types, mimetype);
+    if (content_type == NULL || !PyUnicode_CheckExact(content_type)
+        || PyUnicode_GET_LENGTH(content_type) == 0) {
+        return NULL;
+    }
+    return Py_NewRef(content_type);
+}
+
+/* [("Content-Type", content_type), ("Content-Length", str(len(data)))]: the
+ * fields of a text response (a new list; NULL on an error). */
+static PyObject *
+text_fields(PyObject *content_type, PyObject *data)
 {
     Py_ssize_t size = PyBytes_GET_SIZE(data);
     PyObject *size_text;
@@ -218,23 +237,47 @@ filled_response(PyTypeObject *cls, PyObject *line, PyObject *code,
     PyObject *length_field = PyTuple_Pack(2, str_content_length_name, size_text);
     Py_DECREF(size_text);
     PyObject *fields = PyList_New(2);
-    PyObject *body = PyList_New(1);
-    PyObject *headers = text_headers_type->tp_alloc(text_headers_type, 0);
-    PyObject *response = cls->tp_alloc(cls, 0);
-    if (type_field == NULL || length_field == NULL || fields == NULL || body == NULL
-        || headers == NULL || response == NULL) {
+    if (type_field == NULL || length_field == NULL || fields == NULL) {
         Py_XDECREF(type_field);
         Py_XDECREF(length_field);
+        Py_XDECREF(fields);
+        return NULL;
+    }
+    PyList_SET_ITEM(fields, 0, type_field);
+    PyList_SET_ITEM(fields, 1, length_field);
+    return fields;
+}
+
+/* [data] (a new list; NULL on an error). */
+static PyObject *
+one_chunk(PyObject *data)
+{
+    PyObject *body = PyList_New(1);
+    if (body != NULL) {
+        Py_INCREF(data);
+        PyList_SET_ITEM(body, 0, data);
+    }
+    return body;
+}
+
+/* A new ``cls`` instance filled as text_response fills one: its slots set,
+ * its fields a new Headers of text_fields (references to the arguments are
+ * taken). NULL on an error. */
+static PyObject *
+filled_response(PyTypeObject *cls, PyObject *line, PyObject *code,
+                PyObject *content_type, PyObject *data)
+{
+    PyObject *fields = text_fields(content_type, data);
+    PyObject *body = one_chunk(data);
+    PyObject *headers = text_headers_type->tp_alloc(text_headers_type, 0);
+    PyObject *response = cls->tp_alloc(cls, 0);
+    if (fields == NULL || body == NULL || headers == NULL || response == NULL) {
         Py_XDECREF(fields);
         Py_XDECREF(body);
         Py_XDECREF(headers);
         Py_XDECREF(response);
         return NULL;
     }
-    PyList_SET_ITEM(fields, 0, type_field);
-    PyList_SET_ITEM(fields, 1, length_field);
-    Py_INCREF(data);
-    PyList_SET_ITEM(body, 0, data);
     slot_set(headers, hd_list, fields);
     Py_DECREF(fields);
     slot_set(response, rs_headers, headers);
@@ -284,13 +327,8 @@ text_made_here(PyObject *cls, PyObject *text, PyObject *mimetype)
         goto declined_or_error;
     }
     Py_INCREF(line);
-    content_type = PyDict_GetItemWithError(text_content_types, mimetype);
-    if (content_type == NULL) {
+    if ((content_type = known_content_type(mimetype)) == NULL) {
         goto declined_or_error;
-    }
-    Py_INCREF(content_type);
-    if (!PyUnicode_CheckExact(content_type) || PyUnicode_GET_LENGTH(content_type) == 0) {
-        goto decline;
     }
     int automatic = attribute_is_true(cls, str_automatically_set_content_length);
     if (automatic <= 0) {
@@ -339,4 +377,55 @@ text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(made);
     }
     return PyObject_Vectorcall(text_python, args, nargs, kwnames);
+}
+
+/* -- plain_response(text, mimetype) -------------------------------------- */
+
+/* The tuple plain_response gives, for a str text and a str mimetype of a
+ * known Content-Type (a new reference); None when it is not that case (the
+ * Python function then makes it, or raises); NULL on an error. */
+static PyObject *
+plain_made_here(PyObject *text, PyObject *mimetype)
+{
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_CheckExact(mimetype)) {
+        Py_RETURN_NONE;
+    }
+    PyObject *content_type = known_content_type(mimetype);
+    if (content_type == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *data = PyUnicode_AsUTF8String(text);
+    if (data == NULL) {
+        PyErr_Clear(); /* the Python function raises it */
+        Py_DECREF(content_type);
+        Py_RETURN_NONE;
+    }
+    PyObject *fields = text_fields(content_type, data);
+    PyObject *body = one_chunk(data);
+    PyObject *result = NULL;
+    if (fields != NULL && body != NULL) {
+        result = PyTuple_Pack(4, int_200, str_200_ok, fields, body);
+    }
+    Py_XDECREF(fields);
+    Py_XDECREF(body);
+    Py_DECREF(data);
+    Py_DECREF(content_type);
+    return result;
+}
+
+PyObject *
+plain_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (plain_python == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_text_response was not called");
+        return NULL;
+    }
+    if (nargs == 2) {
+        PyObject *made = plain_made_here(args[0], args[1]);
+        if (made != Py_None) {
+            return made; /* the tuple, or NULL on an error */
+        }
+        Py_DECREF(made);
+    }
+    return PyObject_Vectorcall(plain_python, args, nargs, NULL);
 }

@@ -88,8 +88,9 @@ _SIZES_KEPT = len(_SIZE_TEXT)
 PlainResponse = tuple[int, str, list[tuple[str, str]], list[bytes]]
 
 
-def plain_response(text: str, mimetype: str) -> PlainResponse:
-    """What ``Response(text, mimetype=mimetype)`` sends: 200, type and length."""
+def _plain_response(text: str, mimetype: str) -> PlainResponse:
+    """What ``Response(text, mimetype=mimetype)`` sends: 200, type and length
+    (:data:`plain_response` in Python)."""
     data = text.encode()
     size = len(data)
     return (
@@ -939,12 +940,15 @@ if speedups is not None:
     type.__setattr__(Response, "_prepare", speedups.response_prepare)
 
 #: ``text_response(cls, text[, mimetype])``: ``cls(text, mimetype=mimetype)``,
-#: the way the pipeline and the JSON providers make a text response. With the
-#: C helpers built, their version makes the usual case (a class given to
-#: :func:`_text_response_in_c`, ``Response.__init__`` kept, a known status and
-#: Content-Type) and calls the Python one, :data:`PYTHON_TEXT_RESPONSE`, for
+#: the way the pipeline and the JSON providers make a text response; and
+#: ``plain_response(text, mimetype)``, the parts such a response sends. With
+#: the C helpers built, their versions make the usual case (for text_response
+#: a class given to :func:`_text_response_in_c`, ``Response.__init__`` kept, a
+#: known status; for both a str and a known Content-Type) and call the Python
+#: ones, :data:`PYTHON_TEXT_RESPONSE` and :data:`PYTHON_PLAIN_RESPONSE`, for
 #: the rest.
 PYTHON_TEXT_RESPONSE = _text_response
+PYTHON_PLAIN_RESPONSE = _plain_response
 _C_TEXT_CLASSES: set[type[Response]] = set()
 
 
@@ -957,6 +961,7 @@ def _text_response_in_c(cls: type[Response]) -> None:
             speedups.configure_text_response(
                 _C_TEXT_CLASSES,
                 PYTHON_TEXT_RESPONSE,
+                PYTHON_PLAIN_RESPONSE,
                 Response,
                 Headers,
                 _response_init,
@@ -970,6 +975,8 @@ def _text_response_in_c(cls: type[Response]) -> None:
 
 
 text_response = _text_response
+plain_response = _plain_response
 if speedups is not None:
     _text_response_in_c(Response)
     text_response = speedups.text_response
+    plain_response = speedups.plain_response
