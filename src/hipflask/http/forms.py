@@ -50,8 +50,10 @@ if t.TYPE_CHECKING:
 
 __all__ = ["parse_form"]
 
-#: How much of the body is fed to the multipart parser at a time.
-CHUNK_SIZE = 64 * 1024
+#: How much of the body is read at a time. The multipart parser's cost is
+#: per write as much as per byte: 256 KiB writes take a 1 MiB upload in four,
+#: for a bounded buffer.
+CHUNK_SIZE = 256 * 1024
 
 #: Longest boundary accepted (RFC 2046 asks for at most 70 characters).
 MAX_BOUNDARY_LENGTH = 200
@@ -432,7 +434,8 @@ class _MultipartReader:
         text = self._text
         if text is None:
             if self._file is not None:
-                self._file.write(data[start:end])
+                # A view of the part's bytes, not a copy of them.
+                self._file.write(memoryview(data)[start:end])
             return
         size = self._field_size + end - start
         if self._max_memory is not None and size > self._max_memory:

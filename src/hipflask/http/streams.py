@@ -56,8 +56,11 @@ __all__ = ["EMPTY_STREAM", "EmptyStream", "LimitedStream", "SpooledBody"]
 #: How much a read without a size, or ``exhaust``, asks for at a time.
 CHUNK_SIZE = 64 * 1024
 
-#: Default memory threshold of a :class:`SpooledBody` before it moves to disk.
-DEFAULT_SPOOL_THRESHOLD = 1024 * 1024
+#: Default memory threshold of a :class:`SpooledBody` before it moves to disk:
+#: 2.5 MiB, Django's limit for keeping an upload in memory. A body the size of
+#: a phone photo stays in memory (a disk round trip costs more than parsing
+#: it); a larger one moves to a temporary file, so memory stays bounded.
+DEFAULT_SPOOL_THRESHOLD = 2621440
 
 
 class _Readable(t.Protocol):
