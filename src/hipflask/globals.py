@@ -254,6 +254,7 @@ def _g_first_set(ctx: AppContext, name: str, value: t.Any) -> None:
 
 
 _cv_request_get = _cv_request.get
+_cv_websocket_get = _cv_websocket.get
 _new = new_instance
 #: The default ``g`` class (set by :mod:`hipflask.ctx`, which defines it).
 _default_g_class: t.Any = None
@@ -293,6 +294,23 @@ class _AppProxy(LocalProxy):
         return getattr(ctx.app, name)
 
 
+class _WebsocketProxy(LocalProxy):
+    """The ``websocket`` proxy, its attribute reads direct as ``request``'s
+    (PERF: a handler reads ``websocket.receive`` and ``websocket.send`` once a
+    message each)."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> t.Any:
+        if name in _OWN_NAMES:
+            return _get(self, name)
+        try:
+            ctx = _cv_websocket_get()
+        except LookupError:
+            raise RuntimeError(_no_websocket_msg) from None
+        return getattr(ctx.websocket, name)
+
+
 def _app_getter() -> Flask:
     return _cv_app.get().app
 
@@ -317,7 +335,7 @@ current_app: Flask = _AppProxy(_app_getter, _no_app_msg)  # type: ignore[assignm
 g: _AppCtxGlobals = _GlobalsProxy(_g_getter, _no_app_msg)  # type: ignore[assignment]
 request: Request = _RequestProxy(_request_getter, _no_req_msg)  # type: ignore[assignment]
 session: SessionMixin = LocalProxy(_session_getter, _no_req_msg)  # type: ignore[assignment]
-websocket: Websocket = LocalProxy(_websocket_getter, _no_websocket_msg)  # type: ignore[assignment]
+websocket: Websocket = _WebsocketProxy(_websocket_getter, _no_websocket_msg)  # type: ignore[assignment]
 app_ctx: AppContext = LocalProxy(_cv_app.get, _no_app_msg)  # type: ignore[assignment]
 request_ctx: RequestContext = LocalProxy(_cv_request.get, _no_req_msg)  # type: ignore[assignment]
 
@@ -330,6 +348,7 @@ PYTHON_HOOKS: dict[tuple[type, str], t.Callable[..., t.Any]] = {
     (_AppProxy, "__getattribute__"): _AppProxy.__getattribute__,
     (_GlobalsProxy, "__getattribute__"): _GlobalsProxy.__getattribute__,
     (_GlobalsProxy, "__setattr__"): _GlobalsProxy.__setattr__,
+    (_WebsocketProxy, "__getattribute__"): _WebsocketProxy.__getattribute__,
 }
 C_HOOKS: dict[tuple[type, str], t.Callable[..., t.Any]] = {}
 if speedups is not None:
@@ -341,12 +360,15 @@ if speedups is not None:
         _no_app_msg,
         _no_req_msg,
         _g_first_set,
+        _cv_websocket,
+        _no_websocket_msg,
     )
     C_HOOKS = {
         (_RequestProxy, "__getattribute__"): speedups.request_getattribute,
         (_AppProxy, "__getattribute__"): speedups.app_getattribute,
         (_GlobalsProxy, "__getattribute__"): speedups.g_getattribute,
         (_GlobalsProxy, "__setattr__"): speedups.g_setattr,
+        (_WebsocketProxy, "__getattribute__"): speedups.websocket_getattribute,
     }
     for (_class, _name), _hook in C_HOOKS.items():
         type.__setattr__(_class, _name, _hook)

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import types
 import typing as t
 import weakref
 from http import HTTPStatus
@@ -191,6 +192,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "response_prepare",
         "request_getattribute",
         "app_getattribute",
+        "websocket_getattribute",
         "g_getattribute",
         "g_setattr",
     }
@@ -737,6 +739,10 @@ class _OwnGlobals:
             raise AttributeError(name) from None
 
 
+#: What the websocket proxy cases read through the proxy.
+_STAND_IN_WEBSOCKET = types.SimpleNamespace(path="/ws")
+
+
 @functools.cache
 def _sub_globals() -> type:
     """A subclass of the default ``g`` class (one class for every run)."""
@@ -747,7 +753,7 @@ def _sub_globals() -> type:
 
 def _proxy_cases() -> list[tuple[str, str, t.Callable[[], object]]]:
     """(context, name, action): proxy uses, each in a context built for it."""
-    from hipflask import current_app, g
+    from hipflask import current_app, g, websocket
     from hipflask import request as req
 
     def g_written_then_read() -> object:
@@ -782,13 +788,19 @@ def _proxy_cases() -> list[tuple[str, str, t.Callable[[], object]]]:
         "g.__weakref__": lambda: type(g.__weakref__),
         "g.own": lambda: type(g._get_current_object()),  # type: ignore[attr-defined]
         "g.get": lambda: g.get("nothing", "default"),
+        "websocket.path": lambda: websocket.path,  # type: ignore[attr-defined]
+        "websocket.missing": lambda: websocket.missing,  # type: ignore[attr-defined]
+        "websocket.__class__": lambda: websocket.__class__,
+        "websocket.own": lambda: websocket._get_current_object(),  # type: ignore[attr-defined]
     }
-    contexts = ("none", "app", "request", "own g class", "g subclass")
+    contexts = ("none", "app", "request", "own g class", "g subclass", "websocket")
     return [(c, n, a) for c in contexts for n, a in actions.items()]
 
 
 def _run_proxy_case(context: str, action: t.Callable[[], object]) -> tuple[t.Any, ...]:
     from hipflask import Flask
+    from hipflask.globals import _cv_websocket
+    from hipflask.websockets import WebsocketContext
 
     app = Flask("proxy_case", root_path="/nonexistent-root")
     if context == "own g class":
@@ -801,12 +813,17 @@ def _run_proxy_case(context: str, action: t.Callable[[], object]) -> tuple[t.Any
         manager = app.test_request_context("/path?a=1&a=2")
     else:
         manager = app.app_context()
+    # A websocket context over a stand-in connection (only read here).
+    websocket_ctx = WebsocketContext(app, _STAND_IN_WEBSOCKET)  # type: ignore[arg-type]
     try:
         if manager is not None:
             manager.push()
+        token = _cv_websocket.set(websocket_ctx) if context == "websocket" else None
         try:
             result = action()
         finally:
+            if token is not None:
+                _cv_websocket.reset(token)
             if manager is not None:
                 manager.pop()
     except Exception as exc:

@@ -20,7 +20,8 @@
  *   _speedups_response.c  Response._prepare (response.py)
  *   _speedups_request.c   Request.from_asgi and _from_environ (request.py)
  *   _speedups_ctx.c       making, pushing and popping request contexts (ctx.py)
- *   _speedups_proxies.c   the request, current_app and g proxies (globals.py)
+ *   _speedups_proxies.c   the request, current_app, g and websocket proxies
+ *                         (globals.py)
  * This file holds the module's function tables and its initialisation: the
  * functions that stand for methods (they take the instance first) become
  * method descriptors of object, which any class can hold as its method.
@@ -40,6 +41,8 @@ static PyMethodDef class_hooks[] = {
      METH_FASTCALL, "The request proxy's attribute read."},
     {"app_getattribute", (PyCFunction)(void (*)(void))app_getattribute,
      METH_FASTCALL, "The current_app proxy's attribute read."},
+    {"websocket_getattribute", (PyCFunction)(void (*)(void))websocket_getattribute,
+     METH_FASTCALL, "The websocket proxy's attribute read."},
     {"g_getattribute", (PyCFunction)(void (*)(void))g_getattribute,
      METH_FASTCALL, "The g proxy's attribute read."},
     {"g_setattr", (PyCFunction)(void (*)(void))g_setattr, METH_FASTCALL,

@@ -99,12 +99,14 @@ PyObject *ctx_pop(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 extern PyTypeObject *ctx_request_type, *ctx_app_type, *ctx_g_type;
 extern Py_ssize_t rc_request, ac_app, ac_g, ac_g_values;
 
-/* _speedups_proxies.c: the request, current_app and g proxies. */
+/* _speedups_proxies.c: the request, current_app, g and websocket proxies. */
 PyObject *configure_proxies(PyObject *module, PyObject *const *args,
                             Py_ssize_t nargs);
 PyObject *request_getattribute(PyObject *self, PyObject *const *args,
                                Py_ssize_t nargs);
 PyObject *app_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *websocket_getattribute(PyObject *self, PyObject *const *args,
+                                 Py_ssize_t nargs);
 PyObject *g_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *g_setattr(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 

@@ -72,6 +72,8 @@ def configure_proxies(
     no_app_message: str,
     no_request_message: str,
     g_first_set: object,
+    cv_websocket: object,
+    no_websocket_message: str,
     /,
 ) -> None: ...
 
@@ -84,5 +86,6 @@ ctx_push: Callable[[object], None]
 ctx_pop: Callable[..., None]
 request_getattribute: Callable[[object, str], Any]
 app_getattribute: Callable[[object, str], Any]
+websocket_getattribute: Callable[[object, str], Any]
 g_getattribute: Callable[[object, str], Any]
 g_setattr: Callable[[object, str, object], None]

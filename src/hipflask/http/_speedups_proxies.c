@@ -1,16 +1,18 @@
-/* The request, current_app and g proxies (the twins are in globals.py).
+/* The request, current_app, g and websocket proxies (the twins are in
+ * globals.py).
  *
- * The context proxies of hipflask.globals (request, g, current_app) read
- * their attributes here once configure_proxies() has been given what the
- * Python versions use: the two context variables, the names a proxy answers
- * itself, g's special names, the "working outside of ... context" messages
- * and the function that writes g when there is no namespace yet (g_setattr
- * makes the default class's namespace itself, as that function would, and
- * leaves it the other cases). The hooks
- * (request_getattribute, app_getattribute, g_getattribute, g_setattr) are
- * method descriptors of object, so a class can take them as its
- * __getattribute__ / __setattr__ and they receive the proxy as self; each
- * follows the Python method of the same class in globals.py step by step.
+ * The context proxies of hipflask.globals (request, g, current_app,
+ * websocket) read their attributes here once configure_proxies() has been
+ * given what the Python versions use: the three context variables, the names
+ * a proxy answers itself, g's special names, the "working outside of ...
+ * context" messages and the function that writes g when there is no
+ * namespace yet (g_setattr makes the default class's namespace itself, as
+ * that function would, and leaves it the other cases). The hooks
+ * (request_getattribute, app_getattribute, websocket_getattribute,
+ * g_getattribute, g_setattr) are method descriptors of object, so a class
+ * can take them as its __getattribute__ / __setattr__ and they receive the
+ * proxy as self; each follows the Python method of the same class in
+ * globals.py step by step.
  */
 #include "_speedups.h"
 
@@ -21,41 +23,37 @@ static PyObject *proxy_g_special;    /* frozenset: names g never reads from its 
 static PyObject *proxy_no_app_msg;   /* RuntimeError message without an app context */
 static PyObject *proxy_no_req_msg;   /* RuntimeError message without a request context */
 static PyObject *proxy_g_first_set;  /* Python: g.name = value with no namespace yet */
-static PyObject *str_app, *str_request, *str_g, *str_g_values,
+static PyObject *proxy_cv_websocket; /* ContextVar of the websocket context */
+static PyObject *proxy_no_ws_msg;    /* RuntimeError message without a websocket */
+static PyObject *str_app, *str_request, *str_websocket, *str_g, *str_g_values,
     *str_app_ctx_globals_class;
 
 PyObject *
 configure_proxies(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError, "configure_proxies takes 7 arguments");
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "configure_proxies takes 9 arguments");
         return NULL;
     }
     if (!PyFrozenSet_Check(args[2]) || !PyFrozenSet_Check(args[3])
         || !PyUnicode_Check(args[4]) || !PyUnicode_Check(args[5])
-        || !PyCallable_Check(args[6])) {
+        || !PyCallable_Check(args[6]) || !PyUnicode_Check(args[8])) {
         PyErr_SetString(PyExc_TypeError, "configure_proxies: unexpected argument");
         return NULL;
     }
     INTERN(str_app, "app");
     INTERN(str_request, "request");
+    INTERN(str_websocket, "websocket");
     INTERN(str_g, "g");
     INTERN(str_g_values, "_g_values");
     INTERN(str_app_ctx_globals_class, "app_ctx_globals_class");
-    Py_INCREF(args[0]);
-    Py_XSETREF(proxy_cv_app, args[0]);
-    Py_INCREF(args[1]);
-    Py_XSETREF(proxy_cv_request, args[1]);
-    Py_INCREF(args[2]);
-    Py_XSETREF(proxy_own_names, args[2]);
-    Py_INCREF(args[3]);
-    Py_XSETREF(proxy_g_special, args[3]);
-    Py_INCREF(args[4]);
-    Py_XSETREF(proxy_no_app_msg, args[4]);
-    Py_INCREF(args[5]);
-    Py_XSETREF(proxy_no_req_msg, args[5]);
-    Py_INCREF(args[6]);
-    Py_XSETREF(proxy_g_first_set, args[6]);
+    PyObject **targets[9] = {&proxy_cv_app,     &proxy_cv_request,  &proxy_own_names,
+                             &proxy_g_special,  &proxy_no_app_msg,  &proxy_no_req_msg,
+                             &proxy_g_first_set, &proxy_cv_websocket, &proxy_no_ws_msg};
+    for (int i = 0; i < 9; i++) {
+        Py_INCREF(args[i]);
+        Py_XSETREF(*targets[i], args[i]);
+    }
     Py_RETURN_NONE;
 }
 
@@ -161,6 +159,13 @@ app_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     return forwarded_attribute(self, args, nargs, proxy_cv_app, proxy_no_app_msg,
                                str_app, ctx_app_type, ac_app);
+}
+
+PyObject *
+websocket_getattribute(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return forwarded_attribute(self, args, nargs, proxy_cv_websocket, proxy_no_ws_msg,
+                               str_websocket, NULL, 0);
 }
 
 PyObject *
