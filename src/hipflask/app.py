@@ -807,6 +807,14 @@ class Flask(TemplatingMixin, Scaffold):
                         # PERF: no ** call when there are no arguments.
                         view_args = request.view_args
                         rv = view(**view_args) if view_args else view()
+                    elif request.routing_exception is not None:
+                        # PERF: a routing error's answer without the _dispatch
+                        # coroutine (which raises it when there is none).
+                        rv = self._unraised_routing_error(
+                            request, request.routing_exception
+                        )
+                        if rv is None:
+                            rv = _drive(self._dispatch(request, True, False))
                     else:
                         rv = _drive(self._dispatch(request, True))
             except Exception as e:

@@ -410,6 +410,8 @@ _TEXTS: tuple[t.Any, ...] = (
     _Text("s"),
     b"b",
 )
+#: Statuses given to text_response (None: the class's default).
+_STATUSES: tuple[t.Any, ...] = (None, 404, 799, "404 NOT FOUND", HTTPStatus.NOT_FOUND)
 _MIMETYPES: tuple[t.Any, ...] = (
     None,
     "text/plain",
@@ -438,8 +440,12 @@ def test_text_responses_made_in_c_are_the_ones_python_makes(
     for name, cls, attributes in _text_classes():
         for attribute, value in attributes.items():
             monkeypatch.setattr(cls, attribute, value)
-        for text, mimetype in itertools.product(_TEXTS, _MIMETYPES):
-            arguments = (cls, text) if mimetype is None else (cls, text, mimetype)
+        for text, mimetype, status in itertools.product(_TEXTS, _MIMETYPES, _STATUSES):
+            arguments: tuple[t.Any, ...] = (cls, text)
+            if status is not None:
+                arguments += (mimetype, status)
+            elif mimetype is not None:
+                arguments += (mimetype,)
             python_calls.clear()
             sys.setprofile(count_python)
             try:
@@ -447,27 +453,33 @@ def test_text_responses_made_in_c_are_the_ones_python_makes(
             finally:
                 sys.setprofile(None)
             if not python_calls:
-                answered.add((name, text, mimetype))
+                answered.add((name, text, mimetype, status))
             with_python = _made(PYTHON_TEXT_RESPONSE, *arguments)
-            assert with_c == with_python, (name, text, mimetype)
+            assert with_c == with_python, (name, text, mimetype, status)
             if mimetype is not None:  # by keyword: always the Python function
-                by_keyword = _made(speedups.text_response, cls, text, mimetype=mimetype)
-                assert by_keyword == with_python, (name, text, mimetype)
+                by_keyword = _made(
+                    speedups.text_response, *arguments[:2], mimetype=mimetype
+                )
+                expected = _made(PYTHON_TEXT_RESPONSE, *arguments[:2], mimetype)
+                assert by_keyword == expected, (name, text, mimetype)
         monkeypatch.undo()
     # The C function made the usual responses itself, and left the rest.
     for case in (
-        ("hipflask.http.response", "x", None),
-        ("hipflask.wrappers", "a" * 3000, "application/json"),
-        ("404", "", "text/plain"),
-        ("no mimetype", "x", "text/plain"),
+        ("hipflask.http.response", "x", None, None),
+        ("hipflask.wrappers", "a" * 3000, "application/json", None),
+        ("404", "", "text/plain", None),
+        ("no mimetype", "x", "text/plain", None),
+        ("hipflask.wrappers", "x", None, 404),
+        ("unknown status", "x", None, 404),
     ):
         assert case in answered, case
     for case in (
-        ("hipflask.wrappers", "\ud800", None),
-        ("hipflask.wrappers", _Text("s"), None),
-        ("no mimetype", "x", None),
-        ("unregistered", "x", None),
-        ("int subclass", "x", None),
+        ("hipflask.wrappers", "\ud800", None, None),
+        ("hipflask.wrappers", _Text("s"), None, None),
+        ("no mimetype", "x", None, None),
+        ("unregistered", "x", None, None),
+        ("int subclass", "x", None, None),
+        ("hipflask.wrappers", "x", None, 799),
     ):
         assert case not in answered, case
     assert _made(speedups.text_response, "not a class", "x")[0] == "error"

@@ -1,4 +1,5 @@
-/* Response._prepare (the twin is in response.py).
+/* Response._prepare, text_response and plain_response (the twins are in
+ * response.py).
  *
  * response_prepare(self, method[, current_url]) is Response._prepare,
  * installed on the class as a method descriptor (configure_response): it
@@ -7,6 +8,14 @@
  * other than HEAD and a status with a body, without direct_passthrough: then
  * the response sends (status code, its own field list, its body) unchanged.
  * Everything else is the Python method's.
+ *
+ * text_response(cls, text[, mimetype[, status]]) makes cls(text, status,
+ * mimetype=mimetype) for the classes configure_text_response was given that
+ * keep Response.__init__, when the status and the Content-Type of the
+ * mimetype are known: the instance is allocated and its slots filled, as the
+ * Python twin fills them. plain_response(text, mimetype) gives the parts such
+ * a response sends, (200, "200 OK", fields, [body]). Other arguments go to the
+ * Python functions.
  */
 #include "_speedups.h"
 
@@ -133,7 +142,7 @@ response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     return call_python_method(response_python_prepare, self, args, nargs, kwnames);
 }
 
-/* -- text_response(cls, text[, mimetype]) -------------------------------- */
+/* -- text_response(cls, text[, mimetype[, status]]) ---------------------- */
 
 static PyObject *text_classes;       /* set: the classes made here */
 static PyObject *text_python;        /* the Python text_response */
@@ -290,12 +299,13 @@ filled_response(PyTypeObject *cls, PyObject *line, PyObject *code,
 }
 
 /* The response text_response makes, when ``cls`` is a configured class that
- * keeps Response.__init__, with an int default status of a known line, a str
+ * keeps Response.__init__, with an int status (``status``, else the class's
+ * default) of a known line, a str
  * mimetype of a known Content-Type and automatic Content-Length, and ``text``
  * encodes (a new reference); None when it is not that case (the Python
  * function then makes it, or raises); NULL on an error. */
 static PyObject *
-text_made_here(PyObject *cls, PyObject *text, PyObject *mimetype)
+text_made_here(PyObject *cls, PyObject *text, PyObject *mimetype, PyObject *status)
 {
     PyObject *init = NULL, *code = NULL, *line = NULL, *content_type = NULL;
     PyObject *data = NULL, *result = NULL;
@@ -316,7 +326,10 @@ text_made_here(PyObject *cls, PyObject *text, PyObject *mimetype)
             goto error;
         }
     }
-    if ((code = PyObject_GetAttr(cls, str_default_status)) == NULL) {
+    if (status != Py_None) {
+        code = Py_NewRef(status);
+    }
+    else if ((code = PyObject_GetAttr(cls, str_default_status)) == NULL) {
         goto error;
     }
     if (!PyLong_CheckExact(code) || !PyUnicode_CheckExact(mimetype)) {
@@ -368,9 +381,10 @@ text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
         PyErr_SetString(PyExc_RuntimeError, "configure_text_response was not called");
         return NULL;
     }
-    if ((nargs == 2 || nargs == 3) && kwnames == NULL && PyType_Check(args[0])
+    if (nargs >= 2 && nargs <= 4 && kwnames == NULL && PyType_Check(args[0])
         && PyUnicode_CheckExact(args[1])) {
-        PyObject *made = text_made_here(args[0], args[1], nargs == 3 ? args[2] : Py_None);
+        PyObject *made = text_made_here(args[0], args[1], nargs >= 3 ? args[2] : Py_None,
+                                        nargs == 4 ? args[3] : Py_None);
         if (made != Py_None) {
             return made; /* the response, or NULL on an error */
         }

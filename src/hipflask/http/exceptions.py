@@ -278,7 +278,9 @@ class HTTPException(Exception):
             body = self.get_body(environ, scope)
         if headers is None:
             if type(code) is int and response_class.default_mimetype == "text/html":
-                return response_class(body, code)
+                # response_class(body, code), its usual case made directly.
+                page: Response = _make_text_response(response_class, body, None, code)
+                return page
             return response_class(body, code, [_HTML_CONTENT_TYPE])
         if (
             headers
@@ -288,7 +290,7 @@ class HTTPException(Exception):
         ):
             # PERF: the standard page: let Response build its own header list,
             # then add what this error adds (Allow, Retry-After, ...).
-            response = response_class(body, code)
+            response: Response = _make_text_response(response_class, body, None, code)
             for name, value in headers[1:]:
                 response.headers.add(name, value)
             return response
@@ -321,6 +323,11 @@ _page_cache: dict[tuple[int, str | None, str | None], str] = {}
 # response.py imports this module, so Response is imported on first use.
 # PERF: remembered here; an import statement per error page costs ~1 µs.
 _response_class: type[Response] | None = None
+
+
+#: ``hipflask.http.response.text_response`` (set by that module, which imports
+#: this one): how a page is made as ``response_class(body, code)``.
+_make_text_response: t.Any = None
 
 
 def _load_response_class() -> type[Response]:

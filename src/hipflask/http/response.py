@@ -44,6 +44,7 @@ from urllib.parse import quote, urljoin
 
 from markupsafe import escape
 
+from . import exceptions as _exceptions
 from . import urls as _urls
 from ._native import new_instance, speedups
 from .conditional import make_conditional as _make_conditional
@@ -170,18 +171,22 @@ def _clean_status(value: object) -> tuple[str, int]:
     return (line if line is not None else f"{code} UNKNOWN"), code
 
 
-def _text_response(cls: type[_R], text: str, mimetype: str | None = None) -> _R:
-    """``cls(text, mimetype=mimetype)`` (:data:`text_response` in Python).
+def _text_response(
+    cls: type[_R], text: str, mimetype: str | None = None, status: int | None = None
+) -> _R:
+    """``cls(text, status, mimetype=mimetype)``, each argument passed when not
+    None (:data:`text_response` in Python).
 
     PERF: a class that keeps :class:`Response`'s ``__init__`` is filled here as
     its constructor's fast path would, without the class call and its argument
-    checks (a str returned while after-request hooks run, ``jsonify``). A
-    ``__new__`` of the class is not called: Response defines none.
+    checks (a str returned while after-request hooks run, ``jsonify``, an
+    error page). A ``__new__`` of the class is not called: Response defines
+    none.
     """
     if cls.__init__ is _response_init:
         if mimetype is None:
             mimetype = cls.default_mimetype
-        code = cls.default_status
+        code = cls.default_status if status is None else status
         line = _STATUS_LINES.get(code) if type(code) is int else None
         if (
             mimetype is not None
@@ -206,7 +211,11 @@ def _text_response(cls: type[_R], text: str, mimetype: str | None = None) -> _R:
             response._status_code = code
             response.response = [data]
             return response
-    return cls(text, mimetype=mimetype)
+    if status is None:
+        return cls(text, mimetype=mimetype)
+    if mimetype is None:
+        return cls(text, status)
+    return cls(text, status, mimetype=mimetype)
 
 
 def _iter_encoded(iterable: Iterable[str | bytes]) -> Iterator[bytes]:
@@ -939,8 +948,9 @@ if speedups is not None:
     speedups.configure_response(PYTHON_PREPARE, _NO_BODY_STATUSES)
     type.__setattr__(Response, "_prepare", speedups.response_prepare)
 
-#: ``text_response(cls, text[, mimetype])``: ``cls(text, mimetype=mimetype)``,
-#: the way the pipeline and the JSON providers make a text response; and
+#: ``text_response(cls, text[, mimetype[, status]])``: ``cls(text, status,
+#: mimetype=mimetype)``, the way the pipeline, the JSON providers and the
+#: error pages make a text response; and
 #: ``plain_response(text, mimetype)``, the parts such a response sends. With
 #: the C helpers built, their versions make the usual case (for text_response
 #: a class given to :func:`_text_response_in_c`, ``Response.__init__`` kept, a
@@ -980,3 +990,4 @@ if speedups is not None:
     _text_response_in_c(Response)
     text_response = speedups.text_response
     plain_response = speedups.plain_response
+_exceptions._make_text_response = text_response
