@@ -300,10 +300,10 @@ filled_response(PyTypeObject *cls, PyObject *line, PyObject *code,
 
 /* The response text_response makes, when ``cls`` is a configured class that
  * keeps Response.__init__, with an int status (``status``, else the class's
- * default) of a known line, a str
- * mimetype of a known Content-Type and automatic Content-Length, and ``text``
- * encodes (a new reference); None when it is not that case (the Python
- * function then makes it, or raises); NULL on an error. */
+ * default) of a known line, a str mimetype of a known Content-Type and
+ * automatic Content-Length, and ``text`` encodes (a new reference); None when
+ * it is not that case (the Python function then makes it, or raises); NULL on
+ * an error. */
 static PyObject *
 text_made_here(PyObject *cls, PyObject *text, PyObject *mimetype, PyObject *status)
 {
