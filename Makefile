@@ -9,7 +9,7 @@ STAMP_BENCH := $(VENV)/.stamp-bench
 SPEEDUPS_SOURCES := $(wildcard src/hipflask/http/_speedups*.c)
 BUILD_INPUTS := pyproject.toml setup.py $(SPEEDUPS_SOURCES) src/hipflask/http/_speedups.h
 
-.PHONY: run test test-pythons lint typecheck unit conformance conformance-check bench bench-smoke bench-instructions fuzz-speedups clean
+.PHONY: run test test-pythons lint typecheck unit unit-pure conformance conformance-check bench bench-smoke bench-instructions fuzz-speedups clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ run: $(STAMP_RUN)
 ## then the unit tests and the ratchet again under the oldest and the newest
 ## supported Python (TEST_PYTHONS), when installed.
 TEST_PYTHONS ?= 3.10 3.13
-test: lint unit conformance-check
+test: lint unit unit-pure conformance-check
 	@$(MAKE) --no-print-directory test-pythons PYTHONS="$(TEST_PYTHONS)"
 
 ## Unit tests and the conformance ratchet under each Python in PYTHONS, each in
@@ -74,6 +74,11 @@ lint: $(STAMP_DEV)
 
 unit: $(STAMP_BENCH)
 	$(PY) -m pytest -q
+
+## The suite again with the C helpers switched off: the Python versions, as an
+## install without a C compiler runs them (the C-only tests skip)
+unit-pure: $(STAMP_BENCH)
+	HIPFLASK_NO_EXTENSIONS=1 $(PY) -m pytest -q
 
 ## Full benchmark run (~10-15 min): writes benchmarks/results/latest.{md,png,json}
 bench: $(STAMP_BENCH)

@@ -331,7 +331,7 @@ def test_buffered_response_headers_over_asgi(
     from hipflask.asgi import _RAW_NAMES
 
     if in_c and asgi._c_encode_asgi_fields is None:
-        pytest.skip("the C helpers are not built")
+        pytest.skip("the C helpers are not built or are switched off")
     if not in_c:
         monkeypatch.setattr(asgi, "_c_encode_asgi_fields", None)
 

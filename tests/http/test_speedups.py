@@ -37,15 +37,17 @@ import pytest
 
 from hipflask import asgi
 from hipflask.http import header_structures, request, response, urls
+
+# The module hipflask uses: None where it was not built (see
+# test_the_helper_is_built_where_a_compiler_is) or where HIPFLASK_NO_EXTENSIONS
+# keeps the Python versions (``make unit-pure`` runs the suite that way).
+from hipflask.http._native import speedups
 from hipflask.http.datastructures import Headers
 from hipflask.http.response import Response
 
-try:
-    from hipflask.http import _speedups as speedups
-except ImportError:  # not built here: see test_the_helper_is_built_where_a_compiler_is
-    speedups = None  # type: ignore[assignment]
-
-needs_c = pytest.mark.skipif(speedups is None, reason="the C helpers are not built")
+needs_c = pytest.mark.skipif(
+    speedups is None, reason="the C helpers are not built or are switched off"
+)
 
 
 def parse_query_lists(text: str) -> dict[str, list[str]] | None:
@@ -151,6 +153,8 @@ def test_no_extensions_variable_keeps_the_python_version() -> None:
 def test_the_helper_is_built_where_a_compiler_is() -> None:
     """Guard against a silently failed build: the extension is optional only
     where nothing can compile it."""
+    if os.environ.get("HIPFLASK_NO_EXTENSIONS"):
+        pytest.skip("HIPFLASK_NO_EXTENSIONS keeps the Python versions")
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}) to build the helper with")
@@ -162,7 +166,7 @@ def test_the_helper_is_built_where_a_compiler_is() -> None:
 def test_the_built_module_has_every_helper_its_stub_declares() -> None:
     """A stale build (an old module left by a failed rebuild) shows here."""
     if speedups is None:
-        pytest.skip("the C helpers are not built")
+        pytest.skip("the C helpers are not built or are switched off")
     stub = Path(urls.__file__).with_name("_speedups.pyi").read_text()
     declared = set(re.findall(r"^def (\w+)", stub, re.MULTILINE))
     assert declared == {
@@ -183,6 +187,8 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "text_response",
         "plain_response",
         "configure_text_response",
+        "serve_wsgi",
+        "configure_wsgi",
     }
     hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
     assert hooks == {
@@ -1184,3 +1190,147 @@ def test_requests_built_from_an_environ_in_c_are_the_ones_python_builds(
             (environ,),
             (HTTPRequest, "_from_environ", python),
         )
+
+
+# -- serve_wsgi -------------------------------------------------------------------
+
+_WSGI_STORIES = (
+    "text",
+    "head",
+    "json",
+    "after hook",
+    "stream",
+    "not found",
+    "raises, testing",
+    "raises",
+    "ignored error",
+    "preserve",
+    "own request class",
+    "start_response raises",
+    "push raises",
+    "teardown raises after an error",
+    "teardown raises",
+    "exc_info in teardown",
+    "dict subclass environ",
+    "tuple subclass",
+)
+
+
+class _EnvironDict(dict):  # type: ignore[type-arg]
+    """An environ that is not exactly a dict: serve_wsgi leaves it to Python."""
+
+
+def _wsgi_story(name: str, serve: t.Callable[..., t.Any]) -> list[t.Any]:
+    """What serving one request with ``serve`` shows: the response, the errors
+    teardown functions saw, what was raised and the contexts left behind."""
+    from hipflask import Flask, Response, has_request_context
+    from hipflask.ctx import RequestContext
+    from hipflask.wrappers import Request as FlaskRequest
+
+    seen: list[t.Any] = []
+    app = Flask("wsgi_story", root_path="/nonexistent-root")
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> t.Any:
+        if name == "json":
+            return {"a": 1}
+        if name == "stream":
+            return Response(iter([b"a", b"b"]))
+        if name == "tuple subclass":
+            return type("Pair", (tuple,), {})(("made", 201))
+        return "hello"
+
+    @app.route("/raise")
+    def fail() -> str:
+        raise ValueError("the view failed")
+
+    @app.teardown_request
+    def down(exc: BaseException | None) -> None:
+        seen.append(("teardown", type(exc).__name__ if exc else None))
+        if name == "exc_info in teardown":
+            seen.append(("exc_info", sys.exc_info()[0]))
+        if name.startswith("teardown raises"):
+            raise KeyError("teardown failed")
+
+    if name == "after hook":
+        app.after_request(lambda response: response)
+    if name in ("raises, testing", "ignored error", "teardown raises after an error"):
+        app.testing = True
+    if name == "exc_info in teardown":
+        app.testing = True
+    if name == "ignored error":
+        app.should_ignore_error = lambda error: True  # type: ignore[method-assign]
+    if name == "own request class":
+        app.request_class = type("OwnRequest", (FlaskRequest,), {})
+    path = "/"
+    if name == "not found":
+        path = "/missing"
+    elif name in (
+        "raises",
+        "raises, testing",
+        "ignored error",
+        "teardown raises after an error",
+        "exc_info in teardown",
+    ):
+        path = "/raise"
+    environ: dict[str, t.Any] = {
+        "REQUEST_METHOD": "HEAD" if name == "head" else "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+    }
+    if name == "preserve":
+        environ["hipflask.preserve_context"] = lambda ctx: seen.append(
+            ("preserved", type(ctx).__name__)
+        )
+    if name == "dict subclass environ":
+        environ = _EnvironDict(environ)
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        if name == "start_response raises":
+            raise RuntimeError("the server refused")
+        seen.append(("started", status, list(headers)))
+
+    push = RequestContext.push
+    if name == "push raises":
+
+        def failing_push(self: t.Any) -> None:
+            raise OSError("no push")
+
+        RequestContext.push = failing_push  # type: ignore[method-assign]
+    try:
+        body = serve(app, environ, start_response)
+        seen.append(("body", b"".join(body)))
+        if hasattr(body, "close"):
+            body.close()
+    except BaseException as exc:
+        context = exc.__context__
+        seen.append(
+            (
+                "raised",
+                type(exc).__name__,
+                str(exc),
+                type(context).__name__ if context else None,
+            )
+        )
+    finally:
+        RequestContext.push = push  # type: ignore[method-assign]
+    seen.append(("request context left", has_request_context()))
+    return seen
+
+
+@needs_c
+@pytest.mark.parametrize("story", _WSGI_STORIES)
+def test_serving_wsgi_in_c_does_what_python_does(story: str) -> None:
+    from hipflask import wsgi
+
+    assert wsgi.serve_wsgi is speedups.serve_wsgi
+    with_c = contextvars.Context().run(_wsgi_story, story, speedups.serve_wsgi)
+    with_python = contextvars.Context().run(_wsgi_story, story, wsgi.PYTHON_SERVE_WSGI)
+    assert with_c == with_python
+    assert with_c[-1] == ("request context left", False) or story == "push raises"

@@ -20,6 +20,7 @@
  *   _speedups_response.c  Response._prepare (response.py)
  *   _speedups_request.c   Request.from_asgi and _from_environ (request.py)
  *   _speedups_ctx.c       making, pushing and popping request contexts (ctx.py)
+ *   _speedups_wsgi.c      the WSGI adapter's serve_wsgi (wsgi.py)
  *   _speedups_proxies.c   the request, current_app, g and websocket proxies
  *                         (globals.py)
  * This file holds the module's function tables and its initialisation: the
@@ -105,6 +106,12 @@ static PyMethodDef speedups_methods[] = {
      "text_response and plain_response, the base Response and Headers "
      "classes, Response.__init__ and the tables of Content-Type values, "
      "status lines and Content-Length texts."},
+    {"serve_wsgi", (PyCFunction)(void (*)(void))serve_wsgi, METH_FASTCALL,
+     "serve_wsgi(app, environ, start_response), the WSGI adapter."},
+    {"configure_wsgi", (PyCFunction)(void (*)(void))configure_wsgi, METH_FASTCALL,
+     "Give serve_wsgi the default request class, the Python serve_wsgi, the "
+     "function that sends a Response object and the context variables' get "
+     "methods."},
     {"configure_headers", configure_headers, METH_O,
      "Give headers_setitem the Python Headers.__setitem__ to fall back on."},
     {"configure_proxies", (PyCFunction)(void (*)(void))configure_proxies,

@@ -46,6 +46,8 @@ PyObject *new_instance(PyObject *module, PyObject *cls);
 int attribute_is_true(PyObject *obj, PyObject *name);
 PyObject *take_error(void);
 void give_error(PyObject *error);
+PyObject *handle_exception(PyObject *exc);
+void restore_handled_exception(PyObject *previous);
 PyObject *call_python_method(PyObject *method, PyObject *self,
                              PyObject *const *args, Py_ssize_t nargs,
                              PyObject *kwnames);
@@ -98,6 +100,10 @@ PyObject *ctx_pop(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
  * the slot offsets the proxies use. */
 extern PyTypeObject *ctx_request_type, *ctx_app_type, *ctx_g_type;
 extern Py_ssize_t rc_request, ac_app, ac_g, ac_g_values;
+
+/* _speedups_wsgi.c: the WSGI adapter. */
+PyObject *configure_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *serve_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* _speedups_proxies.c: the request, current_app, g and websocket proxies. */
 PyObject *configure_proxies(PyObject *module, PyObject *const *args,

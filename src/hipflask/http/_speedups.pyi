@@ -65,6 +65,15 @@ def configure_text_response(
     size_texts: tuple[str, ...],
     /,
 ) -> None: ...
+def serve_wsgi(app: Any, environ: Any, start_response: Any, /) -> Any: ...
+def configure_wsgi(
+    request_class: type,
+    serve_wsgi: object,
+    send_response: object,
+    cv_app_get: object,
+    cv_request_get: object,
+    /,
+) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
 def configure_proxies(
     cv_app: object,

@@ -71,6 +71,46 @@ give_error(PyObject *error)
 #endif
 }
 
+/* Make ``exc`` the exception being handled (what sys.exc_info() gives and a
+ * new exception is chained to), as an ``except`` or ``finally`` block running
+ * for it does; returns the one it replaces (a new reference, or NULL) for
+ * restore_handled_exception. */
+PyObject *
+handle_exception(PyObject *exc)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *previous = PyErr_GetHandledException();
+    PyErr_SetHandledException(exc);
+    return previous;
+#else
+    PyObject *type, *previous, *traceback;
+    PyErr_GetExcInfo(&type, &previous, &traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    PyErr_SetExcInfo(Py_NewRef((PyObject *)Py_TYPE(exc)), Py_NewRef(exc),
+                     PyException_GetTraceback(exc));
+    return previous;
+#endif
+}
+
+/* Put back the exception handle_exception replaced (the reference is stolen). */
+void
+restore_handled_exception(PyObject *previous)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetHandledException(previous);
+    Py_XDECREF(previous);
+#else
+    if (previous == NULL || previous == Py_None) {
+        Py_XDECREF(previous);
+        PyErr_SetExcInfo(NULL, NULL, NULL);
+        return;
+    }
+    PyErr_SetExcInfo(Py_NewRef((PyObject *)Py_TYPE(previous)), previous,
+                     PyException_GetTraceback(previous));
+#endif
+}
+
 /* The Python method ``method`` called as method(self, *args). */
 PyObject *
 call_python_method(PyObject *method, PyObject *self, PyObject *const *args,
