@@ -18,10 +18,11 @@ text fields and uploaded files. Other mimetypes give two empty ones.
                                          ; form-data; name="f"[; filename="a"]
 
 The byte-level work is python-multipart's streaming ``MultipartParser``: the
-stream is fed to it 64 KiB at a time and its callbacks build the parts here. A
+stream is fed to it 256 KiB at a time and its callbacks build the parts here. A
 part whose Content-Disposition has a ``filename`` (``filename*`` per RFC 5987
 wins, an empty one counts) is a file: its bytes go to a
-``SpooledTemporaryFile`` that moves to disk past ``spool_threshold``. Any other
+``SpooledTemporaryFile`` that moves to disk past ``spool_threshold`` (500
+KiB, as Werkzeug's). Any other
 part is a text field, held in memory up to ``max_form_memory_size`` bytes each
 and decoded with the charset of its Content-Type (UTF-8, ASCII or ISO-8859-1;
 UTF-8 otherwise) with undecodable bytes replaced.
