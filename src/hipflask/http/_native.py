@@ -16,6 +16,9 @@ import os
 import typing as t
 from types import ModuleType
 
+# A private module: nothing here is part of the toolkit's public names.
+__all__: list[str] = []
+
 speedups: ModuleType | None = None
 if not os.environ.get("HIPFLASK_NO_EXTENSIONS"):
     try:
@@ -31,3 +34,20 @@ _T = t.TypeVar("_T")
 new_instance: t.Callable[[type[_T]], _T] = (
     speedups.new_instance if speedups is not None else object.__new__
 )
+
+
+def add_class(
+    classes: set[type[_T]],
+    cls: type[_T],
+    configure: t.Callable[..., object],
+    *arguments: object,
+) -> None:
+    """Add ``cls`` to the ``classes`` a C helper answers for and give it the new
+    set (``configure(*arguments)``, ``classes`` among them); a class it refuses
+    (TypeError) is taken out again."""
+    classes.add(cls)
+    try:
+        configure(*arguments)
+    except TypeError:
+        classes.discard(cls)
+        raise

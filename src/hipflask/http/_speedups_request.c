@@ -125,6 +125,28 @@ bad_host(PyObject *host)
     return answer;
 }
 
+/* A new ``cls`` instance with the fields both builders set: the environ or
+ * the scope (the other None), the body, method and path, no match yet. */
+static PyObject *
+new_request(PyTypeObject *cls, PyObject *environ, PyObject *scope, PyObject *body,
+            PyObject *method, PyObject *path)
+{
+    PyObject *self = cls->tp_alloc(cls, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    slot_set(self, rq_environ, environ);
+    slot_set(self, rq_scope, scope);
+    slot_set(self, rq_body, body);
+    slot_set(self, rq_url_rule, Py_None);
+    slot_set(self, rq_view_args, Py_None);
+    slot_set(self, rq_routing_exception, Py_None);
+    slot_set(self, rq_shallow, Py_False);
+    slot_set(self, rq_method, method);
+    slot_set(self, rq_path, path);
+    return self;
+}
+
 /* The new request, Py_None (a new reference) for Python to build, or NULL. */
 static PyObject *
 request_from_scope(PyTypeObject *cls, PyObject *scope, PyObject *body)
@@ -189,19 +211,10 @@ request_from_scope(PyTypeObject *cls, PyObject *scope, PyObject *body)
     if (bad < 0 || announced < 0) {
         goto error;
     }
-    self = cls->tp_alloc(cls, 0);
+    self = new_request(cls, Py_None, scope, body, method, path);
     if (self == NULL) {
         goto error;
     }
-    slot_set(self, rq_environ, Py_None);
-    slot_set(self, rq_scope, scope);
-    slot_set(self, rq_body, body);
-    slot_set(self, rq_url_rule, Py_None);
-    slot_set(self, rq_view_args, Py_None);
-    slot_set(self, rq_routing_exception, Py_None);
-    slot_set(self, rq_shallow, Py_False);
-    slot_set(self, rq_method, method);
-    slot_set(self, rq_path, path);
     if (!bodyless && PyTuple_GET_ITEM(found, 6) == Py_False) {
         /* As _scope_content_headers reads them. */
         PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(found, 4),
@@ -310,21 +323,11 @@ request_from_wsgi(PyTypeObject *cls, PyObject *environ)
             return NULL;
         }
     }
-    PyObject *self = cls->tp_alloc(cls, 0);
+    PyObject *self = new_request(cls, environ, Py_None, req_empty_stream, method, path);
+    Py_DECREF(path);
     if (self == NULL) {
-        Py_DECREF(path);
         return NULL;
     }
-    slot_set(self, rq_environ, environ);
-    slot_set(self, rq_scope, Py_None);
-    slot_set(self, rq_body, req_empty_stream);
-    slot_set(self, rq_url_rule, Py_None);
-    slot_set(self, rq_view_args, Py_None);
-    slot_set(self, rq_routing_exception, Py_None);
-    slot_set(self, rq_shallow, Py_False);
-    slot_set(self, rq_method, method);
-    slot_set(self, rq_path, path);
-    Py_DECREF(path);
     PyObject *proxy = PyWeakref_NewProxy(self, NULL);
     if (proxy == NULL || PyDict_SetItem(environ, str_werkzeug_request, proxy) < 0) {
         Py_XDECREF(proxy);

@@ -24,7 +24,7 @@ import typing as t
 import weakref
 from urllib.parse import quote
 
-from ._native import new_instance, speedups
+from ._native import add_class, new_instance, speedups
 from .datastructures import (
     CombinedMultiDict,
     EnvironHeaders,
@@ -1136,19 +1136,17 @@ def _from_asgi_in_c(cls: type[Request]) -> None:
     """Let the C helpers build ``cls`` in ``from_asgi``: a subclass that keeps
     Request's fields (TypeError when it does not). Nothing without them."""
     if speedups is not None:
-        _C_FROM_ASGI.add(cls)
-        try:
-            speedups.configure_requests(
-                _C_FROM_ASGI,
-                _PYTHON_FROM_ASGI,
-                EMPTY_STREAM,
-                _BODYLESS,
-                Request,
-                _PYTHON_FROM_ENVIRON,
-            )
-        except TypeError:
-            _C_FROM_ASGI.discard(cls)
-            raise
+        add_class(
+            _C_FROM_ASGI,
+            cls,
+            speedups.configure_requests,
+            _C_FROM_ASGI,
+            _PYTHON_FROM_ASGI,
+            EMPTY_STREAM,
+            _BODYLESS,
+            Request,
+            _PYTHON_FROM_ENVIRON,
+        )
 
 
 if speedups is not None:

@@ -46,7 +46,7 @@ from markupsafe import escape
 
 from . import exceptions as _exceptions
 from . import urls as _urls
-from ._native import new_instance, speedups
+from ._native import add_class, new_instance, speedups
 from .conditional import make_conditional as _make_conditional
 from .datastructures import Headers
 from .exceptions import HTTP_STATUS_CODES
@@ -966,22 +966,20 @@ def _text_response_in_c(cls: type[Response]) -> None:
     """Let the C helpers make ``cls`` in ``text_response``: a subclass that keeps
     Response's fields (TypeError when it does not). Nothing without them."""
     if speedups is not None:
-        _C_TEXT_CLASSES.add(cls)
-        try:
-            speedups.configure_text_response(
-                _C_TEXT_CLASSES,
-                PYTHON_TEXT_RESPONSE,
-                PYTHON_PLAIN_RESPONSE,
-                Response,
-                Headers,
-                _response_init,
-                _content_types,
-                _STATUS_LINES,
-                _SIZE_TEXT,
-            )
-        except TypeError:
-            _C_TEXT_CLASSES.discard(cls)
-            raise
+        add_class(
+            _C_TEXT_CLASSES,
+            cls,
+            speedups.configure_text_response,
+            _C_TEXT_CLASSES,
+            PYTHON_TEXT_RESPONSE,
+            PYTHON_PLAIN_RESPONSE,
+            Response,
+            Headers,
+            _response_init,
+            _content_types,
+            _STATUS_LINES,
+            _SIZE_TEXT,
+        )
 
 
 text_response = _text_response
