@@ -34,6 +34,13 @@ is being driven:
 Hook chains (preprocessors, before, after) are flattened per endpoint on first
 use (:meth:`_chain_for`); setup methods raise once the first request was handled,
 as in Flask, so the flattened chains cannot go stale.
+
+When the endpoint's hooks and view are all sync, :meth:`_handle_direct` runs the
+same steps as plain calls, without the coroutine. With the C helpers built, it
+and :meth:`_respond` are their C twins (``http/_speedups_app.c``): they run the
+hooks and the view of the common request and answer it, and call the Python
+steps (``_direct_dispatch``, ``_direct_user_error``, ``_direct_process``,
+``_direct_failed``) for everything else, so each step is written once.
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_app, _cv_request, _cv_websocket, _no_req_msg
 from .helpers import _split_blueprint_path, get_debug_flag
+from .http._native import speedups
 from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
@@ -807,43 +815,70 @@ class Flask(TemplatingMixin, Scaffold):
                         # PERF: no ** call when there are no arguments.
                         view_args = request.view_args
                         rv = view(**view_args) if view_args else view()
-                    elif request.routing_exception is not None:
-                        # PERF: a routing error's answer without the _dispatch
-                        # coroutine (which raises it when there is none).
-                        rv = self._unraised_routing_error(
-                            request, request.routing_exception
-                        )
-                        if rv is None:
-                            rv = _drive(self._dispatch(request, True, False))
                     else:
-                        rv = _drive(self._dispatch(request, True))
+                        rv = self._direct_dispatch(request)
             except Exception as e:
-                if self._overrides("handle_user_exception"):
-                    rv = _drive(self._call(True, self.handle_user_exception, e))
-                else:
-                    rv = _drive(self._handle_user_exception(e, chain_, True))
+                rv = self._direct_user_error(chain_, e)
             if chain_.after or ctx._after_request_functions:
-                response = None  # after hooks run: _finalize's steps below
-            else:
-                response = self._respond(ctx, chain_, rv)
+                return self._direct_process(ctx, chain_, rv)
+            response = self._respond(ctx, chain_, rv)
             if response is None:
-                if type(rv) is str and self._plain_ok:
-                    # PERF: make_response's rule for a str (not overridden),
-                    # without its call.
-                    made: Response = text_response(self.response_class, rv)
-                else:
-                    made = self.make_response(rv)
-                # PERF: _finalize's steps, without its coroutine (nothing is
-                # overridden and the hooks are sync here).
-                return self._process_direct(ctx, chain_, made)
+                return self._direct_process(ctx, chain_, rv)
             return response
         except Exception as e:
-            if self._overrides("handle_exception"):
-                # As in Flask, teardown functions see what reached it.
-                ctx._exception = e
-                rv = _drive(self._call(True, self.handle_exception, e))
-                return self.make_response(rv)
-            return _drive(self._handle_exception(ctx, chain_, e, True))
+            return self._direct_failed(ctx, chain_, e)
+
+    # Steps of _handle_direct apart; its C twin calls them too (see the module
+    # header).
+
+    def _direct_dispatch(self, request: Request) -> t.Any:
+        """The view's return value when it is not called directly: a routing
+        error's answer, an automatic OPTIONS answer, a view replaced since the
+        chain was made."""
+        exc = request.routing_exception
+        if exc is not None:
+            # PERF: a routing error's answer without the _dispatch coroutine
+            # (which raises it when there is none).
+            rv = self._unraised_routing_error(request, exc)
+            if rv is None:
+                rv = _drive(self._dispatch(request, True, False))
+            return rv
+        return _drive(self._dispatch(request, True))
+
+    def _direct_user_error(self, chain_: _Chain, e: Exception) -> t.Any:
+        """The user-exception step: what ``handle_user_exception`` makes of
+        ``e``, which a hook or the view raised. Called while ``e`` is being
+        handled."""
+        if self._overrides("handle_user_exception"):
+            return _drive(self._call(True, self.handle_user_exception, e))
+        return _drive(self._handle_user_exception(e, chain_, True))
+
+    def _direct_process(
+        self, ctx: RequestContext, chain_: _Chain, rv: t.Any
+    ) -> Response:
+        """The response for ``rv`` made and put through the after-request steps."""
+        if type(rv) is str and self._plain_ok:
+            # PERF: make_response's rule for a str (not overridden), without
+            # its call.
+            made: Response = text_response(self.response_class, rv)
+        else:
+            made = self.make_response(rv)
+        # PERF: _finalize's steps, without its coroutine (nothing is overridden
+        # and the hooks are sync here).
+        return self._process_direct(ctx, chain_, made)
+
+    def _direct_failed(
+        self, ctx: RequestContext, chain_: _Chain, e: Exception
+    ) -> Response:
+        """The answer when the steps after the view raised ``e`` (or the
+        user-exception step did): ``handle_exception``'s. Called while ``e`` is
+        being handled."""
+        if self._overrides("handle_exception"):
+            # As in Flask, teardown functions see what reached it.
+            ctx._exception = e
+            rv = _drive(self._call(True, self.handle_exception, e))
+            return self.make_response(rv)
+        return _drive(self._handle_exception(ctx, chain_, e, True))
 
     def _respond(
         self, ctx: RequestContext, chain_: _Chain, rv: t.Any
@@ -1852,6 +1887,27 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
         return os.path.dirname(parent), package_path
     return site_parent, package_path
 
+
+#: The Python steps of the direct pipeline. With the C helpers built,
+#: ``Flask._handle_direct`` and ``Flask._respond`` are their C twins
+#: (``http/_speedups_app.c``), which answer the common request themselves and
+#: call these, and the steps above, for the rest.
+PYTHON_HANDLE_DIRECT = Flask._handle_direct
+PYTHON_RESPOND = Flask._respond
+if speedups is not None:
+    speedups.configure_app(
+        PYTHON_HANDLE_DIRECT,
+        Response,
+        DefaultJSONProvider.response,
+        signals.request_started,
+        signals.request_finished,
+        PYTHON_RESPOND,
+        speedups.respond,
+        _Chain,
+        Request,
+    )
+    type.__setattr__(Flask, "_handle_direct", speedups.handle_direct)
+    type.__setattr__(Flask, "_respond", speedups.respond)
 
 # The adapters import the contexts, which import nothing from here at load time;
 # importing them last keeps ``wsgi_app``/``asgi_app`` free of per-call imports.

@@ -189,11 +189,14 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "configure_text_response",
         "serve_wsgi",
         "configure_wsgi",
+        "configure_app",
     }
     hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
     assert hooks == {
         "ctx_push",
         "ctx_pop",
+        "handle_direct",
+        "respond",
         "headers_setitem",
         "response_prepare",
         "request_getattribute",

@@ -21,6 +21,8 @@
  *   _speedups_request.c   Request.from_asgi and _from_environ (request.py)
  *   _speedups_ctx.c       making, pushing and popping request contexts (ctx.py)
  *   _speedups_wsgi.c      the WSGI adapter's serve_wsgi (wsgi.py)
+ *   _speedups_app.c       the application's direct pipeline: _handle_direct
+ *                         and _respond (app.py)
  *   _speedups_proxies.c   the request, current_app, g and websocket proxies
  *                         (globals.py)
  * This file holds the module's function tables and its initialisation: the
@@ -34,6 +36,10 @@ static PyMethodDef class_hooks[] = {
      "RequestContext.push."},
     {"ctx_pop", (PyCFunction)(void (*)(void))ctx_pop, METH_FASTCALL | METH_KEYWORDS,
      "RequestContext.pop."},
+    {"handle_direct", (PyCFunction)(void (*)(void))handle_direct, METH_FASTCALL,
+     "Flask._handle_direct."},
+    {"respond", (PyCFunction)(void (*)(void))respond, METH_FASTCALL,
+     "Flask._respond."},
     {"response_prepare", (PyCFunction)(void (*)(void))response_prepare,
      METH_FASTCALL | METH_KEYWORDS, "Response._prepare."},
     {"headers_setitem", (PyCFunction)(void (*)(void))headers_setitem,
@@ -112,6 +118,11 @@ static PyMethodDef speedups_methods[] = {
      "Give serve_wsgi the default request class, the Python serve_wsgi, the "
      "function that sends a Response object and the context variables' get "
      "methods."},
+    {"configure_app", (PyCFunction)(void (*)(void))configure_app, METH_FASTCALL,
+     "Give handle_direct and respond the Python Flask._handle_direct, the "
+     "default Response class, DefaultJSONProvider.response, the "
+     "request_started and request_finished signals, the Python Flask._respond "
+     "and the respond method descriptor."},
     {"configure_headers", configure_headers, METH_O,
      "Give headers_setitem the Python Headers.__setitem__ to fall back on."},
     {"configure_proxies", (PyCFunction)(void (*)(void))configure_proxies,

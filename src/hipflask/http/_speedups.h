@@ -105,6 +105,11 @@ extern Py_ssize_t rc_request, ac_app, ac_g, ac_g_values;
 PyObject *configure_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *serve_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* _speedups_app.c: the application's direct pipeline. */
+PyObject *configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *handle_direct(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *respond(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 /* _speedups_proxies.c: the request, current_app, g and websocket proxies. */
 PyObject *configure_proxies(PyObject *module, PyObject *const *args,
                             Py_ssize_t nargs);

@@ -74,6 +74,18 @@ def configure_wsgi(
     cv_request_get: object,
     /,
 ) -> None: ...
+def configure_app(
+    handle_direct: object,
+    response_class: type,
+    json_response: object,
+    request_started: object,
+    request_finished: object,
+    respond: object,
+    respond_descriptor: object,
+    chain_class: type,
+    request_class: type,
+    /,
+) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
 def configure_proxies(
     cv_app: object,
@@ -89,12 +101,15 @@ def configure_proxies(
 ) -> None: ...
 
 # Method descriptors of object: Headers.__setitem__ (see header_structures.py),
-# Response._prepare (see response.py), RequestContext.push and pop (see ctx.py)
-# and the proxies' attribute hooks (see globals.py).
+# Response._prepare (see response.py), RequestContext.push and pop (see ctx.py),
+# Flask._handle_direct and _respond (see app.py) and the proxies' attribute
+# hooks (see globals.py).
 headers_setitem: Callable[[object, object, object], None]
 response_prepare: Callable[..., tuple[int, list[tuple[str, str]], Any]]
 ctx_push: Callable[[object], None]
 ctx_pop: Callable[..., None]
+handle_direct: Callable[[object, object], Any]
+respond: Callable[[object, object, object, object], Any]
 request_getattribute: Callable[[object, str], Any]
 app_getattribute: Callable[[object, str], Any]
 websocket_getattribute: Callable[[object, str], Any]

@@ -96,8 +96,8 @@ pushed_and_answered(PyObject *app, PyObject *environ, PyObject *start_response,
     }
     PyObject *body = NULL;
     if (!PyTuple_Check(response)) {
-        PyObject *call[4] = {request, response, environ, start_response};
-        body = PyObject_Vectorcall(wsgi_send_response, call, 4, NULL);
+        PyObject *send[4] = {request, response, environ, start_response};
+        body = PyObject_Vectorcall(wsgi_send_response, send, 4, NULL);
     }
     else if (PyTuple_GET_SIZE(response) != 4) {
         PyErr_SetString(PyExc_TypeError, "a fixed-body response has 4 parts");

@@ -1,0 +1,579 @@
+/* The application's direct pipeline: Flask._handle_direct and Flask._respond
+ * (the twins are in hipflask/app.py; these are installed in their place).
+ *
+ * _handle_direct(ctx) answers the common request itself: an endpoint whose
+ * chain is made and whose hooks and view are sync, no pipeline method
+ * overridden, no url_value_preprocessor, no request_started receiver. Those
+ * are checked before anything runs; any other request goes to the twin whole.
+ * It then runs the before_request hooks and the view as the twin does (the
+ * view is called directly under the twin's test, else app._direct_dispatch
+ * answers: routing errors, automatic OPTIONS, a replaced view), and hands what
+ * follows to the twin's own steps, called as methods:
+ *
+ *   - a hook or the view raised an Exception: app._direct_user_error(chain,
+ *     e), while e is the exception being handled, as in the twin's ``except``
+ *     block;
+ *   - after_request hooks or after_this_request functions to run:
+ *     app._direct_process(ctx, chain, rv);
+ *   - otherwise _respond(ctx, chain, rv) (below), then app._direct_process
+ *     when it has no answer;
+ *   - one of those raised an Exception: app._direct_failed(ctx, chain, e), e
+ *     being handled again.
+ *
+ * _respond(ctx, chain, rv) answers as the twin does when nothing can see the
+ * response: no request_finished receiver, no session opened and no Cookie
+ * header (so no session to refresh), make_response and the response class
+ * Flask's own. A str, or a dict or list for the default JSON provider, is sent
+ * as its parts (plain_response); a Response is returned as it is. Anything
+ * else is the twin's, and nothing was done before that call that it does not
+ * do again.
+ *
+ * PERF: attributes are read where they live: the slots of the chain and of
+ * the default request class at their offsets, the application's in its
+ * instance dict (when its class has no data descriptor of the name). The
+ * general attribute lookup costs more than the interpreter's specialised one,
+ * which would make C no faster than the twin.
+ */
+#include "_speedups.h"
+
+static PyObject *app_python_handle_direct, *app_python_respond; /* the twins */
+static PyObject *app_respond_descr; /* Flask._respond when it is respond */
+static PyObject *app_response_class;       /* the default Response class */
+static PyObject *app_json_response;        /* DefaultJSONProvider.response */
+static PyObject *app_request_started, *app_request_finished; /* the signals */
+static Py_ssize_t rc_after_functions, rc_opened_session;
+static PyObject *app_chain_type, *app_request_type; /* _Chain, the default Request */
+
+/* The _Chain fields and the default request class's slots read here. */
+enum { CHAIN_ALL_SYNC, CHAIN_PREPROCESSORS, CHAIN_BEFORE, CHAIN_DIRECT_VIEW,
+       CHAIN_AFTER, CHAIN_FIELDS };
+static const char *const chain_names[CHAIN_FIELDS] = {
+    "all_sync", "preprocessors", "before", "direct_view", "after"};
+static Py_ssize_t chain_offsets[CHAIN_FIELDS];
+enum { REQUEST_URL_RULE, REQUEST_ROUTING_EXCEPTION, REQUEST_METHOD,
+       REQUEST_VIEW_ARGS, REQUEST_SCOPE, REQUEST_ENVIRON, REQUEST_COOKIE_SENT,
+       REQUEST_FIELDS };
+static const char *const request_names[REQUEST_FIELDS] = {
+    "url_rule", "routing_exception", "method", "view_args",
+    "_scope",   "_environ",          "_cookie_sent"};
+static Py_ssize_t request_offsets[REQUEST_FIELDS];
+static PyObject *request_strings[REQUEST_FIELDS];
+static PyObject *str_handle_direct, *str_endpoint, *str_chains,
+    *str_overridden, *str_receivers, *str_options,
+    *str_view_functions, *str_direct_user_error, *str_direct_process, *str_direct_failed, *str_respond,
+    *str_http_cookie, *str_plain_ok,
+    *str_response_class, *str_default_mimetype, *str_set_length, *str_json,
+    *str_response, *str_body, *str_mimetype, *str_direct_dispatch;
+
+PyObject *
+configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 9 || !PyFunction_Check(args[0]) || !PyType_Check(args[1])
+        || !PyFunction_Check(args[2]) || !PyFunction_Check(args[5])
+        || !PyType_Check(args[7]) || !PyType_Check(args[8])) {
+        PyErr_SetString(PyExc_TypeError, "configure_app: unexpected arguments");
+        return NULL;
+    }
+    if (ctx_request_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_contexts was not called");
+        return NULL;
+    }
+    if (slot_offset(ctx_request_type, "_after_request_functions", &rc_after_functions)
+            < 0
+        || slot_offset(ctx_request_type, "_opened_session", &rc_opened_session) < 0) {
+        return NULL;
+    }
+    PyTypeObject *chain = (PyTypeObject *)args[7], *request = (PyTypeObject *)args[8];
+    for (int i = 0; i < CHAIN_FIELDS; i++) {
+        if (slot_offset(chain, chain_names[i], &chain_offsets[i]) < 0) {
+            return NULL;
+        }
+    }
+    for (int i = 0; i < REQUEST_FIELDS; i++) {
+        if (slot_offset(request, request_names[i], &request_offsets[i]) < 0) {
+            return NULL;
+        }
+    }
+    INTERN(str_handle_direct, "_handle_direct");
+    INTERN(str_endpoint, "endpoint");
+    INTERN(str_chains, "_chains");
+    INTERN(str_overridden, "_overridden");
+    INTERN(str_receivers, "receivers");
+    INTERN(str_options, "OPTIONS");
+    INTERN(str_view_functions, "view_functions");
+    INTERN(str_direct_user_error, "_direct_user_error");
+    INTERN(str_direct_process, "_direct_process");
+    INTERN(str_direct_failed, "_direct_failed");
+    INTERN(str_respond, "_respond");
+    INTERN(str_http_cookie, "HTTP_COOKIE");
+    INTERN(str_plain_ok, "_plain_ok");
+    INTERN(str_response_class, "response_class");
+    INTERN(str_default_mimetype, "default_mimetype");
+    INTERN(str_set_length, "automatically_set_content_length");
+    INTERN(str_json, "json");
+    INTERN(str_response, "response");
+    INTERN(str_body, "_body");
+    INTERN(str_mimetype, "mimetype");
+    INTERN(str_direct_dispatch, "_direct_dispatch");
+    for (int i = 0; i < REQUEST_FIELDS; i++) {
+        INTERN(request_strings[i], request_names[i]);
+    }
+    PyObject **targets[9] = {&app_python_handle_direct, &app_response_class,
+                             &app_json_response,      &app_request_started,
+                             &app_request_finished,   &app_python_respond,
+                             &app_respond_descr,      &app_chain_type,
+                             &app_request_type};
+    for (int i = 0; i < 9; i++) {
+        Py_INCREF(args[i]);
+        Py_XSETREF(*targets[i], args[i]);
+    }
+    Py_RETURN_NONE;
+}
+
+/* obj.<name> for an attribute that lives in the instance dict (the
+ * application's, a rule's, a signal's): read there when the class has no data
+ * descriptor of that name, as PyObject_GetAttr would find it, without its
+ * general path; anything else is PyObject_GetAttr's. A new reference. */
+static PyObject *
+instance_attr(PyObject *obj, PyObject *name)
+{
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type->tp_getattro == PyObject_GenericGetAttr) {
+        PyObject *descr = _PyType_Lookup(type, name);
+        if (descr == NULL || Py_TYPE(descr)->tp_descr_set == NULL) {
+            PyObject **dictptr = _PyObject_GetDictPtr(obj);
+            if (dictptr != NULL && *dictptr != NULL) {
+                PyObject *value = PyDict_GetItemWithError(*dictptr, name);
+                if (value != NULL) {
+                    return Py_NewRef(value);
+                }
+                if (PyErr_Occurred()) {
+                    return NULL;
+                }
+            }
+        }
+    }
+    return PyObject_GetAttr(obj, name);
+}
+
+/* The truth of instance_attr(obj, name): 1, 0, or -1 with an exception set. */
+static int
+instance_attr_is_true(PyObject *obj, PyObject *name)
+{
+    PyObject *value = instance_attr(obj, name);
+    if (value == NULL) {
+        return -1;
+    }
+    int answer = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return answer;
+}
+
+/* A _Chain's field (borrowed; the chain is exactly _Chain, its fields set). */
+static inline PyObject *
+chain_field(PyObject *chain, int field)
+{
+    return slot_get(chain, chain_offsets[field]);
+}
+
+/* request.<field>: the slot for the default request class, else the
+ * attribute. A new reference, or NULL with an exception set. */
+static PyObject *
+request_field(PyObject *request, int field)
+{
+    if (Py_IS_TYPE(request, (PyTypeObject *)app_request_type)) {
+        PyObject *value = slot_get(request, request_offsets[field]);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(request, request_strings[field]);
+}
+
+/* A class attribute of the default Response class (a new reference). */
+static PyObject *
+response_setting(PyObject *name)
+{
+    PyObject *value = _PyType_Lookup((PyTypeObject *)app_response_class, name);
+    if (value != NULL && Py_TYPE(value)->tp_descr_get == NULL) {
+        return Py_NewRef(value);
+    }
+    return PyObject_GetAttr(app_response_class, name);
+}
+
+/* Whether ``signal`` has receivers: 1, 0, or -1 with an exception set. */
+static int
+has_receivers(PyObject *signal)
+{
+    return instance_attr_is_true(signal, str_receivers);
+}
+
+/* app.<name>(*args): a method of the application, looked up as Python does. */
+static PyObject *
+call_app(PyObject *app, PyObject *name, PyObject *a, PyObject *b, PyObject *c)
+{
+    PyObject *call[4] = {app, a, b, c};
+    size_t count = c != NULL ? 4 : (b != NULL ? 3 : 2);
+    return PyObject_VectorcallMethod(name, call, count | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                     NULL);
+}
+
+/* The Cookie header's presence as the twin reads it: 1 (or when the request
+ * is of no kind respond reads itself: the twin decides), 0, or -1. */
+static int
+may_carry_session(PyObject *request)
+{
+    PyObject *scope = request_field(request, REQUEST_SCOPE);
+    if (scope == NULL) {
+        return -1;
+    }
+    int answer;
+    if (scope != Py_None) {
+        PyObject *sent = request_field(request, REQUEST_COOKIE_SENT);
+        answer = sent == NULL ? -1 : PyObject_IsTrue(sent);
+        Py_XDECREF(sent);
+    }
+    else {
+        PyObject *environ = request_field(request, REQUEST_ENVIRON);
+        if (environ == NULL) {
+            answer = -1;
+        }
+        else if (!PyDict_CheckExact(environ)) {
+            answer = 1;
+        }
+        else {
+            PyObject *cookie = PyDict_GetItemWithError(environ, str_http_cookie);
+            answer = cookie != NULL ? PyObject_IsTrue(cookie)
+                                    : (PyErr_Occurred() ? -1 : 0);
+        }
+        Py_XDECREF(environ);
+    }
+    Py_DECREF(scope);
+    return answer;
+}
+
+/* The parts plain_response gives for the JSON of ``rv`` (a dict or list), or
+ * NULL; *done is 0 when app.json is not the default provider (the twin
+ * decides). */
+static PyObject *
+json_parts(PyObject *app, PyObject *rv, int *done)
+{
+    PyObject *provider = instance_attr(app, str_json);
+    if (provider == NULL) {
+        return NULL;
+    }
+    PyObject *parts = NULL;
+    if (_PyType_Lookup(Py_TYPE(provider), str_response) != app_json_response) {
+        *done = 0;
+    }
+    else {
+        PyObject *body = PyObject_CallMethodOneArg(provider, str_body, rv);
+        PyObject *mimetype =
+            body == NULL ? NULL : PyObject_GetAttr(provider, str_mimetype);
+        if (mimetype != NULL) {
+            PyObject *call[2] = {body, mimetype};
+            parts = plain_response(NULL, call, 2);
+            Py_DECREF(mimetype);
+        }
+        Py_XDECREF(body);
+    }
+    Py_DECREF(provider);
+    return parts;
+}
+
+/* respond's own answer for ``rv``, or NULL: with an exception set, or, when
+ * *done is 0, because the twin decides. */
+static PyObject *
+plain_answer(PyObject *app, PyObject *ctx, PyObject *rv, int *done)
+{
+    *done = 0;
+    PyObject *request = slot_get(ctx, rc_request);
+    if (request == NULL || slot_get(ctx, rc_opened_session) != Py_None) {
+        return NULL;
+    }
+    int busy = has_receivers(app_request_finished);
+    if (busy == 0) {
+        busy = may_carry_session(request);
+    }
+    if (busy == 0) {
+        int plain = instance_attr_is_true(app, str_plain_ok);
+        busy = plain < 0 ? -1 : !plain;
+    }
+    if (busy == 0) {
+        PyObject *response_class = instance_attr(app, str_response_class);
+        busy = response_class == NULL ? -1 : response_class != app_response_class;
+        Py_XDECREF(response_class);
+    }
+    if (busy != 0) {
+        *done = busy < 0;
+        return NULL;
+    }
+    PyTypeObject *type = Py_TYPE(rv);
+    if (type == (PyTypeObject *)app_response_class) {
+        *done = 1;
+        return Py_NewRef(rv);
+    }
+    if (type == &PyUnicode_Type) {
+        PyObject *mimetype = response_setting(str_default_mimetype);
+        if (mimetype == NULL) {
+            *done = 1;
+            return NULL;
+        }
+        PyObject *parts = NULL;
+        int length = 0;
+        if (mimetype != Py_None) {
+            PyObject *setting = response_setting(str_set_length);
+            length = setting == NULL ? -1 : PyObject_IsTrue(setting);
+            Py_XDECREF(setting);
+        }
+        if (length > 0) {
+            PyObject *call[2] = {rv, mimetype};
+            parts = plain_response(NULL, call, 2);
+        }
+        *done = length != 0;
+        Py_DECREF(mimetype);
+        return parts;
+    }
+    if (type == &PyDict_Type || type == &PyList_Type) {
+        *done = 1;
+        return json_parts(app, rv, done);
+    }
+    return NULL;
+}
+
+PyObject *
+respond(PyObject *app, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || app_python_respond == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_respond(ctx, chain, rv), once configure_app was called");
+        return NULL;
+    }
+    PyObject *ctx = args[0], *rv = args[2];
+    if (Py_IS_TYPE(ctx, ctx_request_type)) {
+        int done;
+        PyObject *answer = plain_answer(app, ctx, rv, &done);
+        if (answer != NULL || done) {
+            return answer;
+        }
+    }
+    return call_python_method(app_python_respond, app, args, 3, NULL);
+}
+
+/* Whether the twin's direct steps apply: 1 (with *chain_out and *endpoint_out
+ * set to new references), 0 (the twin takes the request), -1. */
+static int
+direct_case(PyObject *app, PyObject *request, PyObject **chain_out,
+            PyObject **endpoint_out)
+{
+    PyObject *rule = request_field(request, REQUEST_URL_RULE);
+    if (rule == NULL) {
+        return -1;
+    }
+    PyObject *endpoint =
+        rule == Py_None ? Py_NewRef(Py_None) : instance_attr(rule, str_endpoint);
+    Py_DECREF(rule);
+    if (endpoint == NULL) {
+        return -1;
+    }
+    int answer = -1, check;
+    PyObject *chain = NULL;
+    PyObject *chains = instance_attr(app, str_chains);
+    if (chains == NULL) {
+        goto done;
+    }
+    if (!PyDict_CheckExact(chains)) {
+        answer = 0;
+        goto done;
+    }
+    chain = PyDict_GetItemWithError(chains, endpoint);
+    if (chain == NULL) {
+        answer = PyErr_Occurred() ? -1 : 0; /* the twin makes the chain */
+        goto done;
+    }
+    Py_INCREF(chain);
+    /* A test that must give 0 (false) for the direct steps. */
+#define REQUIRE_FALSE(test)                                                    \
+    check = (test);                                                            \
+    if (check != 0) {                                                          \
+        answer = check < 0 ? -1 : 0;                                           \
+        goto done;                                                             \
+    }
+    REQUIRE_FALSE(!Py_IS_TYPE(chain, (PyTypeObject *)app_chain_type));
+    for (int i = 0; i < CHAIN_FIELDS; i++) {
+        REQUIRE_FALSE(chain_field(chain, i) == NULL);
+    }
+    REQUIRE_FALSE(instance_attr_is_true(app, str_overridden));
+    check = PyObject_IsTrue(chain_field(chain, CHAIN_ALL_SYNC));
+    REQUIRE_FALSE(check < 0 ? -1 : !check);
+    REQUIRE_FALSE(has_receivers(app_request_started));
+    REQUIRE_FALSE(PyObject_IsTrue(chain_field(chain, CHAIN_PREPROCESSORS)));
+#undef REQUIRE_FALSE
+    answer = 1;
+    *chain_out = Py_NewRef(chain);
+    *endpoint_out = Py_NewRef(endpoint);
+done:
+    Py_XDECREF(chain);
+    Py_XDECREF(chains);
+    Py_DECREF(endpoint);
+    return answer;
+}
+
+/* The view called directly (the twin's test and call): a new reference, NULL
+ * with an exception set, or NULL without one when the twin's test fails. */
+static PyObject *
+direct_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoint)
+{
+    PyObject *view = chain_field(chain, CHAIN_DIRECT_VIEW);
+    if (view == Py_None) {
+        return NULL;
+    }
+    Py_INCREF(view);
+    PyObject *rv = NULL, *value = request_field(request, REQUEST_ROUTING_EXCEPTION);
+    int direct = value == NULL ? -1 : value == Py_None;
+    Py_XDECREF(value);
+    if (direct > 0) {
+        value = request_field(request, REQUEST_METHOD);
+        direct = value == NULL ? -1 : PyObject_RichCompareBool(value, str_options, Py_NE);
+        Py_XDECREF(value);
+    }
+    if (direct > 0) {
+        PyObject *functions = instance_attr(app, str_view_functions);
+        value = functions == NULL ? NULL : PyObject_GetItem(functions, endpoint);
+        direct = value == NULL ? -1 : value == view;
+        Py_XDECREF(value);
+        Py_XDECREF(functions);
+    }
+    PyObject *view_args =
+        direct > 0 ? request_field(request, REQUEST_VIEW_ARGS) : NULL;
+    int has_args = view_args == NULL ? -1 : PyObject_IsTrue(view_args);
+    if (has_args == 0) {
+        rv = PyObject_CallNoArgs(view);
+    }
+    else if (has_args > 0) {
+        /* view(**view_args): the arguments as a dict of their own. */
+        PyObject *keywords = PyDict_New();
+        if (keywords != NULL && PyDict_Update(keywords, view_args) == 0) {
+            PyObject *no_args = PyTuple_New(0);
+            rv = no_args == NULL ? NULL : PyObject_Call(view, no_args, keywords);
+            Py_XDECREF(no_args);
+        }
+        Py_XDECREF(keywords);
+    }
+    Py_XDECREF(view_args);
+    Py_DECREF(view);
+    return rv;
+}
+
+/* The before_request hooks, then (when none answered) the view: the twin's
+ * ``rv``, or NULL with the exception they raised. */
+static PyObject *
+hooks_and_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoint)
+{
+    PyObject *iterator = PyObject_GetIter(chain_field(chain, CHAIN_BEFORE));
+    if (iterator == NULL) {
+        return NULL;
+    }
+    PyObject *func, *rv = NULL;
+    while ((func = PyIter_Next(iterator)) != NULL) {
+        rv = PyObject_CallNoArgs(func);
+        Py_DECREF(func);
+        if (rv == NULL || rv != Py_None) {
+            break;
+        }
+        Py_CLEAR(rv);
+    }
+    Py_DECREF(iterator);
+    if (rv != NULL || PyErr_Occurred()) {
+        return rv;
+    }
+    rv = direct_view(app, request, chain, endpoint);
+    if (rv != NULL || PyErr_Occurred()) {
+        return rv;
+    }
+    PyObject *call[2] = {app, request};
+    return PyObject_VectorcallMethod(str_direct_dispatch, call,
+                                     2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+/* app.<step>(..., e) called while ``e``, the raised Exception, is handled;
+ * NULL without a call when what is raised is not an Exception. */
+static PyObject *
+call_while_handling(PyObject *app, PyObject *step, PyObject *a, PyObject *b)
+{
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+        return NULL;
+    }
+    PyObject *error = take_error();
+    PyObject *outer = handle_exception(error);
+    PyObject *result = b == NULL ? call_app(app, step, a, error, NULL)
+                                 : call_app(app, step, a, b, error);
+    restore_handled_exception(outer);
+    Py_DECREF(error);
+    return result;
+}
+
+/* From the twin's ``rv`` on: the after-request steps, or respond. */
+static PyObject *
+answered(PyObject *app, PyObject *ctx, PyObject *chain, PyObject *rv)
+{
+    int after = PyObject_IsTrue(chain_field(chain, CHAIN_AFTER));
+    if (after == 0) {
+        PyObject *functions = slot_get(ctx, rc_after_functions);
+        after = functions == NULL ? 0 : PyObject_IsTrue(functions);
+    }
+    if (after < 0) {
+        return NULL;
+    }
+    if (after) {
+        return call_app(app, str_direct_process, ctx, chain, rv);
+    }
+    PyObject *response;
+    if (_PyType_Lookup(Py_TYPE(app), str_respond) == app_respond_descr) {
+        PyObject *call[3] = {ctx, chain, rv};
+        response = respond(app, call, 3);
+    }
+    else {
+        response = call_app(app, str_respond, ctx, chain, rv);
+    }
+    if (response != Py_None) {
+        return response;
+    }
+    Py_DECREF(response);
+    return call_app(app, str_direct_process, ctx, chain, rv);
+}
+
+PyObject *
+handle_direct(PyObject *app, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 1 || app_python_handle_direct == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_handle_direct(ctx), once configure_app was called");
+        return NULL;
+    }
+    PyObject *ctx = args[0];
+    PyObject *request = Py_IS_TYPE(ctx, ctx_request_type) ? slot_get(ctx, rc_request)
+                                                          : NULL;
+    PyObject *chain = NULL, *endpoint = NULL;
+    int direct = request == NULL ? 0 : direct_case(app, request, &chain, &endpoint);
+    if (direct <= 0) {
+        return direct < 0 ? NULL
+                          : call_python_method(app_python_handle_direct, app, args, 1,
+                                               NULL);
+    }
+    PyObject *response = NULL;
+    PyObject *rv = hooks_and_view(app, request, chain, endpoint);
+    if (rv == NULL) {
+        rv = call_while_handling(app, str_direct_user_error, chain, NULL);
+    }
+    if (rv != NULL) {
+        response = answered(app, ctx, chain, rv);
+        Py_DECREF(rv);
+    }
+    if (response == NULL && PyErr_Occurred()) {
+        response = call_while_handling(app, str_direct_failed, ctx, chain);
+    }
+    Py_DECREF(chain);
+    Py_DECREF(endpoint);
+    return response;
+}

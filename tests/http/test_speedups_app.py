@@ -1,0 +1,426 @@
+"""The C direct pipeline (``Flask._handle_direct`` and ``Flask._respond`` from
+``http/_speedups_app.c``) gives what its Python twins give.
+
+Each story builds an application, pushes one request context and runs the
+pipeline on it twice, each time in a ``contextvars.Context`` of its own: with
+the C methods, and with the Python twins put back on the class. What is
+compared: the answer (the parts of a fixed-body response, or a Response's
+class, status, header fields and body), what the hooks, views and handlers
+saw (including ``sys.exc_info()`` in an error handler), what was raised with
+its ``__context__``, and the error the context recorded for the teardown
+functions. A profiler hook also checks which stories C answered itself and
+which it handed to the Python twin whole.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+import typing as t
+
+import pytest
+
+from hipflask import (
+    Flask,
+    Response,
+    after_this_request,
+    request,
+    request_finished,
+    request_started,
+    session,
+)
+from hipflask import app as app_module
+from hipflask.ctx import RequestContext, new_request_context
+from hipflask.http._native import speedups
+from hipflask.http.exceptions import NotFound
+from hipflask.json.provider import DefaultJSONProvider
+from hipflask.wrappers import Request
+
+needs_c = pytest.mark.skipif(
+    speedups is None, reason="the C helpers are not built or are switched off"
+)
+
+
+class _Stop(BaseException):
+    """Not an Exception: the pipeline lets it through untouched."""
+
+
+class _OwnResponse(Response):
+    pass
+
+
+class _OwnProvider(DefaultJSONProvider):
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        made = super().response(*args, **kwargs)
+        made.headers["X-Provider"] = "own"
+        return made
+
+
+class _MadeFlask(Flask):
+    def make_response(self, rv: t.Any) -> Response:
+        return super().make_response(rv)
+
+
+#: Stories the C pipeline hands to the Python twin whole (nothing run before).
+_HANDED_OVER = {
+    "started receiver",
+    "async view",
+    "preprocessor",
+    "before and chain not made",
+    "overridden dispatch",
+}
+
+_STORIES = (
+    "text",
+    "json dict",
+    "json list",
+    "response object",
+    "tuple",
+    "bytes",
+    "view args",
+    "not found",
+    "method not allowed",
+    "redirect slash",
+    "options",
+    "head",
+    "view replaced",
+    "before answers",
+    "before passes",
+    "before raises",
+    "before stops",
+    "after hook",
+    "after this request",
+    "raises, handled",
+    "raises, handled by code",
+    "raises, unhandled",
+    "raises, testing",
+    "handler raises",
+    "handler raises, testing",
+    "handler sees exc_info",
+    "before sets a routing error",
+    "before sets OPTIONS",
+    "not serializable",
+    "finished receiver",
+    "cookie sent",
+    "session read",
+    "session written",
+    "own response class",
+    "own json provider",
+    "own make_response",
+    "no content length",
+    "no default mimetype",
+    "own request class",
+    "asgi text",
+    "asgi cookie",
+    *sorted(_HANDED_OVER),
+)
+
+
+def _describe(result: t.Any) -> t.Any:
+    if isinstance(result, tuple):
+        return ("parts", result)
+    if isinstance(result, Response):
+        return (
+            type(result).__name__,
+            result.status,
+            list(result.headers.items()),
+            result.get_data(),
+        )
+    return ("other", repr(result))
+
+
+def _story_app(name: str, seen: list[t.Any]) -> Flask:
+    app_class = _MadeFlask if name == "own make_response" else Flask
+    app = app_class("pipeline_story", root_path="/nonexistent-root")
+    app.secret_key = "a secret"
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> t.Any:
+        seen.append(("view", request.method))
+        if name in ("json dict", "own json provider"):
+            return {"a": 1, "b": [1, 2]}
+        if name == "json list":
+            return [1, "two"]
+        if name == "response object":
+            return Response("made", 202, {"X-Made": "yes"})
+        if name == "tuple":
+            return "made", 201, {"X-Tuple": "1"}
+        if name == "bytes":
+            return b"raw bytes"
+        if name == "after this request":
+
+            @after_this_request
+            def later(response: Response) -> Response:
+                response.headers["X-Later"] = "1"
+                return response
+
+        if name.startswith(("raises", "handler")):
+            raise LookupError("the view failed")
+        if name == "not serializable":
+            return {"when": object()}
+        if name == "session read":
+            seen.append(("session", session.get("user")))
+        if name == "session written":
+            session["user"] = "someone"
+        return "hello"
+
+    @app.route("/user/<int:user_id>")
+    def user(user_id: int) -> t.Any:
+        seen.append(("user", user_id))
+        return {"id": user_id}
+
+    @app.route("/folder/")
+    def folder() -> str:
+        return "folder"
+
+    if name == "async view":
+
+        @app.route("/async")
+        async def async_view() -> str:
+            return "async"
+
+    if name in (
+        "raises, handled",
+        "handler sees exc_info",
+        "handler raises",
+        "handler raises, testing",
+    ):
+
+        @app.errorhandler(LookupError)
+        def lookup_failed(exc: LookupError) -> t.Any:
+            seen.append(("handler", type(exc).__name__, sys.exc_info()[0]))
+            if name.startswith("handler raises"):
+                raise RuntimeError("the handler failed")
+            return "handled", 418
+
+    if name == "raises, handled by code":
+
+        @app.errorhandler(500)
+        def server_error(exc: Exception) -> t.Any:
+            seen.append(("500 handler", type(exc).__name__))
+            return "sorry", 500
+
+    if name in ("raises, testing", "handler raises, testing"):
+        app.testing = True
+    if name.startswith("before"):
+
+        @app.before_request
+        def first() -> t.Any:
+            seen.append("first before")
+            if name == "before answers":
+                return "from before", 203
+            if name == "before raises":
+                raise KeyError("before")
+            if name == "before stops":
+                raise _Stop()
+            if name == "before sets a routing error":
+                request.routing_exception = NotFound()
+            if name == "before sets OPTIONS":
+                request.method = "OPTIONS"
+            return None
+
+        @app.before_request
+        def second() -> None:
+            seen.append("second before")
+
+    if name == "after hook":
+
+        @app.after_request
+        def after(response: Response) -> Response:
+            seen.append(("after", response.status))
+            response.headers["X-After"] = "1"
+            return response
+
+    if name == "preprocessor":
+
+        @app.url_value_preprocessor
+        def preprocess(endpoint: str | None, values: t.Any) -> None:
+            seen.append(("preprocess", endpoint))
+
+    if name == "own response class":
+        app.response_class = _OwnResponse
+    if name == "own json provider":
+        app.json = _OwnProvider(app)
+    if name == "own request class":
+        app.request_class = type("OwnRequest", (Request,), {})
+    if name == "overridden dispatch":
+        app.dispatch_request = lambda: "dispatched"  # type: ignore[method-assign]
+    return app
+
+
+def _request_context(app: Flask, name: str) -> RequestContext:
+    path, method = "/", "GET"
+    headers: dict[str, str] = {}
+    if name == "view args":
+        path = "/user/42"
+    elif name == "not found":
+        path = "/missing"
+    elif name == "method not allowed":
+        method = "DELETE"
+    elif name == "redirect slash":
+        path = "/folder"
+    elif name == "options":
+        method = "OPTIONS"
+    elif name == "head":
+        method = "HEAD"
+    elif name == "async view":
+        path = "/async"
+    if name in ("cookie sent", "session read"):
+        with app.test_request_context():
+            cookie = app.session_interface.get_signing_serializer(app).dumps(  # type: ignore[attr-defined]
+                {"user": "known"}
+            )
+        headers["Cookie"] = f"session={cookie}"
+    if name.startswith("asgi"):
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "scheme": "http",
+            "server": ("localhost", 80),
+            "headers": [(b"host", b"localhost")]
+            + ([(b"cookie", b"session=x")] if name == "asgi cookie" else []),
+        }
+        asgi_request = app.request_class.from_asgi(scope, b"")
+        app._match_request(asgi_request)
+        return new_request_context(app, asgi_request)
+    return app.test_request_context(path, method=method, headers=headers)
+
+
+def _story(name: str, handle: t.Callable[..., t.Any]) -> list[t.Any]:
+    seen: list[t.Any] = []
+    app = _story_app(name, seen)
+    settings = (Response.automatically_set_content_length, Response.default_mimetype)
+    if name == "no content length":
+        Response.automatically_set_content_length = False
+    if name == "no default mimetype":
+        Response.default_mimetype = None  # type: ignore[assignment]
+
+    def started(sender: t.Any, **extra: t.Any) -> None:
+        seen.append("started")
+
+    def finished(sender: t.Any, response: Response, **extra: t.Any) -> None:
+        seen.append(("finished", response.status))
+
+    if name == "started receiver":
+        request_started.connect(started, app)
+    if name == "finished receiver":
+        request_finished.connect(finished, app)
+    ctx = _request_context(app, name)
+    if name == "before and chain not made":
+        app.before_request(lambda: seen.append("late before"))
+    try:
+        ctx.push()
+        if name != "before and chain not made":
+            rule = ctx.request.url_rule
+            app._chain_for(rule.endpoint if rule is not None else None)
+        if name == "view replaced":  # after the chain took the view
+            app.view_functions["index"] = lambda: "replaced"
+        try:
+            seen.append(("answer", _describe(handle(app, ctx))))
+        except BaseException as exc:
+            context = exc.__context__
+            seen.append(
+                ("raised", type(exc).__name__, str(exc), type(context).__name__)
+            )
+        seen.append(("recorded error", type(ctx._exception).__name__))
+        seen.append(("session", dict(ctx._opened_session or {})))
+        ctx.pop(ctx._exception)
+    finally:
+        Response.automatically_set_content_length, Response.default_mimetype = settings
+        request_started.disconnect(started, app)
+        request_finished.disconnect(finished, app)
+    return seen
+
+
+def _with_python_twins(name: str) -> list[t.Any]:
+    c_handle, c_respond = Flask._handle_direct, Flask._respond
+    type.__setattr__(Flask, "_handle_direct", app_module.PYTHON_HANDLE_DIRECT)
+    type.__setattr__(Flask, "_respond", app_module.PYTHON_RESPOND)
+    try:
+        return _story(name, lambda app, ctx: app._handle_direct(ctx))
+    finally:
+        type.__setattr__(Flask, "_handle_direct", c_handle)
+        type.__setattr__(Flask, "_respond", c_respond)
+
+
+def _with_c(name: str) -> tuple[list[t.Any], bool]:
+    """The story with the C methods, and whether the Python twin of
+    _handle_direct ran."""
+    twin = app_module.PYTHON_HANDLE_DIRECT.__code__
+    entered: list[bool] = []
+
+    def profile(frame: t.Any, event: str, arg: t.Any) -> None:
+        if event == "call" and frame.f_code is twin:
+            entered.append(True)
+
+    def run() -> list[t.Any]:
+        sys.setprofile(profile)
+        try:
+            return _story(name, lambda app, ctx: app._handle_direct(ctx))
+        finally:
+            sys.setprofile(None)
+
+    seen = run()
+    return seen, bool(entered)
+
+
+@needs_c
+def test_the_c_methods_are_in_place() -> None:
+    assert Flask._handle_direct is speedups.handle_direct
+    assert Flask._respond is speedups.respond
+
+
+@needs_c
+@pytest.mark.parametrize("story", _STORIES)
+def test_the_c_pipeline_does_what_python_does(story: str) -> None:
+    with_c, python_ran = contextvars.Context().run(_with_c, story)
+    with_python = contextvars.Context().run(_with_python_twins, story)
+    assert with_c == with_python
+    assert python_ran == (story in _HANDED_OVER)
+    assert any(
+        event[0] in ("answer", "raised") for event in with_c if isinstance(event, tuple)
+    )
+
+
+@needs_c
+def test_stories_cover_the_answers_that_matter() -> None:
+    """The stories reach each kind of ending (a guard against stories that all
+    end the same way)."""
+    endings = {
+        story: next(
+            event
+            for event in contextvars.Context().run(_with_c, story)[0]
+            if isinstance(event, tuple) and event[0] in ("answer", "raised")
+        )
+        for story in (
+            "text",
+            "json dict",
+            "response object",
+            "tuple",
+            "raises, testing",
+            "before stops",
+            "not found",
+        )
+    }
+    assert endings["text"][1][0] == "parts"
+    assert endings["json dict"][1][0] == "parts"
+    assert endings["response object"][1][0] == "Response"
+    assert endings["tuple"][1][1] == "201 CREATED"
+    assert endings["raises, testing"][:2] == ("raised", "LookupError")
+    assert endings["before stops"][:2] == ("raised", "_Stop")
+    assert endings["not found"][1][1] == "404 NOT FOUND"
+
+
+@needs_c
+def test_arguments_are_checked() -> None:
+    app = Flask("checked", root_path="/nonexistent-root")
+    with pytest.raises(TypeError):
+        speedups.handle_direct(app)
+    with pytest.raises(TypeError):
+        speedups.respond(app, None)
+    with pytest.raises(TypeError):
+        speedups.configure_app()
