@@ -1904,7 +1904,6 @@ if speedups is not None:
         PYTHON_RESPOND,
         speedups.respond,
         _Chain,
-        Request,
     )
     type.__setattr__(Flask, "_handle_direct", speedups.handle_direct)
     type.__setattr__(Flask, "_respond", speedups.respond)

@@ -6,20 +6,43 @@ listens to costs one attribute test per request.
 
 from __future__ import annotations
 
-from blinker import Namespace
+from blinker import NamedSignal, Namespace
+
+from .http._native import speedups
+
+
+class _Signal(NamedSignal):
+    """A blinker NamedSignal whose ``receivers`` dict lives in a slot.
+
+    PERF: the request path tests ``receivers`` of several signals for every
+    request; the C helpers read the slot at its offset, where an instance dict
+    would cost a hash lookup each time.
+    """
+
+    __slots__ = ("receivers",)
+
 
 _signals = Namespace()
 
-template_rendered = _signals.signal("template-rendered")
-before_render_template = _signals.signal("before-render-template")
-request_started = _signals.signal("request-started")
-request_finished = _signals.signal("request-finished")
-request_tearing_down = _signals.signal("request-tearing-down")
-got_request_exception = _signals.signal("got-request-exception")
-appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
-appcontext_pushed = _signals.signal("appcontext-pushed")
-appcontext_popped = _signals.signal("appcontext-popped")
-message_flashed = _signals.signal("message-flashed")
+
+def _signal(name: str) -> NamedSignal:
+    made = _signals[name] = _Signal(name)
+    return made
+
+
+template_rendered = _signal("template-rendered")
+before_render_template = _signal("before-render-template")
+request_started = _signal("request-started")
+request_finished = _signal("request-finished")
+request_tearing_down = _signal("request-tearing-down")
+got_request_exception = _signal("got-request-exception")
+appcontext_tearing_down = _signal("appcontext-tearing-down")
+appcontext_pushed = _signal("appcontext-pushed")
+appcontext_popped = _signal("appcontext-popped")
+message_flashed = _signal("message-flashed")
+
+if speedups is not None:
+    speedups.configure_signals(_Signal)
 
 __all__ = [
     "appcontext_popped",

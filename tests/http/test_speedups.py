@@ -190,6 +190,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "serve_wsgi",
         "configure_wsgi",
         "configure_app",
+        "configure_signals",
     }
     hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
     assert hooks == {

@@ -123,6 +123,8 @@ static PyMethodDef speedups_methods[] = {
      "default Response class, DefaultJSONProvider.response, the "
      "request_started and request_finished signals, the Python Flask._respond "
      "and the respond method descriptor."},
+    {"configure_signals", configure_signals, METH_O,
+     "Give the C helpers the signal class that keeps receivers in a slot."},
     {"configure_headers", configure_headers, METH_O,
      "Give headers_setitem the Python Headers.__setitem__ to fall back on."},
     {"configure_proxies", (PyCFunction)(void (*)(void))configure_proxies,

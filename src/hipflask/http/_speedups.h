@@ -44,6 +44,18 @@ slot_set(PyObject *obj, Py_ssize_t offset, PyObject *value)
 /* _speedups_common.c: helpers of the other files. */
 PyObject *new_instance(PyObject *module, PyObject *cls);
 int attribute_is_true(PyObject *obj, PyObject *name);
+/* obj.<name> for an attribute that lives in the instance dict (an
+ * application's, a rule's, a signal's): read there when the class has no data
+ * descriptor of that name, as PyObject_GetAttr would find it, without its
+ * general path (which costs more than the interpreter's specialised lookup);
+ * anything else is PyObject_GetAttr's. A new reference. */
+PyObject *instance_attribute(PyObject *obj, PyObject *name);
+/* The truth of instance_attribute(obj, name): 1, 0, or -1 with an exception. */
+int instance_attribute_is_true(PyObject *obj, PyObject *name);
+/* Whether a signal has receivers (its ``receivers`` is true): 1, 0, or -1.
+ * Read at the slot of the class configure_signals gave. */
+PyObject *configure_signals(PyObject *module, PyObject *cls);
+int has_receivers(PyObject *signal);
 PyObject *take_error(void);
 void give_error(PyObject *error);
 PyObject *handle_exception(PyObject *exc);
@@ -87,6 +99,12 @@ PyObject *request_from_asgi(PyObject *module, PyObject *const *args,
                             Py_ssize_t nargs, PyObject *kwnames);
 PyObject *request_from_environ(PyObject *module, PyObject *const *args,
                                Py_ssize_t nargs);
+/* request.<name> for a field the request classes keep in a slot (at one of
+ * the offsets below): read there for a class given to configure_requests,
+ * else the attribute. A new reference. */
+PyObject *request_field(PyObject *request, Py_ssize_t offset, PyObject *name);
+extern Py_ssize_t rq_environ, rq_scope, rq_url_rule, rq_view_args,
+    rq_routing_exception, rq_method, rq_cookie_sent;
 
 /* _speedups_ctx.c: making, pushing and popping request contexts. */
 PyObject *configure_contexts(PyObject *module, PyObject *const *args,

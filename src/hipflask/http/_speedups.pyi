@@ -83,10 +83,10 @@ def configure_app(
     respond: object,
     respond_descriptor: object,
     chain_class: type,
-    request_class: type,
     /,
 ) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
+def configure_signals(signal_class: type, /) -> None: ...
 def configure_proxies(
     cv_app: object,
     cv_request: object,

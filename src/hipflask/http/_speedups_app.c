@@ -29,10 +29,9 @@
  * do again.
  *
  * PERF: attributes are read where they live: the slots of the chain and of
- * the default request class at their offsets, the application's in its
- * instance dict (when its class has no data descriptor of the name). The
- * general attribute lookup costs more than the interpreter's specialised one,
- * which would make C no faster than the twin.
+ * the request classes at their offsets, the application's in its instance
+ * dict (instance_attribute). The general attribute lookup costs more than the
+ * interpreter's specialised one, which would make C no faster than the twin.
  */
 #include "_speedups.h"
 
@@ -42,9 +41,9 @@ static PyObject *app_response_class;       /* the default Response class */
 static PyObject *app_json_response;        /* DefaultJSONProvider.response */
 static PyObject *app_request_started, *app_request_finished; /* the signals */
 static Py_ssize_t rc_after_functions, rc_opened_session;
-static PyObject *app_chain_type, *app_request_type; /* _Chain, the default Request */
+static PyObject *app_chain_type; /* _Chain */
 
-/* The _Chain fields and the default request class's slots read here. */
+/* The _Chain fields and the request slots read here. */
 enum { CHAIN_ALL_SYNC, CHAIN_PREPROCESSORS, CHAIN_BEFORE, CHAIN_DIRECT_VIEW,
        CHAIN_AFTER, CHAIN_FIELDS };
 static const char *const chain_names[CHAIN_FIELDS] = {
@@ -56,10 +55,12 @@ enum { REQUEST_URL_RULE, REQUEST_ROUTING_EXCEPTION, REQUEST_METHOD,
 static const char *const request_names[REQUEST_FIELDS] = {
     "url_rule", "routing_exception", "method", "view_args",
     "_scope",   "_environ",          "_cookie_sent"};
-static Py_ssize_t request_offsets[REQUEST_FIELDS];
+static Py_ssize_t *const request_offsets[REQUEST_FIELDS] = {
+    &rq_url_rule, &rq_routing_exception, &rq_method, &rq_view_args,
+    &rq_scope,    &rq_environ,           &rq_cookie_sent};
 static PyObject *request_strings[REQUEST_FIELDS];
 static PyObject *str_handle_direct, *str_endpoint, *str_chains,
-    *str_overridden, *str_receivers, *str_options,
+    *str_overridden, *str_options,
     *str_view_functions, *str_direct_user_error, *str_direct_process, *str_direct_failed, *str_respond,
     *str_http_cookie, *str_plain_ok,
     *str_response_class, *str_default_mimetype, *str_set_length, *str_json,
@@ -68,9 +69,9 @@ static PyObject *str_handle_direct, *str_endpoint, *str_chains,
 PyObject *
 configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 9 || !PyFunction_Check(args[0]) || !PyType_Check(args[1])
+    if (nargs != 8 || !PyFunction_Check(args[0]) || !PyType_Check(args[1])
         || !PyFunction_Check(args[2]) || !PyFunction_Check(args[5])
-        || !PyType_Check(args[7]) || !PyType_Check(args[8])) {
+        || !PyType_Check(args[7])) {
         PyErr_SetString(PyExc_TypeError, "configure_app: unexpected arguments");
         return NULL;
     }
@@ -83,14 +84,9 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         || slot_offset(ctx_request_type, "_opened_session", &rc_opened_session) < 0) {
         return NULL;
     }
-    PyTypeObject *chain = (PyTypeObject *)args[7], *request = (PyTypeObject *)args[8];
+    PyTypeObject *chain = (PyTypeObject *)args[7];
     for (int i = 0; i < CHAIN_FIELDS; i++) {
         if (slot_offset(chain, chain_names[i], &chain_offsets[i]) < 0) {
-            return NULL;
-        }
-    }
-    for (int i = 0; i < REQUEST_FIELDS; i++) {
-        if (slot_offset(request, request_names[i], &request_offsets[i]) < 0) {
             return NULL;
         }
     }
@@ -98,7 +94,6 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_endpoint, "endpoint");
     INTERN(str_chains, "_chains");
     INTERN(str_overridden, "_overridden");
-    INTERN(str_receivers, "receivers");
     INTERN(str_options, "OPTIONS");
     INTERN(str_view_functions, "view_functions");
     INTERN(str_direct_user_error, "_direct_user_error");
@@ -118,55 +113,15 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     for (int i = 0; i < REQUEST_FIELDS; i++) {
         INTERN(request_strings[i], request_names[i]);
     }
-    PyObject **targets[9] = {&app_python_handle_direct, &app_response_class,
+    PyObject **targets[8] = {&app_python_handle_direct, &app_response_class,
                              &app_json_response,      &app_request_started,
                              &app_request_finished,   &app_python_respond,
-                             &app_respond_descr,      &app_chain_type,
-                             &app_request_type};
-    for (int i = 0; i < 9; i++) {
+                             &app_respond_descr,      &app_chain_type};
+    for (int i = 0; i < 8; i++) {
         Py_INCREF(args[i]);
         Py_XSETREF(*targets[i], args[i]);
     }
     Py_RETURN_NONE;
-}
-
-/* obj.<name> for an attribute that lives in the instance dict (the
- * application's, a rule's, a signal's): read there when the class has no data
- * descriptor of that name, as PyObject_GetAttr would find it, without its
- * general path; anything else is PyObject_GetAttr's. A new reference. */
-static PyObject *
-instance_attr(PyObject *obj, PyObject *name)
-{
-    PyTypeObject *type = Py_TYPE(obj);
-    if (type->tp_getattro == PyObject_GenericGetAttr) {
-        PyObject *descr = _PyType_Lookup(type, name);
-        if (descr == NULL || Py_TYPE(descr)->tp_descr_set == NULL) {
-            PyObject **dictptr = _PyObject_GetDictPtr(obj);
-            if (dictptr != NULL && *dictptr != NULL) {
-                PyObject *value = PyDict_GetItemWithError(*dictptr, name);
-                if (value != NULL) {
-                    return Py_NewRef(value);
-                }
-                if (PyErr_Occurred()) {
-                    return NULL;
-                }
-            }
-        }
-    }
-    return PyObject_GetAttr(obj, name);
-}
-
-/* The truth of instance_attr(obj, name): 1, 0, or -1 with an exception set. */
-static int
-instance_attr_is_true(PyObject *obj, PyObject *name)
-{
-    PyObject *value = instance_attr(obj, name);
-    if (value == NULL) {
-        return -1;
-    }
-    int answer = PyObject_IsTrue(value);
-    Py_DECREF(value);
-    return answer;
 }
 
 /* A _Chain's field (borrowed; the chain is exactly _Chain, its fields set). */
@@ -176,18 +131,11 @@ chain_field(PyObject *chain, int field)
     return slot_get(chain, chain_offsets[field]);
 }
 
-/* request.<field>: the slot for the default request class, else the
- * attribute. A new reference, or NULL with an exception set. */
+/* request.<field> (a new reference, or NULL with an exception set). */
 static PyObject *
-request_field(PyObject *request, int field)
+request_slot(PyObject *request, int field)
 {
-    if (Py_IS_TYPE(request, (PyTypeObject *)app_request_type)) {
-        PyObject *value = slot_get(request, request_offsets[field]);
-        if (value != NULL) {
-            return Py_NewRef(value);
-        }
-    }
-    return PyObject_GetAttr(request, request_strings[field]);
+    return request_field(request, *request_offsets[field], request_strings[field]);
 }
 
 /* A class attribute of the default Response class (a new reference). */
@@ -199,13 +147,6 @@ response_setting(PyObject *name)
         return Py_NewRef(value);
     }
     return PyObject_GetAttr(app_response_class, name);
-}
-
-/* Whether ``signal`` has receivers: 1, 0, or -1 with an exception set. */
-static int
-has_receivers(PyObject *signal)
-{
-    return instance_attr_is_true(signal, str_receivers);
 }
 
 /* app.<name>(*args): a method of the application, looked up as Python does. */
@@ -223,18 +164,18 @@ call_app(PyObject *app, PyObject *name, PyObject *a, PyObject *b, PyObject *c)
 static int
 may_carry_session(PyObject *request)
 {
-    PyObject *scope = request_field(request, REQUEST_SCOPE);
+    PyObject *scope = request_slot(request, REQUEST_SCOPE);
     if (scope == NULL) {
         return -1;
     }
     int answer;
     if (scope != Py_None) {
-        PyObject *sent = request_field(request, REQUEST_COOKIE_SENT);
+        PyObject *sent = request_slot(request, REQUEST_COOKIE_SENT);
         answer = sent == NULL ? -1 : PyObject_IsTrue(sent);
         Py_XDECREF(sent);
     }
     else {
-        PyObject *environ = request_field(request, REQUEST_ENVIRON);
+        PyObject *environ = request_slot(request, REQUEST_ENVIRON);
         if (environ == NULL) {
             answer = -1;
         }
@@ -258,7 +199,7 @@ may_carry_session(PyObject *request)
 static PyObject *
 json_parts(PyObject *app, PyObject *rv, int *done)
 {
-    PyObject *provider = instance_attr(app, str_json);
+    PyObject *provider = instance_attribute(app, str_json);
     if (provider == NULL) {
         return NULL;
     }
@@ -296,11 +237,11 @@ plain_answer(PyObject *app, PyObject *ctx, PyObject *rv, int *done)
         busy = may_carry_session(request);
     }
     if (busy == 0) {
-        int plain = instance_attr_is_true(app, str_plain_ok);
+        int plain = instance_attribute_is_true(app, str_plain_ok);
         busy = plain < 0 ? -1 : !plain;
     }
     if (busy == 0) {
-        PyObject *response_class = instance_attr(app, str_response_class);
+        PyObject *response_class = instance_attribute(app, str_response_class);
         busy = response_class == NULL ? -1 : response_class != app_response_class;
         Py_XDECREF(response_class);
     }
@@ -366,19 +307,19 @@ static int
 direct_case(PyObject *app, PyObject *request, PyObject **chain_out,
             PyObject **endpoint_out)
 {
-    PyObject *rule = request_field(request, REQUEST_URL_RULE);
+    PyObject *rule = request_slot(request, REQUEST_URL_RULE);
     if (rule == NULL) {
         return -1;
     }
     PyObject *endpoint =
-        rule == Py_None ? Py_NewRef(Py_None) : instance_attr(rule, str_endpoint);
+        rule == Py_None ? Py_NewRef(Py_None) : instance_attribute(rule, str_endpoint);
     Py_DECREF(rule);
     if (endpoint == NULL) {
         return -1;
     }
     int answer = -1, check;
     PyObject *chain = NULL;
-    PyObject *chains = instance_attr(app, str_chains);
+    PyObject *chains = instance_attribute(app, str_chains);
     if (chains == NULL) {
         goto done;
     }
@@ -403,7 +344,7 @@ direct_case(PyObject *app, PyObject *request, PyObject **chain_out,
     for (int i = 0; i < CHAIN_FIELDS; i++) {
         REQUIRE_FALSE(chain_field(chain, i) == NULL);
     }
-    REQUIRE_FALSE(instance_attr_is_true(app, str_overridden));
+    REQUIRE_FALSE(instance_attribute_is_true(app, str_overridden));
     check = PyObject_IsTrue(chain_field(chain, CHAIN_ALL_SYNC));
     REQUIRE_FALSE(check < 0 ? -1 : !check);
     REQUIRE_FALSE(has_receivers(app_request_started));
@@ -429,23 +370,23 @@ direct_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoin
         return NULL;
     }
     Py_INCREF(view);
-    PyObject *rv = NULL, *value = request_field(request, REQUEST_ROUTING_EXCEPTION);
+    PyObject *rv = NULL, *value = request_slot(request, REQUEST_ROUTING_EXCEPTION);
     int direct = value == NULL ? -1 : value == Py_None;
     Py_XDECREF(value);
     if (direct > 0) {
-        value = request_field(request, REQUEST_METHOD);
+        value = request_slot(request, REQUEST_METHOD);
         direct = value == NULL ? -1 : PyObject_RichCompareBool(value, str_options, Py_NE);
         Py_XDECREF(value);
     }
     if (direct > 0) {
-        PyObject *functions = instance_attr(app, str_view_functions);
+        PyObject *functions = instance_attribute(app, str_view_functions);
         value = functions == NULL ? NULL : PyObject_GetItem(functions, endpoint);
         direct = value == NULL ? -1 : value == view;
         Py_XDECREF(value);
         Py_XDECREF(functions);
     }
     PyObject *view_args =
-        direct > 0 ? request_field(request, REQUEST_VIEW_ARGS) : NULL;
+        direct > 0 ? request_slot(request, REQUEST_VIEW_ARGS) : NULL;
     int has_args = view_args == NULL ? -1 : PyObject_IsTrue(view_args);
     if (has_args == 0) {
         rv = PyObject_CallNoArgs(view);

@@ -38,6 +38,79 @@ attribute_is_true(PyObject *obj, PyObject *name)
     return answer;
 }
 
+PyObject *
+instance_attribute(PyObject *obj, PyObject *name)
+{
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type->tp_getattro == PyObject_GenericGetAttr) {
+        PyObject *descr = _PyType_Lookup(type, name);
+        if (descr == NULL || Py_TYPE(descr)->tp_descr_set == NULL) {
+            PyObject **dictptr = _PyObject_GetDictPtr(obj);
+            if (dictptr != NULL && *dictptr != NULL) {
+                PyObject *value = PyDict_GetItemWithError(*dictptr, name);
+                if (value != NULL) {
+                    return Py_NewRef(value);
+                }
+                if (PyErr_Occurred()) {
+                    return NULL;
+                }
+                if (descr != NULL && Py_TYPE(descr)->tp_descr_get == NULL) {
+                    return Py_NewRef(descr); /* a class attribute, as it is */
+                }
+            }
+        }
+    }
+    return PyObject_GetAttr(obj, name);
+}
+
+static PyTypeObject *signal_type; /* the signal class that keeps receivers in a slot */
+static Py_ssize_t signal_receivers;
+static PyObject *str_receivers;
+
+PyObject *
+configure_signals(PyObject *module, PyObject *cls)
+{
+    if (!PyType_Check(cls)) {
+        PyErr_SetString(PyExc_TypeError, "configure_signals: a class");
+        return NULL;
+    }
+    INTERN(str_receivers, "receivers");
+    if (slot_offset((PyTypeObject *)cls, "receivers", &signal_receivers) < 0) {
+        return NULL;
+    }
+    Py_INCREF(cls);
+    Py_XSETREF(signal_type, (PyTypeObject *)cls);
+    Py_RETURN_NONE;
+}
+
+int
+has_receivers(PyObject *signal)
+{
+    if (Py_IS_TYPE(signal, signal_type)) {
+        PyObject *receivers = slot_get(signal, signal_receivers);
+        if (receivers != NULL && PyDict_CheckExact(receivers)) {
+            return PyDict_GET_SIZE(receivers) != 0;
+        }
+    }
+    if (str_receivers == NULL
+        && (str_receivers = PyUnicode_InternFromString("receivers")) == NULL) {
+        return -1;
+    }
+    return instance_attribute_is_true(signal, str_receivers);
+}
+
+int
+instance_attribute_is_true(PyObject *obj, PyObject *name)
+{
+    PyObject *value = instance_attribute(obj, name);
+    if (value == NULL) {
+        return -1;
+    }
+    int answer = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return answer;
+}
+
 /* The raised exception (normalised; the error indicator is cleared). */
 PyObject *
 take_error(void)

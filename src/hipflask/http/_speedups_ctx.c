@@ -22,7 +22,7 @@ static PyObject *ctx_files_only_close; /* set of request classes */
 static PyObject *ctx_signals;          /* pushed, request down, app down, popped */
 static PyObject *ctx_python_push, *ctx_python_pop;
 static PyObject *str_ctx_app, *str_plain_app_context, *str_teardown_request_funcs,
-    *str_teardown_appcontext_funcs, *str_receivers, *str_url_rule,
+    *str_teardown_appcontext_funcs, *str_url_rule,
     *str_routing_exception, *str_match_request, *str_files, *str_close;
 
 enum { SIGNAL_PUSHED, SIGNAL_REQUEST_DOWN, SIGNAL_APP_DOWN, SIGNAL_POPPED };
@@ -73,7 +73,6 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_plain_app_context, "_plain_app_context");
     INTERN(str_teardown_request_funcs, "teardown_request_funcs");
     INTERN(str_teardown_appcontext_funcs, "teardown_appcontext_funcs");
-    INTERN(str_receivers, "receivers");
     INTERN(str_url_rule, "url_rule");
     INTERN(str_routing_exception, "routing_exception");
     INTERN(str_match_request, "_match_request");
@@ -92,9 +91,9 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* Whether a context signal has receivers: 1, 0, or -1 on an error. */
 static int
-has_receivers(int which)
+context_signal_heard(int which)
 {
-    return attribute_is_true(PyTuple_GET_ITEM(ctx_signals, which), str_receivers);
+    return has_receivers(PyTuple_GET_ITEM(ctx_signals, which));
 }
 
 /* RequestContext._for_request(app, request) for the RequestContext class. */
@@ -144,7 +143,11 @@ push_is_common(PyObject *self, PyObject *app, int *new_app_ctx)
     }
     *new_app_ctx = 1;
     if (current != NULL) {
-        PyObject *current_app = PyObject_GetAttr(current, str_ctx_app);
+        PyObject *current_app = Py_IS_TYPE(current, ctx_app_type)
+                                    ? slot_get(current, ac_app)
+                                    : NULL;
+        current_app = current_app != NULL ? Py_NewRef(current_app)
+                                          : PyObject_GetAttr(current, str_ctx_app);
         Py_DECREF(current);
         if (current_app == NULL) {
             return -1;
@@ -155,7 +158,7 @@ push_is_common(PyObject *self, PyObject *app, int *new_app_ctx)
     if (!*new_app_ctx) {
         return 1;
     }
-    PyObject *plain = PyObject_GetAttr(app, str_plain_app_context);
+    PyObject *plain = instance_attribute(app, str_plain_app_context);
     if (plain == NULL) {
         return -1;
     }
@@ -164,7 +167,7 @@ push_is_common(PyObject *self, PyObject *app, int *new_app_ctx)
     if (!is_plain) {
         return 0;
     }
-    int receivers = has_receivers(SIGNAL_PUSHED);
+    int receivers = context_signal_heard(SIGNAL_PUSHED);
     return receivers < 0 ? -1 : !receivers;
 }
 
@@ -224,8 +227,10 @@ ctx_push(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_INCREF(request);
     PyObject *result = Py_None;
     Py_INCREF(result);
-    PyObject *rule = PyObject_GetAttr(request, str_url_rule);
-    PyObject *error = rule == NULL ? NULL : PyObject_GetAttr(request, str_routing_exception);
+    PyObject *rule = request_field(request, rq_url_rule, str_url_rule);
+    PyObject *error = rule == NULL ? NULL
+                                   : request_field(request, rq_routing_exception,
+                                                   str_routing_exception);
     if (rule == NULL || error == NULL) {
         Py_CLEAR(result);
     }
@@ -257,11 +262,11 @@ pop_is_common(PyObject *self, PyObject *app, int *close)
         || outer != Py_None || request == NULL || app_ctx == NULL) {
         return 0; /* not pushed, nested, or a field unset */
     }
-    int check = attribute_is_true(app, str_teardown_request_funcs);
+    int check = instance_attribute_is_true(app, str_teardown_request_funcs);
     if (check != 0) {
         return check < 0 ? -1 : 0;
     }
-    if ((check = has_receivers(SIGNAL_REQUEST_DOWN)) != 0) {
+    if ((check = context_signal_heard(SIGNAL_REQUEST_DOWN)) != 0) {
         return check < 0 ? -1 : 0;
     }
     int plain_close = PySet_Contains(ctx_files_only_close, (PyObject *)Py_TYPE(request));
@@ -283,9 +288,10 @@ pop_is_common(PyObject *self, PyObject *app, int *close)
             || slot_get(app_ctx, ac_token) == Py_None) {
             return 0;
         }
-        if ((check = attribute_is_true(app, str_teardown_appcontext_funcs)) != 0
-            || (check = has_receivers(SIGNAL_APP_DOWN)) != 0
-            || (check = has_receivers(SIGNAL_POPPED)) != 0) {
+        if ((check = instance_attribute_is_true(app, str_teardown_appcontext_funcs))
+                != 0
+            || (check = context_signal_heard(SIGNAL_APP_DOWN)) != 0
+            || (check = context_signal_heard(SIGNAL_POPPED)) != 0) {
             return check < 0 ? -1 : 0;
         }
     }

@@ -20,9 +20,32 @@ static PyObject *req_empty_stream, *req_bodyless;
 static PyObject *str_method, *str_root_path, *str_path, *str_headers_key,
     *str_scope_content_headers, *str_get_method, *str_empty, *str_slash,
     *str_request_method, *str_path_info, *str_werkzeug_request;
-static Py_ssize_t rq_environ, rq_scope, rq_body, rq_url_rule, rq_view_args,
+Py_ssize_t rq_environ, rq_scope, rq_body, rq_url_rule, rq_view_args,
     rq_routing_exception, rq_shallow, rq_method, rq_path, rq_bad_host,
     rq_cookie_sent, rq_cookie_field, rq_body_announced;
+
+PyObject *
+request_field(PyObject *request, Py_ssize_t offset, PyObject *name)
+{
+    /* The last class found in req_classes (which only grows). */
+    static PyTypeObject *known_class;
+    if (req_classes != NULL) {
+        int known = Py_IS_TYPE(request, known_class)
+                        ? 1
+                        : PySet_Contains(req_classes, (PyObject *)Py_TYPE(request));
+        if (known < 0) {
+            return NULL;
+        }
+        if (known) {
+            known_class = Py_TYPE(request);
+        }
+        PyObject *value = known ? slot_get(request, offset) : NULL;
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(request, name);
+}
 
 
 PyObject *

@@ -58,7 +58,7 @@ configure_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 new_wsgi_request(PyObject *app, PyObject *environ)
 {
-    PyObject *request_class = PyObject_GetAttr(app, str_request_class);
+    PyObject *request_class = instance_attribute(app, str_request_class);
     if (request_class == NULL) {
         return NULL;
     }
@@ -108,7 +108,8 @@ pushed_and_answered(PyObject *app, PyObject *environ, PyObject *start_response,
             PyTuple_GET_ITEM(response, 2), NULL);
         PyObject *method = started == NULL
                                ? NULL
-                               : PyObject_GetAttr(request, str_request_method_attr);
+                               : request_field(request, rq_method,
+                                               str_request_method_attr);
         Py_XDECREF(started);
         if (method != NULL) {
             int not_head = PyObject_RichCompareBool(method, str_head, Py_NE);
