@@ -146,6 +146,19 @@ class _Chain:
 class Flask(TemplatingMixin, Scaffold):
     """The application: register views and hooks, then serve it as WSGI or ASGI."""
 
+    # PERF: what the C request path reads for every request lives in slots, read
+    # at their offsets there (an instance dict costs a hash lookup per read);
+    # everything else is in the instance dict.
+    __slots__ = (
+        "_chains",
+        "_overridden",
+        "_plain_app_context",
+        "_plain_ok",
+        "teardown_appcontext_funcs",
+        "teardown_request_funcs",
+        "view_functions",
+    )
+
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     aborter_class = Aborter
@@ -1904,6 +1917,7 @@ if speedups is not None:
         PYTHON_RESPOND,
         speedups.respond,
         _Chain,
+        Flask,
     )
     type.__setattr__(Flask, "_handle_direct", speedups.handle_direct)
     type.__setattr__(Flask, "_respond", speedups.respond)

@@ -83,6 +83,7 @@ def configure_app(
     respond: object,
     respond_descriptor: object,
     chain_class: type,
+    flask_class: type,
     /,
 ) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...

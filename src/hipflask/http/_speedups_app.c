@@ -46,6 +46,21 @@ static PyObject *app_chain_type; /* _Chain */
 /* The _Chain fields and the request slots read here. */
 enum { CHAIN_ALL_SYNC, CHAIN_PREPROCESSORS, CHAIN_BEFORE, CHAIN_DIRECT_VIEW,
        CHAIN_AFTER, CHAIN_FIELDS };
+static const char *const app_names[APP_FIELDS] = {
+    "_chains",
+    "_overridden",
+    "_plain_app_context",
+    "_plain_ok",
+    "teardown_appcontext_funcs",
+    "teardown_request_funcs",
+    "view_functions"};
+static PyObject *app_strings[APP_FIELDS], *app_descrs[APP_FIELDS];
+static Py_ssize_t app_offsets[APP_FIELDS];
+/* The last application class found to keep Flask's slots, and its version
+ * tag then (a class changed since has another tag, or none). */
+static PyTypeObject *app_known_type;
+static unsigned int app_known_tag;
+
 static const char *const chain_names[CHAIN_FIELDS] = {
     "all_sync", "preprocessors", "before", "direct_view", "after"};
 static Py_ssize_t chain_offsets[CHAIN_FIELDS];
@@ -69,9 +84,9 @@ static PyObject *str_handle_direct, *str_endpoint, *str_chains,
 PyObject *
 configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 8 || !PyFunction_Check(args[0]) || !PyType_Check(args[1])
+    if (nargs != 9 || !PyFunction_Check(args[0]) || !PyType_Check(args[1])
         || !PyFunction_Check(args[2]) || !PyFunction_Check(args[5])
-        || !PyType_Check(args[7])) {
+        || !PyType_Check(args[7]) || !PyType_Check(args[8])) {
         PyErr_SetString(PyExc_TypeError, "configure_app: unexpected arguments");
         return NULL;
     }
@@ -84,7 +99,20 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         || slot_offset(ctx_request_type, "_opened_session", &rc_opened_session) < 0) {
         return NULL;
     }
-    PyTypeObject *chain = (PyTypeObject *)args[7];
+    PyTypeObject *chain = (PyTypeObject *)args[7], *flask = (PyTypeObject *)args[8];
+    for (int i = 0; i < APP_FIELDS; i++) {
+        INTERN(app_strings[i], app_names[i]);
+        PyObject *descr = _PyType_Lookup(flask, app_strings[i]);
+        if (descr == NULL || slot_offset(flask, app_names[i], &app_offsets[i]) < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_TypeError, "Flask.%s is not a slot", app_names[i]);
+            }
+            return NULL;
+        }
+        Py_INCREF(descr);
+        Py_XSETREF(app_descrs[i], descr);
+    }
+    app_known_type = NULL;
     for (int i = 0; i < CHAIN_FIELDS; i++) {
         if (slot_offset(chain, chain_names[i], &chain_offsets[i]) < 0) {
             return NULL;
@@ -122,6 +150,49 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_XSETREF(*targets[i], args[i]);
     }
     Py_RETURN_NONE;
+}
+
+/* Whether ``type`` keeps the member descriptors of Flask's slots. */
+static int
+keeps_app_slots(PyTypeObject *type)
+{
+    if (type == app_known_type && app_known_tag != 0
+        && type->tp_version_tag == app_known_tag) {
+        return 1;
+    }
+    for (int i = 0; i < APP_FIELDS; i++) {
+        if (_PyType_Lookup(type, app_strings[i]) != app_descrs[i]) {
+            return 0;
+        }
+    }
+    app_known_type = type;
+    app_known_tag = type->tp_version_tag;
+    return 1;
+}
+
+PyObject *
+app_field(PyObject *app, int field, PyObject *name)
+{
+    if (app_descrs[field] != NULL && keeps_app_slots(Py_TYPE(app))) {
+        PyObject *value = slot_get(app, app_offsets[field]);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(app, name);
+}
+
+/* The truth of app_field (1, 0, or -1 with an exception set). */
+int
+app_field_is_true(PyObject *app, int field, PyObject *name)
+{
+    PyObject *value = app_field(app, field, name);
+    if (value == NULL) {
+        return -1;
+    }
+    int answer = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return answer;
 }
 
 /* A _Chain's field (borrowed; the chain is exactly _Chain, its fields set). */
@@ -237,7 +308,7 @@ plain_answer(PyObject *app, PyObject *ctx, PyObject *rv, int *done)
         busy = may_carry_session(request);
     }
     if (busy == 0) {
-        int plain = instance_attribute_is_true(app, str_plain_ok);
+        int plain = app_field_is_true(app, APP_PLAIN_OK, str_plain_ok);
         busy = plain < 0 ? -1 : !plain;
     }
     if (busy == 0) {
@@ -319,7 +390,7 @@ direct_case(PyObject *app, PyObject *request, PyObject **chain_out,
     }
     int answer = -1, check;
     PyObject *chain = NULL;
-    PyObject *chains = instance_attribute(app, str_chains);
+    PyObject *chains = app_field(app, APP_CHAINS, str_chains);
     if (chains == NULL) {
         goto done;
     }
@@ -344,7 +415,7 @@ direct_case(PyObject *app, PyObject *request, PyObject **chain_out,
     for (int i = 0; i < CHAIN_FIELDS; i++) {
         REQUIRE_FALSE(chain_field(chain, i) == NULL);
     }
-    REQUIRE_FALSE(instance_attribute_is_true(app, str_overridden));
+    REQUIRE_FALSE(app_field_is_true(app, APP_OVERRIDDEN, str_overridden));
     check = PyObject_IsTrue(chain_field(chain, CHAIN_ALL_SYNC));
     REQUIRE_FALSE(check < 0 ? -1 : !check);
     REQUIRE_FALSE(has_receivers(app_request_started));
@@ -379,7 +450,7 @@ direct_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoin
         Py_XDECREF(value);
     }
     if (direct > 0) {
-        PyObject *functions = instance_attribute(app, str_view_functions);
+        PyObject *functions = app_field(app, APP_VIEW_FUNCTIONS, str_view_functions);
         value = functions == NULL ? NULL : PyObject_GetItem(functions, endpoint);
         direct = value == NULL ? -1 : value == view;
         Py_XDECREF(value);

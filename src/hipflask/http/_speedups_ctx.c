@@ -158,7 +158,7 @@ push_is_common(PyObject *self, PyObject *app, int *new_app_ctx)
     if (!*new_app_ctx) {
         return 1;
     }
-    PyObject *plain = instance_attribute(app, str_plain_app_context);
+    PyObject *plain = app_field(app, APP_PLAIN_APP_CONTEXT, str_plain_app_context);
     if (plain == NULL) {
         return -1;
     }
@@ -262,7 +262,7 @@ pop_is_common(PyObject *self, PyObject *app, int *close)
         || outer != Py_None || request == NULL || app_ctx == NULL) {
         return 0; /* not pushed, nested, or a field unset */
     }
-    int check = instance_attribute_is_true(app, str_teardown_request_funcs);
+    int check = app_field_is_true(app, APP_TEARDOWN_REQUEST, str_teardown_request_funcs);
     if (check != 0) {
         return check < 0 ? -1 : 0;
     }
@@ -288,7 +288,8 @@ pop_is_common(PyObject *self, PyObject *app, int *close)
             || slot_get(app_ctx, ac_token) == Py_None) {
             return 0;
         }
-        if ((check = instance_attribute_is_true(app, str_teardown_appcontext_funcs))
+        if ((check = app_field_is_true(app, APP_TEARDOWN_APPCONTEXT,
+                                       str_teardown_appcontext_funcs))
                 != 0
             || (check = context_signal_heard(SIGNAL_APP_DOWN)) != 0
             || (check = context_signal_heard(SIGNAL_POPPED)) != 0) {
