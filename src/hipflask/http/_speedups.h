@@ -52,6 +52,12 @@ int attribute_is_true(PyObject *obj, PyObject *name);
 PyObject *instance_attribute(PyObject *obj, PyObject *name);
 /* The truth of instance_attribute(obj, name): 1, 0, or -1 with an exception. */
 int instance_attribute_is_true(PyObject *obj, PyObject *name);
+/* Whether ``type``'s attribute ``name`` is the method descriptor of the C
+ * function ``function`` (one of this module's class hooks), which can then be
+ * called directly rather than looked up and called as a method. */
+int is_c_method(PyTypeObject *type, PyObject *name, PyCFunction function);
+/* ``value != text`` for a str ``text``: 1, 0, or -1 with an exception set. */
+int str_differs(PyObject *value, PyObject *text);
 /* Whether a signal has receivers (its ``receivers`` is true): 1, 0, or -1.
  * Read at the slot of the class configure_signals gave. */
 PyObject *configure_signals(PyObject *module, PyObject *cls);
@@ -117,7 +123,7 @@ PyObject *ctx_pop(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 /* The context classes and the default g class (NULL until configured), and
  * the slot offsets the proxies use. */
 extern PyTypeObject *ctx_request_type, *ctx_app_type, *ctx_g_type;
-extern Py_ssize_t rc_request, ac_app, ac_g, ac_g_values;
+extern Py_ssize_t rc_request, rc_exception, ac_app, ac_g, ac_g_values;
 
 /* _speedups_wsgi.c: the WSGI adapter. */
 PyObject *configure_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

@@ -446,7 +446,7 @@ direct_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoin
     Py_XDECREF(value);
     if (direct > 0) {
         value = request_slot(request, REQUEST_METHOD);
-        direct = value == NULL ? -1 : PyObject_RichCompareBool(value, str_options, Py_NE);
+        direct = value == NULL ? -1 : str_differs(value, str_options);
         Py_XDECREF(value);
     }
     if (direct > 0) {
@@ -482,20 +482,35 @@ direct_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoin
 static PyObject *
 hooks_and_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoint)
 {
-    PyObject *iterator = PyObject_GetIter(chain_field(chain, CHAIN_BEFORE));
-    if (iterator == NULL) {
-        return NULL;
-    }
-    PyObject *func, *rv = NULL;
-    while ((func = PyIter_Next(iterator)) != NULL) {
-        rv = PyObject_CallNoArgs(func);
-        Py_DECREF(func);
-        if (rv == NULL || rv != Py_None) {
-            break;
+    PyObject *before = chain_field(chain, CHAIN_BEFORE), *rv = NULL;
+    if (PyList_CheckExact(before)) {
+        /* As a for loop over a list: its length is read at every step. */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(before); i++) {
+            PyObject *func = Py_NewRef(PyList_GET_ITEM(before, i));
+            rv = PyObject_CallNoArgs(func);
+            Py_DECREF(func);
+            if (rv == NULL || rv != Py_None) {
+                break;
+            }
+            Py_CLEAR(rv);
         }
-        Py_CLEAR(rv);
     }
-    Py_DECREF(iterator);
+    else {
+        PyObject *iterator = PyObject_GetIter(before);
+        if (iterator == NULL) {
+            return NULL;
+        }
+        PyObject *func;
+        while ((func = PyIter_Next(iterator)) != NULL) {
+            rv = PyObject_CallNoArgs(func);
+            Py_DECREF(func);
+            if (rv == NULL || rv != Py_None) {
+                break;
+            }
+            Py_CLEAR(rv);
+        }
+        Py_DECREF(iterator);
+    }
     if (rv != NULL || PyErr_Occurred()) {
         return rv;
     }

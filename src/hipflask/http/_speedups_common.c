@@ -111,6 +111,23 @@ instance_attribute_is_true(PyObject *obj, PyObject *name)
     return answer;
 }
 
+int
+is_c_method(PyTypeObject *type, PyObject *name, PyCFunction function)
+{
+    PyObject *descr = _PyType_Lookup(type, name);
+    return descr != NULL && Py_IS_TYPE(descr, &PyMethodDescr_Type)
+           && ((PyMethodDescrObject *)descr)->d_method->ml_meth == function;
+}
+
+int
+str_differs(PyObject *value, PyObject *text)
+{
+    if (PyUnicode_CheckExact(value)) {
+        return PyUnicode_Compare(value, text) != 0;
+    }
+    return PyObject_RichCompareBool(value, text, Py_NE);
+}
+
 /* The raised exception (normalised; the error indicator is cleared). */
 PyObject *
 take_error(void)

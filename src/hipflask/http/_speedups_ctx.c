@@ -28,9 +28,9 @@ static PyObject *str_ctx_app, *str_plain_app_context, *str_teardown_request_func
 enum { SIGNAL_PUSHED, SIGNAL_REQUEST_DOWN, SIGNAL_APP_DOWN, SIGNAL_POPPED };
 
 /* Slot offsets, from the classes' member descriptors. */
-Py_ssize_t rc_request, ac_app, ac_g, ac_g_values; /* read by the proxies */
+Py_ssize_t rc_request, rc_exception, ac_app, ac_g, ac_g_values; /* read elsewhere */
 static Py_ssize_t rc_app, rc_token, rc_app_ctx, rc_outer, rc_opened_session,
-    rc_exception, rc_after;
+    rc_after;
 static Py_ssize_t ac_outer, ac_token;
 
 PyObject *

@@ -82,12 +82,18 @@ static PyObject *
 pushed_and_answered(PyObject *app, PyObject *environ, PyObject *start_response,
                     PyObject *request, PyObject *ctx, PyObject **error)
 {
-    PyObject *pushed = PyObject_CallMethodNoArgs(ctx, str_push);
+    PyTypeObject *ctx_type = Py_TYPE(ctx);
+    PyObject *pushed = is_c_method(ctx_type, str_push, (PyCFunction)(void (*)(void))ctx_push)
+                           ? ctx_push(ctx, NULL, 0)
+                           : PyObject_CallMethodNoArgs(ctx, str_push);
     if (pushed == NULL) {
         return NULL;
     }
     Py_DECREF(pushed);
-    PyObject *response = PyObject_CallMethodOneArg(app, str_handle_direct, ctx);
+    PyObject *response =
+        is_c_method(Py_TYPE(app), str_handle_direct, (PyCFunction)(void (*)(void))handle_direct)
+            ? handle_direct(app, &ctx, 1)
+            : PyObject_CallMethodOneArg(app, str_handle_direct, ctx);
     if (response == NULL) {
         *error = take_error();
         Py_INCREF(*error);
@@ -103,16 +109,16 @@ pushed_and_answered(PyObject *app, PyObject *environ, PyObject *start_response,
         PyErr_SetString(PyExc_TypeError, "a fixed-body response has 4 parts");
     }
     else {
-        PyObject *started = PyObject_CallFunctionObjArgs(
-            start_response, PyTuple_GET_ITEM(response, 1),
-            PyTuple_GET_ITEM(response, 2), NULL);
+        PyObject *start[2] = {PyTuple_GET_ITEM(response, 1),
+                              PyTuple_GET_ITEM(response, 2)};
+        PyObject *started = PyObject_Vectorcall(start_response, start, 2, NULL);
         PyObject *method = started == NULL
                                ? NULL
                                : request_field(request, rq_method,
                                                str_request_method_attr);
         Py_XDECREF(started);
         if (method != NULL) {
-            int not_head = PyObject_RichCompareBool(method, str_head, Py_NE);
+            int not_head = str_differs(method, str_head);
             Py_DECREF(method);
             if (not_head > 0) {
                 body = Py_NewRef(PyTuple_GET_ITEM(response, 3));
@@ -163,6 +169,9 @@ popped(PyObject *app, PyObject *environ, PyObject *ctx, PyObject *error)
     if (error != NULL) {
         seen = Py_NewRef(error);
     }
+    else if (Py_IS_TYPE(ctx, ctx_request_type) && slot_get(ctx, rc_exception) != NULL) {
+        seen = Py_NewRef(slot_get(ctx, rc_exception));
+    }
     else if ((seen = PyObject_GetAttr(ctx, str_exception)) == NULL) {
         return -1;
     }
@@ -178,7 +187,9 @@ popped(PyObject *app, PyObject *environ, PyObject *ctx, PyObject *error)
             Py_SETREF(seen, Py_NewRef(Py_None));
         }
     }
-    PyObject *done = PyObject_CallMethodOneArg(ctx, str_pop, seen);
+    PyObject *done = is_c_method(Py_TYPE(ctx), str_pop, (PyCFunction)(void (*)(void))ctx_pop)
+                         ? ctx_pop(ctx, &seen, 1, NULL)
+                         : PyObject_CallMethodOneArg(ctx, str_pop, seen);
     Py_DECREF(seen);
     Py_XDECREF(done);
     return done == NULL ? -1 : 0;
