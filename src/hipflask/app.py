@@ -154,8 +154,11 @@ class Flask(TemplatingMixin, Scaffold):
         "_overridden",
         "_plain_app_context",
         "_plain_ok",
+        "config",
+        "subdomain_matching",
         "teardown_appcontext_funcs",
         "teardown_request_funcs",
+        "url_map",
         "view_functions",
     )
 
@@ -1901,12 +1904,14 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
     return site_parent, package_path
 
 
-#: The Python steps of the direct pipeline. With the C helpers built,
-#: ``Flask._handle_direct`` and ``Flask._respond`` are their C twins
-#: (``http/_speedups_app.c``), which answer the common request themselves and
-#: call these, and the steps above, for the rest.
+#: The Python steps of the direct pipeline and the URL match. With the C helpers
+#: built, ``Flask._handle_direct``, ``Flask._respond`` and
+#: ``Flask._match_request`` are their C twins (``http/_speedups_app.c``), which
+#: answer the common request themselves and call these, and the steps above,
+#: for the rest.
 PYTHON_HANDLE_DIRECT = Flask._handle_direct
 PYTHON_RESPOND = Flask._respond
+PYTHON_MATCH_REQUEST = Flask._match_request
 if speedups is not None:
     speedups.configure_app(
         PYTHON_HANDLE_DIRECT,
@@ -1918,9 +1923,12 @@ if speedups is not None:
         speedups.respond,
         _Chain,
         Flask,
+        PYTHON_MATCH_REQUEST,
+        Map,
     )
     type.__setattr__(Flask, "_handle_direct", speedups.handle_direct)
     type.__setattr__(Flask, "_respond", speedups.respond)
+    type.__setattr__(Flask, "_match_request", speedups.match_request)
 
 # The adapters import the contexts, which import nothing from here at load time;
 # importing them last keeps ``wsgi_app``/``asgi_app`` free of per-call imports.

@@ -198,6 +198,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "ctx_pop",
         "handle_direct",
         "respond",
+        "match_request",
         "headers_setitem",
         "response_prepare",
         "request_getattribute",

@@ -424,3 +424,166 @@ def test_arguments_are_checked() -> None:
         speedups.respond(app, None)
     with pytest.raises(TypeError):
         speedups.configure_app()
+
+
+# -- _match_request ----------------------------------------------------------------
+
+_MATCH_CASES = (
+    # (name, path, method, Host header or None for none, expected to be C's own)
+    ("static", "/plain", "GET", "localhost", True),
+    ("static with defaults", "/defaults", "GET", "localhost", True),
+    ("static, no Host", "/plain", "GET", None, True),
+    ("static, empty Host", "/plain", "GET", "", True),
+    ("dynamic", "/item/7", "GET", "localhost", True),
+    ("dynamic, bad value", "/item/x", "GET", "localhost", True),
+    ("missing", "/missing", "GET", "localhost", True),
+    ("wrong method", "/plain", "DELETE", "localhost", True),
+    ("slash redirect", "/slash", "GET", "localhost", True),
+    ("double slash", "//plain", "GET", "localhost", True),
+    ("Host with a control character", "/plain", "GET", "local\x7fhost", False),
+    ("Host not ASCII", "/plain", "GET", "lócalhost", False),
+    ("trusted hosts", "/plain", "GET", "localhost", False),
+    ("untrusted host", "/plain", "GET", "localhost", False),
+    ("rule added since the map was compiled", "/late", "GET", "localhost", False),
+    ("subdomain matching", "/plain", "GET", "localhost", False),
+    ("host matching", "/plain", "GET", "localhost", False),
+    ("map not compiled", "/plain", "GET", "localhost", False),
+    ("config with its own __getitem__", "/plain", "GET", "localhost", False),
+    ("map with its own _match_unlisted", "/item/7", "GET", "localhost", True),
+    ("_match_unlisted replaced on the map", "/item/7", "GET", "localhost", True),
+    ("_match_unlisted raises", "/item/7", "GET", "localhost", True),
+    ("own request class", "/item/7", "GET", "localhost", True),
+    ("asgi static", "/plain", "GET", "localhost", True),
+    ("asgi bad Host", "/plain", "GET", "local\x00host", False),
+)
+
+
+class _OwnConfigLookup(dict):  # type: ignore[type-arg]
+    def __getitem__(self, key: str) -> t.Any:
+        return super().__getitem__(key)
+
+
+def _match_story(case: tuple[str, str, str, str | None, bool]) -> list[t.Any]:
+    from hipflask.routing import Map
+
+    name, path, method, host, _own = case
+    options: dict[str, t.Any] = {}
+    if name == "host matching":
+        options = {"host_matching": True, "static_host": "localhost"}
+    if name == "subdomain matching":
+        options = {"subdomain_matching": True}
+    app = Flask("match_story", root_path="/nonexistent-root", **options)
+    seen: list[t.Any] = []
+    if name == "map with its own _match_unlisted":
+
+        class OwnMap(Map):
+            def _match_unlisted(self, *args: t.Any) -> t.Any:
+                seen.append("own _match_unlisted")
+                return super()._match_unlisted(*args)
+
+        app.url_map = OwnMap()
+    route_host = {"host": "localhost"} if name == "host matching" else {}
+    app.add_url_rule("/plain", "plain", lambda: "plain", **route_host)
+    app.add_url_rule(
+        "/defaults", "defaults", lambda page: "d", defaults={"page": 1}, **route_host
+    )
+    app.add_url_rule("/item/<int:item_id>", "item", lambda item_id: "i", **route_host)
+    app.add_url_rule("/slash/", "slash", lambda: "s", **route_host)
+    if name == "trusted hosts":
+        app.config["TRUSTED_HOSTS"] = ["localhost"]
+    if name == "untrusted host":
+        app.config["TRUSTED_HOSTS"] = ["example.com"]
+    if name == "subdomain matching":
+        app.config["SERVER_NAME"] = "localhost"
+    if name == "config with its own __getitem__":
+        app.config = _OwnConfigLookup(app.config)  # type: ignore[assignment]
+    if name == "own request class":
+        app.request_class = type("OwnRequest", (Request,), {})
+    if name != "map not compiled":
+        app.url_map.update()
+    else:
+        app.url_map._dirty = True
+    if name == "rule added since the map was compiled":
+        app.add_url_rule("/late", "late", lambda: "late")
+    if name == "_match_unlisted replaced on the map":
+        unlisted = app.url_map._match_unlisted
+
+        def spy(*args: t.Any) -> t.Any:
+            seen.append("instance _match_unlisted")
+            return unlisted(*args)
+
+        app.url_map._match_unlisted = spy  # type: ignore[method-assign]
+    if name == "_match_unlisted raises":
+
+        def failing(*args: t.Any) -> t.Any:
+            raise LookupError("no match today")
+
+        app.url_map._match_unlisted = failing  # type: ignore[method-assign]
+    if name.startswith("asgi"):
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "scheme": "http",
+            "server": ("localhost", 80),
+            "headers": [(b"host", (host or "").encode("latin-1"))],
+        }
+        request_ = app.request_class.from_asgi(scope, b"")
+    else:
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http",
+        }
+        if host is not None:
+            environ["HTTP_HOST"] = host
+        request_ = app.request_class(environ)
+    try:
+        app._match_request(request_)
+    except BaseException as exc:
+        seen.append(("raised", type(exc).__name__, str(exc)))
+    error = request_.routing_exception
+    rule = request_.url_rule
+    seen.append(
+        (
+            rule.rule if rule is not None else None,
+            request_.view_args,
+            type(error).__name__,
+            str(error) if error is not None else None,
+            getattr(error, "new_url", None),
+        )
+    )
+    return seen
+
+
+@needs_c
+@pytest.mark.parametrize("case", _MATCH_CASES, ids=[case[0] for case in _MATCH_CASES])
+def test_matching_in_c_does_what_python_does(
+    case: tuple[str, str, str, str | None, bool],
+) -> None:
+    assert Flask._match_request is speedups.match_request
+    twin = app_module.PYTHON_MATCH_REQUEST
+    entered: list[bool] = []
+
+    def profile(frame: t.Any, event: str, arg: t.Any) -> None:
+        if event == "call" and frame.f_code is twin.__code__:
+            entered.append(True)
+
+    sys.setprofile(profile)
+    try:
+        with_c = _match_story(case)
+    finally:
+        sys.setprofile(None)
+    type.__setattr__(Flask, "_match_request", twin)
+    try:
+        with_python = _match_story(case)
+    finally:
+        type.__setattr__(Flask, "_match_request", speedups.match_request)
+    assert with_c == with_python
+    assert (not entered) == case[4]

@@ -21,8 +21,8 @@
  *   _speedups_request.c   Request.from_asgi and _from_environ (request.py)
  *   _speedups_ctx.c       making, pushing and popping request contexts (ctx.py)
  *   _speedups_wsgi.c      the WSGI adapter's serve_wsgi (wsgi.py)
- *   _speedups_app.c       the application's direct pipeline: _handle_direct
- *                         and _respond (app.py)
+ *   _speedups_app.c       the application's direct pipeline and URL match:
+ *                         _handle_direct, _respond, _match_request (app.py)
  *   _speedups_proxies.c   the request, current_app, g and websocket proxies
  *                         (globals.py)
  * This file holds the module's function tables and its initialisation: the
@@ -40,6 +40,8 @@ static PyMethodDef class_hooks[] = {
      "Flask._handle_direct."},
     {"respond", (PyCFunction)(void (*)(void))respond, METH_FASTCALL,
      "Flask._respond."},
+    {"match_request", (PyCFunction)(void (*)(void))match_request, METH_FASTCALL,
+     "Flask._match_request."},
     {"response_prepare", (PyCFunction)(void (*)(void))response_prepare,
      METH_FASTCALL | METH_KEYWORDS, "Response._prepare."},
     {"headers_setitem", (PyCFunction)(void (*)(void))headers_setitem,
@@ -122,7 +124,8 @@ static PyMethodDef speedups_methods[] = {
      "Give handle_direct and respond the Python Flask._handle_direct, the "
      "default Response class, DefaultJSONProvider.response, the "
      "request_started and request_finished signals, the Python Flask._respond "
-     "and the respond method descriptor."},
+     "and the respond method descriptor, the _Chain and Flask classes, the "
+     "Python Flask._match_request and the Map class."},
     {"configure_signals", configure_signals, METH_O,
      "Give the C helpers the signal class that keeps receivers in a slot."},
     {"configure_headers", configure_headers, METH_O,

@@ -110,7 +110,11 @@ PyObject *request_from_environ(PyObject *module, PyObject *const *args,
  * else the attribute. A new reference. */
 PyObject *request_field(PyObject *request, Py_ssize_t offset, PyObject *name);
 extern Py_ssize_t rq_environ, rq_scope, rq_url_rule, rq_view_args,
-    rq_routing_exception, rq_method, rq_cookie_sent;
+    rq_routing_exception, rq_method, rq_cookie_sent, rq_path, rq_bad_host;
+/* request.<name> = value, at the slot under the same conditions (and a class
+ * that keeps object's __setattr__). 0, or -1 with an exception set. */
+int request_set_field(PyObject *request, Py_ssize_t offset, PyObject *name,
+                      PyObject *value);
 
 /* _speedups_ctx.c: making, pushing and popping request contexts. */
 PyObject *configure_contexts(PyObject *module, PyObject *const *args,
@@ -133,12 +137,13 @@ PyObject *serve_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *handle_direct(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *respond(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *match_request(PyObject *app, PyObject *const *args, Py_ssize_t nargs);
 /* app.<name> for the attributes Flask keeps in slots (the APP_ fields): read
  * at the slot when the application's class keeps Flask's descriptor, else
  * the attribute. A new reference; app_field_is_true gives its truth. */
 enum { APP_CHAINS, APP_OVERRIDDEN, APP_PLAIN_APP_CONTEXT, APP_PLAIN_OK,
-       APP_TEARDOWN_APPCONTEXT, APP_TEARDOWN_REQUEST, APP_VIEW_FUNCTIONS,
-       APP_FIELDS };
+       APP_CONFIG, APP_SUBDOMAIN_MATCHING, APP_TEARDOWN_APPCONTEXT,
+       APP_TEARDOWN_REQUEST, APP_URL_MAP, APP_VIEW_FUNCTIONS, APP_FIELDS };
 PyObject *app_field(PyObject *app, int field, PyObject *name);
 int app_field_is_true(PyObject *app, int field, PyObject *name);
 

@@ -84,6 +84,8 @@ def configure_app(
     respond_descriptor: object,
     chain_class: type,
     flask_class: type,
+    match_request: object,
+    map_class: type,
     /,
 ) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
@@ -111,6 +113,7 @@ ctx_push: Callable[[object], None]
 ctx_pop: Callable[..., None]
 handle_direct: Callable[[object, object], Any]
 respond: Callable[[object, object, object, object], Any]
+match_request: Callable[[object, object], None]
 request_getattribute: Callable[[object, str], Any]
 app_getattribute: Callable[[object, str], Any]
 websocket_getattribute: Callable[[object, str], Any]

@@ -24,27 +24,56 @@ Py_ssize_t rq_environ, rq_scope, rq_body, rq_url_rule, rq_view_args,
     rq_routing_exception, rq_shallow, rq_method, rq_path, rq_bad_host,
     rq_cookie_sent, rq_cookie_field, rq_body_announced;
 
-PyObject *
-request_field(PyObject *request, Py_ssize_t offset, PyObject *name)
+/* Whether ``type`` is one of the classes given to configure_requests: 1, 0,
+ * or -1 with an exception set. */
+static int
+registered_class(PyTypeObject *type)
 {
     /* The last class found in req_classes (which only grows). */
     static PyTypeObject *known_class;
-    if (req_classes != NULL) {
-        int known = Py_IS_TYPE(request, known_class)
-                        ? 1
-                        : PySet_Contains(req_classes, (PyObject *)Py_TYPE(request));
-        if (known < 0) {
-            return NULL;
-        }
-        if (known) {
-            known_class = Py_TYPE(request);
-        }
-        PyObject *value = known ? slot_get(request, offset) : NULL;
-        if (value != NULL) {
-            return Py_NewRef(value);
-        }
+    if (req_classes == NULL) {
+        return 0;
+    }
+    if (type == known_class) {
+        return 1;
+    }
+    int known = PySet_Contains(req_classes, (PyObject *)type);
+    if (known > 0) {
+        known_class = type;
+    }
+    return known;
+}
+
+PyObject *
+request_field(PyObject *request, Py_ssize_t offset, PyObject *name)
+{
+    int known = registered_class(Py_TYPE(request));
+    if (known < 0) {
+        return NULL;
+    }
+    PyObject *value = known ? slot_get(request, offset) : NULL;
+    if (value != NULL) {
+        return Py_NewRef(value);
     }
     return PyObject_GetAttr(request, name);
+}
+
+int
+request_set_field(PyObject *request, Py_ssize_t offset, PyObject *name,
+                  PyObject *value)
+{
+    PyTypeObject *type = Py_TYPE(request);
+    if (type->tp_setattro == PyObject_GenericSetAttr) {
+        int known = registered_class(type);
+        if (known < 0) {
+            return -1;
+        }
+        if (known) {
+            slot_set(request, offset, value);
+            return 0;
+        }
+    }
+    return PyObject_SetAttr(request, name, value);
 }
 
 

@@ -63,6 +63,17 @@ MatchOrError = tuple[Rule, dict[str, t.Any]] | tuple[None, Exception]
 class Map:
     """All URL rules of an application, plus the settings they share."""
 
+    # PERF: what the C helpers read for every request lives in slots (see
+    # Flask._match_request); anything else in the instance dict.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_dirty",
+        "_static_http",
+        "default_subdomain",
+        "host_matching",
+    )
+
     #: Converters every map starts with; ``converters`` is a copy to extend.
     default_converters: Mapping[str, type[BaseConverter]] = MappingProxyType(
         dict(DEFAULT_CONVERTERS)
