@@ -78,7 +78,7 @@ from .http.exceptions import (
     RequestRedirect,
     RoutingException,
 )
-from .http.response import PlainResponse, plain_response, text_response
+from .http.response import PlainResponse, page_parts, plain_response, text_response
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import BuildError, Map, MapAdapter, Rule
@@ -956,6 +956,15 @@ class Flask(TemplatingMixin, Scaffold):
                     if session_headers:
                         plain[2].extend(session_headers)
                     return plain
+            elif isinstance(rv, HTTPException) and not self._overrides("make_response"):
+                # An HTTP error without a handler (a routing error): its page.
+                # (Error paths ask whether make_response was replaced since the
+                # first request, as _http_error_rv does.)
+                page = page_parts(rv)
+                if page is not None:
+                    if session_headers:
+                        page[2].extend(session_headers)
+                    return page
         if session_headers:
             return None
         return self.make_response(rv)
@@ -1038,11 +1047,12 @@ class Flask(TemplatingMixin, Scaffold):
 
         PERF: when no user code would see ``exc`` raised (the steps that could
         are Flask's own, no error handler takes it, it is not trapped), the
-        answer is the one Flask gives, ``make_response(exc)``, made without
-        raising, catching and re-raising it (and without a traceback whose
-        frames hold the request: a reference cycle through
-        ``request.routing_exception`` left to the garbage collector).
-        ``None`` means: raise it, the general path.
+        answer is ``exc`` itself, what Flask's ``handle_http_exception`` gives
+        back and ``make_response`` turns into the page, without raising,
+        catching and re-raising it (and without a traceback whose frames hold
+        the request: a reference cycle through ``request.routing_exception``
+        left to the garbage collector). ``None`` means: raise it, the general
+        path.
         """
         cls = type(self)
         attributes = self.__dict__  # extensions wrap steps on the instance
@@ -1079,7 +1089,9 @@ class Flask(TemplatingMixin, Scaffold):
             config["TRAP_BAD_REQUEST_ERRORS"] and isinstance(exc, BadRequest)
         ):
             return None
-        return self._http_error_rv(exc)
+        # handle_http_exception's answer; make_response (or _respond, which
+        # sends the standard page as parts) makes the response of it.
+        return exc
 
     def _http_error_rv(self, e: Exception) -> t.Any:
         """``e`` as the pipeline's return value: the error page as a response
@@ -1925,6 +1937,9 @@ if speedups is not None:
         Flask,
         PYTHON_MATCH_REQUEST,
         Map,
+        HTTPException,
+        page_parts,
+        _FLASK_MAKE_RESPONSE,
     )
     type.__setattr__(Flask, "_handle_direct", speedups.handle_direct)
     type.__setattr__(Flask, "_respond", speedups.respond)

@@ -191,6 +191,8 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "configure_wsgi",
         "configure_app",
         "configure_signals",
+        "page_parts",
+        "configure_page_parts",
     }
     hooks = set(re.findall(r"^(\w+): Callable", stub, re.MULTILINE))
     assert hooks == {
@@ -1339,3 +1341,129 @@ def test_serving_wsgi_in_c_does_what_python_does(story: str) -> None:
     with_python = contextvars.Context().run(_wsgi_story, story, wsgi.PYTHON_SERVE_WSGI)
     assert with_c == with_python
     assert with_c[-1] == ("request context left", False) or story == "push raises"
+
+
+# -- page_parts -------------------------------------------------------------------
+
+
+class _IntCode(int):
+    pass
+
+
+def _page_errors() -> list[tuple[str, t.Callable[[], t.Any]]]:
+    """Errors of every kind page_parts meets: (label, maker)."""
+    from hipflask.http import exceptions as ex
+
+    def with_attrs(cls: type, **attrs: t.Any) -> t.Callable[[], t.Any]:
+        def make() -> t.Any:
+            error = cls()
+            for name, value in attrs.items():
+                setattr(error, name, value)
+            return error
+
+        return make
+
+    standard = [
+        (cls.__name__, cls)
+        for cls in vars(ex).values()
+        if isinstance(cls, type)
+        and issubclass(cls, ex.HTTPException)
+        and cls.code is not None
+        and not issubclass(cls, ex.RequestRedirect)
+    ]
+    standard.append(("RequestRedirect", lambda: ex.RequestRedirect("/elsewhere")))
+    own_body = type("OwnBody", (ex.NotFound,), {"get_body": lambda self, *a: "own"})
+    own_description = type(
+        "OwnDescription", (ex.NotFound,), {"get_description": lambda self, *a: "d"}
+    )
+    own_name = type("OwnName", (ex.NotFound,), {"name": property(lambda self: "N")})
+    own_headers = type(
+        "OwnHeaders", (ex.NotFound,), {"get_headers": lambda self, *a: []}
+    )
+    own_response = type(
+        "OwnGetResponse",
+        (ex.NotFound,),
+        {"get_response": lambda self, *a: Response("own")},
+    )
+    subclass = type("PlainSubclass", (ex.NotFound,), {})
+    return [
+        *standard,
+        ("description", lambda: ex.NotFound("gone <b>for</b>\nnow")),
+        ("long description", lambda: ex.NotFound("x" * 2000)),
+        ("plain description", lambda: ex.NotFound("s")),  # made first, then:
+        (
+            "str subclass description",
+            with_attrs(ex.NotFound, description=_StrLike("s")),
+        ),
+        ("bytes description", with_attrs(ex.NotFound, description=b"bytes")),
+        ("response", lambda: ex.NotFound(response=Response("given"))),
+        ("code None", ex.HTTPException),
+        ("unknown code", with_attrs(ex.NotFound, code=599)),
+        ("int subclass code", with_attrs(ex.NotFound, code=_IntCode(404))),
+        ("IntEnum code", with_attrs(ex.NotFound, code=HTTPStatus.NOT_FOUND)),
+        ("str code", with_attrs(ex.NotFound, code="404")),
+        ("own get_body", own_body),
+        ("own get_description", own_description),
+        ("own name", own_name),
+        ("own get_headers", own_headers),
+        ("own get_response", own_response),
+        ("plain subclass", subclass),
+        ("not an error", object),
+    ]
+
+
+class _StrLike(str):
+    pass
+
+
+@needs_c
+@pytest.mark.parametrize("length_set", [True, False])
+def test_error_pages_as_parts_in_c_are_the_ones_python_gives(length_set: bool) -> None:
+    twin = response.PYTHON_PAGE_PARTS
+    assert response.page_parts is speedups.page_parts
+    setting = Response.automatically_set_content_length
+    Response.automatically_set_content_length = length_set
+    answered_in_c: dict[str, bool] = {}
+    try:
+        for label, make in _page_errors():
+            for _ in range(2):  # the second time from the table of made pages
+                calls: list[bool] = []
+
+                def watch(
+                    frame: t.Any, event: str, arg: t.Any, calls: list[bool] = calls
+                ) -> None:
+                    if event == "call" and frame.f_code is twin.__code__:
+                        calls.append(True)
+
+                results = []
+                for page_parts in (speedups.page_parts, twin):
+                    error = make()
+                    sys.setprofile(watch if page_parts is not twin else None)
+                    try:
+                        results.append(("made", page_parts(error)))
+                    except Exception as exc:  # compared below
+                        results.append(("raised", type(exc), str(exc)))
+                    finally:
+                        sys.setprofile(None)
+                assert results[0] == results[1], label
+                answered_in_c[label] = not calls  # the second call's
+    finally:
+        Response.automatically_set_content_length = setting
+    # The standard pages are answered in C once made (not when the class does
+    # not set Content-Length: then every call is the twin's).
+    for label in ("NotFound", "Forbidden", "description", "plain subclass"):
+        assert answered_in_c[label] == length_set, label
+    for label in (
+        "own get_body",
+        "own name",
+        "response",
+        "IntEnum code",
+        "unknown code",
+    ):
+        assert not answered_in_c[label], label
+
+
+@needs_c
+def test_page_parts_is_configured_with_checked_arguments() -> None:
+    with pytest.raises(TypeError):
+        speedups.configure_page_parts(None)

@@ -412,7 +412,8 @@ def test_stories_cover_the_answers_that_matter() -> None:
     assert endings["tuple"][1][1] == "201 CREATED"
     assert endings["raises, testing"][:2] == ("raised", "LookupError")
     assert endings["before stops"][:2] == ("raised", "_Stop")
-    assert endings["not found"][1][1] == "404 NOT FOUND"
+    assert endings["not found"][1][0] == "parts"  # the standard page, as parts
+    assert endings["not found"][1][1][1] == "404 NOT FOUND"
 
 
 @needs_c

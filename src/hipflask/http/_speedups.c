@@ -17,7 +17,8 @@
  *                         Request.from_asgi, the ASGI adapter)
  *   _speedups_common.c    new_instance, and helpers of the files below
  *   _speedups_headers.c   Headers.__setitem__ (header_structures.py)
- *   _speedups_response.c  Response._prepare (response.py)
+ *   _speedups_response.c  Response._prepare, text_response, plain_response,
+ *                         page_parts (response.py)
  *   _speedups_request.c   Request.from_asgi and _from_environ (request.py)
  *   _speedups_ctx.c       making, pushing and popping request contexts (ctx.py)
  *   _speedups_wsgi.c      the WSGI adapter's serve_wsgi (wsgi.py)
@@ -108,6 +109,13 @@ static PyMethodDef speedups_methods[] = {
     {"plain_response", (PyCFunction)(void (*)(void))plain_response, METH_FASTCALL,
      "plain_response(text, mimetype): what Response(text, mimetype=mimetype) "
      "sends."},
+    {"page_parts", page_parts, METH_O,
+     "page_parts(error): the parts of an HTTP error's standard page."},
+    {"configure_page_parts", (PyCFunction)(void (*)(void))configure_page_parts,
+     METH_FASTCALL,
+     "Give page_parts the Python page_parts and its table of made pages, "
+     "HTTPException, HTTP_STATUS_CODES, the page's Content-Type pair and "
+     "the Response class."},
     {"configure_text_response", (PyCFunction)(void (*)(void))configure_text_response,
      METH_FASTCALL,
      "Give text_response and plain_response their classes, the Python "
@@ -125,7 +133,8 @@ static PyMethodDef speedups_methods[] = {
      "default Response class, DefaultJSONProvider.response, the "
      "request_started and request_finished signals, the Python Flask._respond "
      "and the respond method descriptor, the _Chain and Flask classes, the "
-     "Python Flask._match_request and the Map class."},
+     "Python Flask._match_request, the Map and HTTPException classes, "
+     "page_parts and Flask.make_response."},
     {"configure_signals", configure_signals, METH_O,
      "Give the C helpers the signal class that keeps receivers in a slot."},
     {"configure_headers", configure_headers, METH_O,

@@ -87,7 +87,8 @@ PyObject *encode_asgi_fields(PyObject *module, PyObject *fields);
 PyObject *configure_headers(PyObject *module, PyObject *setitem);
 PyObject *headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
-/* _speedups_response.c: Response._prepare, text_response, plain_response. */
+/* _speedups_response.c: Response._prepare, text_response, plain_response,
+ * page_parts. */
 PyObject *configure_response(PyObject *module, PyObject *const *args,
                              Py_ssize_t nargs);
 PyObject *response_prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -97,6 +98,9 @@ PyObject *configure_text_response(PyObject *module, PyObject *const *args,
 PyObject *text_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                         PyObject *kwnames);
 PyObject *plain_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *configure_page_parts(PyObject *module, PyObject *const *args,
+                               Py_ssize_t nargs);
+PyObject *page_parts(PyObject *module, PyObject *error);
 
 /* _speedups_request.c: Request.from_asgi and Request._from_environ. */
 PyObject *configure_requests(PyObject *module, PyObject *const *args,

@@ -86,10 +86,23 @@ def configure_app(
     flask_class: type,
     match_request: object,
     map_class: type,
+    http_exception: type,
+    page_parts: object,
+    make_response: object,
     /,
 ) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
 def configure_signals(signal_class: type, /) -> None: ...
+def page_parts(error: object, /) -> Any: ...
+def configure_page_parts(
+    python: object,
+    made: dict[Any, Any],
+    http_exception: type,
+    phrases: dict[int, str],
+    content_type: tuple[str, str],
+    response_class: type,
+    /,
+) -> None: ...
 def configure_proxies(
     cv_app: object,
     cv_request: object,

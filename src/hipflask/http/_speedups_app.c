@@ -25,7 +25,8 @@
  * response: no request_finished receiver, no session opened and no Cookie
  * header (so no session to refresh), make_response and the response class
  * Flask's own. A str, or a dict or list for the default JSON provider, is sent
- * as its parts (plain_response); a Response is returned as it is. Anything
+ * as its parts (plain_response), an HTTP error as its standard page's
+ * (page_parts, when it has that page); a Response is returned as it is. Anything
  * else is the twin's, and nothing was done before that call that it does not
  * do again.
  *
@@ -67,6 +68,8 @@ static const char *const app_names[APP_FIELDS] = {
     "url_map",
     "view_functions"};
 static PyObject *app_python_match_request; /* Flask._match_request */
+static PyObject *app_http_exception, *app_page_parts; /* HTTPException, page_parts */
+static PyObject *app_make_response, *str_make_response; /* Flask.make_response */
 static PyObject *str_http_host, *str_trusted_hosts, *str_defaults, *str_match_request,
     *str_scope_name, *str_bad_host, *str_environ_name, *str_path_name, *str_method_name,
     *str_url_rule_name, *str_view_args_name, *str_getitem, *str_match_unlisted,
@@ -110,10 +113,12 @@ static PyObject *str_handle_direct, *str_endpoint, *str_chains,
 PyObject *
 configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 11 || !PyFunction_Check(args[0]) || !PyType_Check(args[1])
+    if (nargs != 14 || !PyFunction_Check(args[13]) || !PyFunction_Check(args[0])
+        || !PyType_Check(args[1])
         || !PyFunction_Check(args[2]) || !PyFunction_Check(args[5])
         || !PyType_Check(args[7]) || !PyType_Check(args[8])
-        || !PyFunction_Check(args[9]) || !PyType_Check(args[10])) {
+        || !PyFunction_Check(args[9]) || !PyType_Check(args[10])
+        || !PyType_Check(args[11]) || !PyCallable_Check(args[12])) {
         PyErr_SetString(PyExc_TypeError, "configure_app: unexpected arguments");
         return NULL;
     }
@@ -197,14 +202,16 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     for (int i = 0; i < REQUEST_FIELDS; i++) {
         INTERN(request_strings[i], request_names[i]);
     }
-    PyObject **targets[9] = {&app_python_handle_direct, &app_response_class,
-                             &app_json_response,      &app_request_started,
-                             &app_request_finished,   &app_python_respond,
-                             &app_respond_descr,      &app_chain_type,
-                             &app_python_match_request};
-    PyObject *given[9] = {args[0], args[1], args[2], args[3], args[4],
-                          args[5], args[6], args[7], args[9]};
-    for (int i = 0; i < 9; i++) {
+    PyObject **targets[12] = {&app_python_handle_direct, &app_response_class,
+                              &app_json_response,      &app_request_started,
+                              &app_request_finished,   &app_python_respond,
+                              &app_respond_descr,      &app_chain_type,
+                              &app_python_match_request, &app_http_exception,
+                              &app_page_parts,         &app_make_response};
+    PyObject *given[12] = {args[0], args[1], args[2],  args[3],  args[4],  args[5],
+                           args[6], args[7], args[9], args[11], args[12], args[13]};
+    INTERN(str_make_response, "make_response");
+    for (int i = 0; i < 12; i++) {
         Py_INCREF(given[i]);
         Py_XSETREF(*targets[i], given[i]);
     }
@@ -654,6 +661,26 @@ plain_answer(PyObject *app, PyObject *ctx, PyObject *rv, int *done)
     if (type == &PyDict_Type || type == &PyList_Type) {
         *done = 1;
         return json_parts(app, rv, done);
+    }
+    if (PyObject_TypeCheck(rv, (PyTypeObject *)app_http_exception)) {
+        /* As the twin asks on this path: make_response not replaced since the
+         * first request, on the class or the instance. */
+        int own = _PyType_Lookup(Py_TYPE(app), str_make_response) != app_make_response;
+        PyObject **fields = own ? NULL : _PyObject_GetDictPtr(app);
+        if (fields != NULL && *fields != NULL) {
+            own = PyDict_Contains(*fields, str_make_response);
+        }
+        if (own != 0) {
+            *done = own < 0;
+            return NULL;
+        }
+        /* An HTTP error without a handler: its standard page, as parts. */
+        PyObject *parts = PyObject_CallOneArg(app_page_parts, rv);
+        if (parts != Py_None) {
+            *done = 1;
+            return parts;
+        }
+        Py_DECREF(parts);
     }
     return NULL;
 }

@@ -443,3 +443,145 @@ plain_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     return PyObject_Vectorcall(plain_python, args, nargs, NULL);
 }
+
+/* page_parts(error): the parts of an HTTP error's standard page (the twin is
+ * page_parts in response.py). Answered here when the page was met before:
+ * an error whose code is an int and description None or a str, no response
+ * of its own, a class that keeps the base class's page methods, the default
+ * Response class setting Content-Length, and the twin's table of made pages
+ * holding (code, phrase, description). Everything else (and the first of each
+ * page, which the twin adds to the table) is the twin's. */
+static PyObject *page_python;       /* the Python page_parts */
+static PyObject *page_made;         /* dict: (code, phrase, description) -> parts */
+static PyObject *page_phrases;      /* HTTP_STATUS_CODES */
+static PyObject *page_content_type; /* the ("Content-Type", ...) pair of the page */
+static PyObject *page_response_class;
+enum { PAGE_METHODS = 6 };
+static const char *const page_method_names[PAGE_METHODS] = {
+    "get_response", "_page", "get_headers", "get_body", "get_description", "name"};
+static PyObject *page_names[PAGE_METHODS], *page_methods[PAGE_METHODS];
+static PyObject *str_code, *str_description, *str_page_response;
+/* The last error class found to keep the base's page methods, and its version
+ * tag then. */
+static PyTypeObject *page_known_type;
+static unsigned int page_known_tag;
+
+PyObject *
+configure_page_parts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyCallable_Check(args[0]) || !PyDict_CheckExact(args[1])
+        || !PyType_Check(args[2]) || !PyDict_CheckExact(args[3])
+        || !PyTuple_CheckExact(args[4]) || !PyType_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "configure_page_parts: unexpected arguments");
+        return NULL;
+    }
+    for (int i = 0; i < PAGE_METHODS; i++) {
+        INTERN(page_names[i], page_method_names[i]);
+        PyObject *method = _PyType_Lookup((PyTypeObject *)args[2], page_names[i]);
+        if (method == NULL) {
+            PyErr_Format(PyExc_TypeError, "configure_page_parts: no %s",
+                         page_method_names[i]);
+            return NULL;
+        }
+        Py_INCREF(method);
+        Py_XSETREF(page_methods[i], method);
+    }
+    page_known_type = NULL;
+    INTERN(str_code, "code");
+    INTERN(str_description, "description");
+    INTERN(str_page_response, "response");
+    INTERN(str_automatically_set_content_length, "automatically_set_content_length");
+    INTERN(str_content_length_name, "Content-Length");
+    PyObject **targets[5] = {&page_python, &page_made, &page_phrases,
+                             &page_content_type, &page_response_class};
+    PyObject *given[5] = {args[0], args[1], args[3], args[4], args[5]};
+    for (int i = 0; i < 5; i++) {
+        Py_INCREF(given[i]);
+        Py_XSETREF(*targets[i], given[i]);
+    }
+    Py_RETURN_NONE;
+}
+
+/* Whether ``type`` keeps the base class's page methods. */
+static int
+standard_page(PyTypeObject *type)
+{
+    if (type == page_known_type && page_known_tag != 0
+        && type->tp_version_tag == page_known_tag) {
+        return 1;
+    }
+    for (int i = 0; i < PAGE_METHODS; i++) {
+        if (_PyType_Lookup(type, page_names[i]) != page_methods[i]) {
+            return 0;
+        }
+    }
+    page_known_type = type;
+    page_known_tag = type->tp_version_tag;
+    return 1;
+}
+
+/* The parts for the table's entry ``made`` (line, body, length), or NULL with
+ * no exception when the entry is not of that shape. */
+static PyObject *
+parts_of_page(PyObject *code, PyObject *made)
+{
+    if (!PyTuple_CheckExact(made) || PyTuple_GET_SIZE(made) != 3) {
+        return NULL;
+    }
+    PyObject *length = PyTuple_Pack(2, str_content_length_name, PyTuple_GET_ITEM(made, 2));
+    PyObject *fields = length == NULL ? NULL : PyList_New(2);
+    PyObject *body = fields == NULL ? NULL : PyList_New(1);
+    PyObject *parts = NULL;
+    if (body != NULL) {
+        PyList_SET_ITEM(fields, 0, Py_NewRef(page_content_type));
+        PyList_SET_ITEM(fields, 1, Py_NewRef(length));
+        PyList_SET_ITEM(body, 0, Py_NewRef(PyTuple_GET_ITEM(made, 1)));
+        parts = PyTuple_Pack(4, code, PyTuple_GET_ITEM(made, 0), fields, body);
+        if (parts == NULL) {
+            return NULL; /* with the exception */
+        }
+    }
+    Py_XDECREF(body);
+    Py_XDECREF(fields);
+    Py_XDECREF(length);
+    return parts;
+}
+
+PyObject *
+page_parts(PyObject *module, PyObject *error)
+{
+    if (page_python == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_page_parts was not called");
+        return NULL;
+    }
+    /* Read in the twin's order (which attribute a wrong argument lacks first). */
+    PyObject *code = instance_attribute(error, str_code);
+    PyObject *description =
+        code == NULL ? NULL : instance_attribute(error, str_description);
+    PyObject *response =
+        description == NULL ? NULL : instance_attribute(error, str_page_response);
+    PyObject *parts = NULL;
+    if (response == NULL) {
+        goto done;
+    }
+    PyObject *setting = _PyType_Lookup((PyTypeObject *)page_response_class,
+                                       str_automatically_set_content_length);
+    if (response == Py_None && PyLong_CheckExact(code)
+        && (description == Py_None || PyUnicode_CheckExact(description))
+        && setting == Py_True && standard_page(Py_TYPE(error))) {
+        PyObject *phrase = PyDict_GetItemWithError(page_phrases, code);
+        PyObject *key =
+            phrase == NULL ? NULL : PyTuple_Pack(3, code, phrase, description);
+        PyObject *made = key == NULL ? NULL : PyDict_GetItemWithError(page_made, key);
+        Py_XDECREF(key);
+        parts = made == NULL ? NULL : parts_of_page(code, made);
+    }
+    if (parts == NULL && !PyErr_Occurred()) {
+        parts = PyObject_CallOneArg(page_python, error);
+    }
+done:
+    Py_XDECREF(response);
+    Py_XDECREF(description);
+    Py_XDECREF(code);
+    return parts;
+}

@@ -312,10 +312,25 @@ class HTTPException(Exception):
 
 
 _BASE_GET_RESPONSE = HTTPException.get_response
+_BASE_PAGE = HTTPException._page
 _BASE_GET_HEADERS = HTTPException.get_headers
 _BASE_GET_BODY = HTTPException.get_body
 _BASE_GET_DESCRIPTION = HTTPException.get_description
 _BASE_NAME = HTTPException.__dict__["name"]
+
+
+def _standard_page(cls: type[HTTPException]) -> bool:
+    """Whether ``cls`` makes the base class's page: none of the methods it is
+    made by is its own."""
+    return (
+        cls.get_response is _BASE_GET_RESPONSE
+        and cls._page is _BASE_PAGE
+        and cls.get_headers is _BASE_GET_HEADERS
+        and cls.get_body is _BASE_GET_BODY
+        and cls.get_description is _BASE_GET_DESCRIPTION
+        and cls.name is _BASE_NAME
+    )
+
 
 # The standard pages by (code, description), see HTTPException.get_response.
 _page_cache: dict[tuple[int, str | None, str | None], str] = {}

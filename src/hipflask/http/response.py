@@ -982,10 +982,67 @@ def _text_response_in_c(cls: type[Response]) -> None:
         )
 
 
+# The standard error pages as sent: (code, description) -> (status line, body,
+# Content-Length). Filled as pages are met (a bounded number of them).
+_page_parts_made: dict[tuple[int, str | None, str | None], tuple[str, bytes, str]] = {}
+
+
+def _page_parts(error: _exceptions.HTTPException) -> PlainResponse | None:
+    """What the default Response class sends for ``error``'s standard page
+    (``error.get_response()``), as parts; None when its page is not the
+    standard one (a response of its own, a method of the page overridden, a
+    code without a known phrase) or the class does not set Content-Length."""
+    cls = type(error)
+    code = error.code
+    description = error.description
+    if (
+        error.response is not None
+        or type(code) is not int
+        or (description is not None and type(description) is not str)
+        or not _exceptions._standard_page(cls)
+        or not Response.automatically_set_content_length
+    ):
+        return None
+    phrase = HTTP_STATUS_CODES.get(code)
+    key = (code, phrase, description)
+    made = _page_parts_made.get(key)
+    if made is None:
+        line = _STATUS_LINES.get(code)
+        if line is None or phrase is None:
+            return None
+        body = error.get_body().encode()
+        size = len(body)
+        made = (line, body, _SIZE_TEXT[size] if size < _SIZES_KEPT else str(size))
+        if len(_page_parts_made) < 256 and (
+            description is None or len(description) <= 1024
+        ):
+            _page_parts_made[key] = made
+    line, body, length = made
+    return (
+        code,
+        line,
+        [_exceptions._HTML_CONTENT_TYPE, ("Content-Length", length)],
+        [body],
+    )
+
+
+#: ``page_parts(error)``: in C when the helpers are built, answering the pages
+#: the Python version made before.
+PYTHON_PAGE_PARTS = _page_parts
 text_response = _text_response
 plain_response = _plain_response
+page_parts = _page_parts
 if speedups is not None:
     _text_response_in_c(Response)
     text_response = speedups.text_response
     plain_response = speedups.plain_response
+    speedups.configure_page_parts(
+        PYTHON_PAGE_PARTS,
+        _page_parts_made,
+        _exceptions.HTTPException,
+        HTTP_STATUS_CODES,
+        _exceptions._HTML_CONTENT_TYPE,
+        Response,
+    )
+    page_parts = speedups.page_parts
 _exceptions._make_text_response = text_response
