@@ -155,6 +155,7 @@ class Flask(TemplatingMixin, Scaffold):
         "_plain_app_context",
         "_plain_ok",
         "config",
+        "error_handler_spec",
         "subdomain_matching",
         "teardown_appcontext_funcs",
         "teardown_request_funcs",
@@ -847,15 +848,16 @@ class Flask(TemplatingMixin, Scaffold):
     # Steps of _handle_direct apart; its C twin calls them too (see the module
     # header).
 
-    def _direct_dispatch(self, request: Request) -> t.Any:
+    def _direct_dispatch(self, request: Request, unraised: bool = False) -> t.Any:
         """The view's return value when it is not called directly: a routing
         error's answer, an automatic OPTIONS answer, a view replaced since the
-        chain was made."""
+        chain was made. ``unraised``: :meth:`_unraised_routing_error` was
+        asked already (and answered None)."""
         exc = request.routing_exception
         if exc is not None:
             # PERF: a routing error's answer without the _dispatch coroutine
             # (which raises it when there is none).
-            rv = self._unraised_routing_error(request, exc)
+            rv = None if unraised else self._unraised_routing_error(request, exc)
             if rv is None:
                 rv = _drive(self._dispatch(request, True, False))
             return rv
@@ -1924,6 +1926,7 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
 PYTHON_HANDLE_DIRECT = Flask._handle_direct
 PYTHON_RESPOND = Flask._respond
 PYTHON_MATCH_REQUEST = Flask._match_request
+PYTHON_UNRAISED_ROUTING_ERROR = Flask._unraised_routing_error
 if speedups is not None:
     speedups.configure_app(
         PYTHON_HANDLE_DIRECT,
@@ -1940,10 +1943,19 @@ if speedups is not None:
         HTTPException,
         page_parts,
         _FLASK_MAKE_RESPONSE,
+        (
+            _FLASK_RAISE_ROUTING_EXCEPTION,
+            _FLASK_HANDLE_USER_EXCEPTION,
+            _FLASK_HANDLE_HTTP_EXCEPTION,
+            _FLASK_TRAP_HTTP_EXCEPTION,
+        ),
+        (HTTPException, BadRequestKeyError, RequestRedirect, BadRequest),
+        PYTHON_UNRAISED_ROUTING_ERROR,
     )
     type.__setattr__(Flask, "_handle_direct", speedups.handle_direct)
     type.__setattr__(Flask, "_respond", speedups.respond)
     type.__setattr__(Flask, "_match_request", speedups.match_request)
+    type.__setattr__(Flask, "_unraised_routing_error", speedups.unraised_routing_error)
 
 # The adapters import the contexts, which import nothing from here at load time;
 # importing them last keeps ``wsgi_app``/``asgi_app`` free of per-call imports.

@@ -201,6 +201,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "handle_direct",
         "respond",
         "match_request",
+        "unraised_routing_error",
         "headers_setitem",
         "response_prepare",
         "request_getattribute",

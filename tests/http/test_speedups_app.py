@@ -588,3 +588,96 @@ def test_matching_in_c_does_what_python_does(
         type.__setattr__(Flask, "_match_request", speedups.match_request)
     assert with_c == with_python
     assert (not entered) == case[4]
+
+
+# -- _unraised_routing_error -------------------------------------------------------
+
+_UNRAISED_CASES = (
+    "not found",
+    "method not allowed",
+    "rule matched",
+    "not an HTTP error",
+    "bad request key error",
+    "bad request, trapped",
+    "not found, bad requests trapped",
+    "all trapped",
+    "redirect",
+    "code None",
+    "handler for 404",
+    "handler for 500 only",
+    "config with its own __getitem__",
+    *(
+        f"{step} on the class"
+        for step in ("raise_routing_exception", "trap_http_exception")
+    ),
+    *(
+        f"{step} on the instance"
+        for step in (
+            "raise_routing_exception",
+            "handle_user_exception",
+            "handle_http_exception",
+            "trap_http_exception",
+        )
+    ),
+)
+
+
+def _unraised_story(name: str) -> list[t.Any]:
+    from hipflask.http import exceptions as ex
+
+    app_class: type[Flask] = Flask
+    if name.endswith("on the class"):
+        step = name.split(maxsplit=1)[0]
+        app_class = type(
+            "Stepped",
+            (Flask,),
+            {step: lambda self, *args: getattr(Flask, step)(self, *args)},
+        )
+    app = app_class("unraised_story", root_path="/nonexistent-root")
+    app.add_url_rule("/plain", "plain", lambda: "plain")
+    if name.endswith("on the instance"):
+        step = name.split(maxsplit=1)[0]
+        setattr(app, step, getattr(app, step))
+    if name == "handler for 404":
+        app.register_error_handler(404, lambda e: ("handled", 404))
+    if name == "handler for 500 only":
+        app.register_error_handler(500, lambda e: ("handled", 500))
+    if name in {"bad request, trapped", "not found, bad requests trapped"}:
+        app.config["TRAP_BAD_REQUEST_ERRORS"] = True
+    if name == "all trapped":
+        app.config["TRAP_HTTP_EXCEPTIONS"] = True
+    if name == "config with its own __getitem__":
+        app.config = _OwnConfigLookup(app.config)  # type: ignore[assignment]
+    errors: dict[str, t.Callable[[], Exception]] = {
+        "method not allowed": lambda: ex.MethodNotAllowed(["GET"]),
+        "not an HTTP error": lambda: LookupError("not HTTP"),
+        "bad request key error": lambda: ex.BadRequestKeyError("key"),
+        "bad request, trapped": lambda: ex.BadRequest(),
+        "redirect": lambda: ex.RequestRedirect("/plain/"),
+        "code None": lambda: ex.HTTPException("no code"),
+    }
+    error = errors.get(name, ex.NotFound)()
+    path = "/plain" if name == "rule matched" else "/missing"
+    with app.test_request_context(path) as ctx:
+        answer = app._unraised_routing_error(ctx.request, error)
+    return [
+        "same error" if answer is error else _describe(answer),
+        type(answer).__name__,
+    ]
+
+
+@needs_c
+@pytest.mark.parametrize("name", _UNRAISED_CASES)
+def test_routing_errors_are_answered_in_c_as_in_python(name: str) -> None:
+    assert Flask._unraised_routing_error is speedups.unraised_routing_error
+    with_c = _unraised_story(name)
+    type.__setattr__(
+        Flask, "_unraised_routing_error", app_module.PYTHON_UNRAISED_ROUTING_ERROR
+    )
+    try:
+        with_python = _unraised_story(name)
+    finally:
+        type.__setattr__(
+            Flask, "_unraised_routing_error", speedups.unraised_routing_error
+        )
+    assert with_c == with_python

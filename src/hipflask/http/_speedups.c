@@ -43,6 +43,8 @@ static PyMethodDef class_hooks[] = {
      "Flask._respond."},
     {"match_request", (PyCFunction)(void (*)(void))match_request, METH_FASTCALL,
      "Flask._match_request."},
+    {"unraised_routing_error", (PyCFunction)(void (*)(void))unraised_routing_error,
+     METH_FASTCALL, "Flask._unraised_routing_error."},
     {"response_prepare", (PyCFunction)(void (*)(void))response_prepare,
      METH_FASTCALL | METH_KEYWORDS, "Response._prepare."},
     {"headers_setitem", (PyCFunction)(void (*)(void))headers_setitem,
@@ -134,7 +136,8 @@ static PyMethodDef speedups_methods[] = {
      "request_started and request_finished signals, the Python Flask._respond "
      "and the respond method descriptor, the _Chain and Flask classes, the "
      "Python Flask._match_request, the Map and HTTPException classes, "
-     "page_parts and Flask.make_response."},
+     "page_parts, Flask.make_response, Flask's error steps, the error classes "
+     "and the Python Flask._unraised_routing_error."},
     {"configure_signals", configure_signals, METH_O,
      "Give the C helpers the signal class that keeps receivers in a slot."},
     {"configure_headers", configure_headers, METH_O,

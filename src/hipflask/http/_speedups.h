@@ -142,12 +142,15 @@ PyObject *configure_app(PyObject *module, PyObject *const *args, Py_ssize_t narg
 PyObject *handle_direct(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *respond(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *match_request(PyObject *app, PyObject *const *args, Py_ssize_t nargs);
+PyObject *unraised_routing_error(PyObject *app, PyObject *const *args,
+                                 Py_ssize_t nargs);
 /* app.<name> for the attributes Flask keeps in slots (the APP_ fields): read
  * at the slot when the application's class keeps Flask's descriptor, else
  * the attribute. A new reference; app_field_is_true gives its truth. */
 enum { APP_CHAINS, APP_OVERRIDDEN, APP_PLAIN_APP_CONTEXT, APP_PLAIN_OK,
-       APP_CONFIG, APP_SUBDOMAIN_MATCHING, APP_TEARDOWN_APPCONTEXT,
-       APP_TEARDOWN_REQUEST, APP_URL_MAP, APP_VIEW_FUNCTIONS, APP_FIELDS };
+       APP_CONFIG, APP_ERROR_HANDLER_SPEC, APP_SUBDOMAIN_MATCHING,
+       APP_TEARDOWN_APPCONTEXT, APP_TEARDOWN_REQUEST, APP_URL_MAP,
+       APP_VIEW_FUNCTIONS, APP_FIELDS };
 PyObject *app_field(PyObject *app, int field, PyObject *name);
 int app_field_is_true(PyObject *app, int field, PyObject *name);
 

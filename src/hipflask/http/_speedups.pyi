@@ -89,6 +89,9 @@ def configure_app(
     http_exception: type,
     page_parts: object,
     make_response: object,
+    error_steps: tuple[object, object, object, object],
+    error_classes: tuple[type, type, type, type],
+    unraised_routing_error: object,
     /,
 ) -> None: ...
 def configure_headers(setitem: object, /) -> None: ...
@@ -127,6 +130,7 @@ ctx_pop: Callable[..., None]
 handle_direct: Callable[[object, object], Any]
 respond: Callable[[object, object, object, object], Any]
 match_request: Callable[[object, object], None]
+unraised_routing_error: Callable[[object, object, object], Any]
 request_getattribute: Callable[[object, str], Any]
 app_getattribute: Callable[[object, str], Any]
 websocket_getattribute: Callable[[object, str], Any]

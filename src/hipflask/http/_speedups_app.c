@@ -62,6 +62,7 @@ static const char *const app_names[APP_FIELDS] = {
     "_plain_app_context",
     "_plain_ok",
     "config",
+    "error_handler_spec",
     "subdomain_matching",
     "teardown_appcontext_funcs",
     "teardown_request_funcs",
@@ -70,6 +71,19 @@ static const char *const app_names[APP_FIELDS] = {
 static PyObject *app_python_match_request; /* Flask._match_request */
 static PyObject *app_http_exception, *app_page_parts; /* HTTPException, page_parts */
 static PyObject *app_make_response, *str_make_response; /* Flask.make_response */
+/* What _unraised_routing_error reads: Flask's error steps (the methods that
+ * could see a routing error raised), the exception classes it tests, its
+ * Python twin. */
+enum { ERROR_STEPS = 4 };
+static const char *const error_step_texts[ERROR_STEPS] = {
+    "raise_routing_exception", "handle_user_exception", "handle_http_exception",
+    "trap_http_exception"};
+static PyObject *error_step_names[ERROR_STEPS], *error_steps[ERROR_STEPS];
+enum { HTTP_EXCEPTION, BAD_REQUEST_KEY_ERROR, REQUEST_REDIRECT, BAD_REQUEST,
+       ERROR_CLASSES };
+static PyTypeObject *error_classes[ERROR_CLASSES];
+static PyObject *app_python_unraised;
+static PyObject *str_trap_http, *str_trap_bad_request, *str_code_name, *str_unraised;
 static PyObject *str_http_host, *str_trusted_hosts, *str_defaults, *str_match_request,
     *str_scope_name, *str_bad_host, *str_environ_name, *str_path_name, *str_method_name,
     *str_url_rule_name, *str_view_args_name, *str_getitem, *str_match_unlisted,
@@ -113,8 +127,10 @@ static PyObject *str_handle_direct, *str_endpoint, *str_chains,
 PyObject *
 configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 14 || !PyFunction_Check(args[13]) || !PyFunction_Check(args[0])
-        || !PyType_Check(args[1])
+    if (nargs != 17 || !PyFunction_Check(args[13]) || !PyFunction_Check(args[0])
+        || !PyTuple_CheckExact(args[14]) || PyTuple_GET_SIZE(args[14]) != ERROR_STEPS
+        || !PyTuple_CheckExact(args[15]) || PyTuple_GET_SIZE(args[15]) != ERROR_CLASSES
+        || !PyFunction_Check(args[16]) || !PyType_Check(args[1])
         || !PyFunction_Check(args[2]) || !PyFunction_Check(args[5])
         || !PyType_Check(args[7]) || !PyType_Check(args[8])
         || !PyFunction_Check(args[9]) || !PyType_Check(args[10])
@@ -211,6 +227,28 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *given[12] = {args[0], args[1], args[2],  args[3],  args[4],  args[5],
                            args[6], args[7], args[9], args[11], args[12], args[13]};
     INTERN(str_make_response, "make_response");
+    for (int i = 0; i < ERROR_STEPS; i++) {
+        INTERN(error_step_names[i], error_step_texts[i]);
+        PyObject *step = PyTuple_GET_ITEM(args[14], i);
+        Py_INCREF(step);
+        Py_XSETREF(error_steps[i], step);
+    }
+    for (int i = 0; i < ERROR_CLASSES; i++) {
+        PyObject *cls = PyTuple_GET_ITEM(args[15], i);
+        if (!PyType_Check(cls)) {
+            PyErr_SetString(PyExc_TypeError, "configure_app: the error classes");
+            return NULL;
+        }
+        Py_INCREF(cls);
+        Py_XSETREF(error_classes[i], (PyTypeObject *)cls);
+    }
+    Py_INCREF(args[16]);
+    Py_XSETREF(app_python_unraised, args[16]);
+    INTERN(str_trap_http, "TRAP_HTTP_EXCEPTIONS");
+    INTERN(str_trap_bad_request, "TRAP_BAD_REQUEST_ERRORS");
+    INTERN(str_code_name, "code");
+    INTERN(str_unraised, "_unraised_routing_error");
+    INTERN(str_direct_dispatch, "_direct_dispatch");
     for (int i = 0; i < 12; i++) {
         Py_INCREF(given[i]);
         Py_XSETREF(*targets[i], given[i]);
@@ -505,6 +543,108 @@ match_request(PyObject *app, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* A config value as config[key] gives it when the config is a dict with
+ * dict's own lookup (borrowed), else NULL: with an exception set, or without
+ * one when the twin decides. */
+static PyObject *
+config_value(PyObject *config, PyObject *key)
+{
+    if (!PyDict_Check(config)
+        || _PyType_Lookup(Py_TYPE(config), str_getitem)
+               != _PyType_Lookup(&PyDict_Type, str_getitem)) {
+        return NULL;
+    }
+    return PyDict_GetItemWithError(config, key);
+}
+
+/* The twin's answer in the common case: 1 (``exc`` is the answer), 0 (None:
+ * raise it), 2 (the twin decides), -1. */
+static int
+unraised_case(PyObject *app, PyObject *request, PyObject *exc)
+{
+    PyObject *rule = request_field(request, rq_url_rule, str_url_rule_name);
+    if (rule == NULL) {
+        return -1;
+    }
+    int none = rule != Py_None;
+    Py_DECREF(rule);
+    if (none || !PyObject_TypeCheck(exc, error_classes[HTTP_EXCEPTION])
+        || PyObject_TypeCheck(exc, error_classes[BAD_REQUEST_KEY_ERROR])) {
+        return 0;
+    }
+    /* Flask's own steps, on the class and not replaced on the instance. */
+    PyObject **fields = _PyObject_GetDictPtr(app);
+    for (int i = 0; i < ERROR_STEPS; i++) {
+        if (_PyType_Lookup(Py_TYPE(app), error_step_names[i]) != error_steps[i]) {
+            return 0;
+        }
+        int own = fields != NULL && *fields != NULL
+                      ? PyDict_Contains(*fields, error_step_names[i])
+                      : 0;
+        if (own != 0) {
+            return own < 0 ? -1 : 0;
+        }
+    }
+    if (PyObject_TypeCheck(exc, error_classes[REQUEST_REDIRECT])) {
+        return 2;
+    }
+    PyObject *code = instance_attribute(exc, str_code_name);
+    if (code == NULL) {
+        return -1;
+    }
+    int coded = code != Py_None;
+    Py_DECREF(code);
+    if (coded) {
+        int handlers = app_field_is_true(app, APP_ERROR_HANDLER_SPEC,
+                                         app_strings[APP_ERROR_HANDLER_SPEC]);
+        if (handlers != 0) {
+            return handlers < 0 ? -1 : 2; /* the twin looks for one */
+        }
+    }
+    PyObject *config = app_field(app, APP_CONFIG, app_strings[APP_CONFIG]);
+    if (config == NULL) {
+        return -1;
+    }
+    int answer = 2;
+    PyObject *trap = config_value(config, str_trap_http);
+    int trapped = trap == NULL ? -2 : PyObject_IsTrue(trap);
+    if (trapped == 0) {
+        PyObject *bad = config_value(config, str_trap_bad_request);
+        trapped = bad == NULL ? -2 : PyObject_IsTrue(bad);
+        if (trapped > 0) {
+            trapped = PyObject_TypeCheck(exc, error_classes[BAD_REQUEST]);
+        }
+    }
+    if (trapped == -2) {
+        answer = PyErr_Occurred() ? -1 : 2;
+    }
+    else {
+        answer = trapped < 0 ? -1 : !trapped;
+    }
+    Py_DECREF(config);
+    return answer;
+}
+
+PyObject *
+unraised_routing_error(PyObject *app, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || app_python_unraised == NULL) {
+        PyErr_SetString(PyExc_TypeError, "_unraised_routing_error(request, exc), "
+                                         "once configure_app was called");
+        return NULL;
+    }
+    switch (unraised_case(app, args[0], args[1])) {
+    case 1:
+        return Py_NewRef(args[1]);
+    case 0:
+        Py_RETURN_NONE;
+    case 2:
+        return call_python_method(app_python_unraised, app, args, 2, NULL);
+    default:
+        return NULL;
+    }
 }
 
 /* A _Chain's field (borrowed; the chain is exactly _Chain, its fields set). */
@@ -850,6 +990,29 @@ hooks_and_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endp
     if (rv != NULL || PyErr_Occurred()) {
         return rv;
     }
+    /* _direct_dispatch's first step for a routing error, when the class keeps
+     * this module's _unraised_routing_error: its answer, or (None) the rest
+     * of _direct_dispatch, told the step was taken. */
+    PyObject *error = request_field(request, rq_routing_exception,
+                                    str_routing_exception_name);
+    if (error == NULL) {
+        return NULL;
+    }
+    if (error != Py_None
+        && is_c_method(Py_TYPE(app), str_unraised,
+                       (PyCFunction)(void (*)(void))unraised_routing_error)) {
+        PyObject *pair[2] = {request, error};
+        rv = unraised_routing_error(app, pair, 2);
+        Py_DECREF(error);
+        if (rv != Py_None) {
+            return rv;
+        }
+        Py_DECREF(rv);
+        PyObject *call[3] = {app, request, Py_True};
+        return PyObject_VectorcallMethod(str_direct_dispatch, call,
+                                         3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+    Py_DECREF(error);
     PyObject *call[2] = {app, request};
     return PyObject_VectorcallMethod(str_direct_dispatch, call,
                                      2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
