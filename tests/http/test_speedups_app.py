@@ -248,6 +248,24 @@ def _story_app(name: str, seen: list[t.Any]) -> Flask:
     return app
 
 
+def _asgi_request(
+    app: Flask, method: str, path: str, fields: list[tuple[bytes, bytes]]
+) -> Request:
+    """The app's request for an ASGI http scope with these header fields."""
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "scheme": "http",
+        "server": ("localhost", 80),
+        "headers": fields,
+    }
+    return app.request_class.from_asgi(scope, b"")
+
+
 def _request_context(app: Flask, name: str) -> RequestContext:
     path, method = "/", "GET"
     headers: dict[str, str] = {}
@@ -272,19 +290,10 @@ def _request_context(app: Flask, name: str) -> RequestContext:
             )
         headers["Cookie"] = f"session={cookie}"
     if name.startswith("asgi"):
-        scope = {
-            "type": "http",
-            "method": method,
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "scheme": "http",
-            "server": ("localhost", 80),
-            "headers": [(b"host", b"localhost")]
-            + ([(b"cookie", b"session=x")] if name == "asgi cookie" else []),
-        }
-        asgi_request = app.request_class.from_asgi(scope, b"")
+        fields = [(b"host", b"localhost")]
+        if name == "asgi cookie":
+            fields.append((b"cookie", b"session=x"))
+        asgi_request = _asgi_request(app, method, path, fields)
         app._match_request(asgi_request)
         return new_request_context(app, asgi_request)
     return app.test_request_context(path, method=method, headers=headers)
@@ -521,18 +530,8 @@ def _match_story(case: tuple[str, str, str, str | None, bool]) -> list[t.Any]:
 
         app.url_map._match_unlisted = failing  # type: ignore[method-assign]
     if name.startswith("asgi"):
-        scope = {
-            "type": "http",
-            "method": method,
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "scheme": "http",
-            "server": ("localhost", 80),
-            "headers": [(b"host", (host or "").encode("latin-1"))],
-        }
-        request_ = app.request_class.from_asgi(scope, b"")
+        fields = [(b"host", (host or "").encode("latin-1"))]
+        request_ = _asgi_request(app, method, path, fields)
     else:
         environ = {
             "REQUEST_METHOD": method,

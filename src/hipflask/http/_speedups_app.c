@@ -954,35 +954,24 @@ direct_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoin
 static PyObject *
 hooks_and_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoint)
 {
-    PyObject *before = chain_field(chain, CHAIN_BEFORE), *rv = NULL;
-    if (PyList_CheckExact(before)) {
-        /* As a for loop over a list: its length is read at every step. */
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(before); i++) {
-            PyObject *func = Py_NewRef(PyList_GET_ITEM(before, i));
-            rv = PyObject_CallNoArgs(func);
-            Py_DECREF(func);
-            if (rv == NULL || rv != Py_None) {
-                break;
-            }
-            Py_CLEAR(rv);
-        }
+    /* The chain's list as a for loop walks it (its length read at every
+     * step); another iterable as a list of its items. */
+    PyObject *before = PySequence_Fast(chain_field(chain, CHAIN_BEFORE),
+                                       "the before_request hooks");
+    if (before == NULL) {
+        return NULL;
     }
-    else {
-        PyObject *iterator = PyObject_GetIter(before);
-        if (iterator == NULL) {
-            return NULL;
+    PyObject *rv = NULL;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(before); i++) {
+        PyObject *func = Py_NewRef(PySequence_Fast_GET_ITEM(before, i));
+        rv = PyObject_CallNoArgs(func);
+        Py_DECREF(func);
+        if (rv == NULL || rv != Py_None) {
+            break;
         }
-        PyObject *func;
-        while ((func = PyIter_Next(iterator)) != NULL) {
-            rv = PyObject_CallNoArgs(func);
-            Py_DECREF(func);
-            if (rv == NULL || rv != Py_None) {
-                break;
-            }
-            Py_CLEAR(rv);
-        }
-        Py_DECREF(iterator);
+        Py_CLEAR(rv);
     }
+    Py_DECREF(before);
     if (rv != NULL || PyErr_Occurred()) {
         return rv;
     }
