@@ -1938,11 +1938,13 @@ if speedups is not None:
         speedups.respond,
         _Chain,
         Flask,
-        PYTHON_MATCH_REQUEST,
-        Map,
         HTTPException,
         page_parts,
         _FLASK_MAKE_RESPONSE,
+    )
+    speedups.configure_routing(
+        PYTHON_MATCH_REQUEST,
+        Map,
         (
             _FLASK_RAISE_ROUTING_EXCEPTION,
             _FLASK_HANDLE_USER_EXCEPTION,

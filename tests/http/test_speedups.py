@@ -190,6 +190,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "serve_wsgi",
         "configure_wsgi",
         "configure_app",
+        "configure_routing",
         "configure_signals",
         "page_parts",
         "configure_page_parts",

@@ -1,5 +1,8 @@
-"""The C direct pipeline (``Flask._handle_direct`` and ``Flask._respond`` from
-``http/_speedups_app.c``) gives what its Python twins give.
+"""The C twins of the application's steps give what the Python ones give: the
+direct pipeline (``Flask._handle_direct`` and ``Flask._respond``, from
+``http/_speedups_app.c``), and the URL match and a routing error's answer
+(``Flask._match_request`` and ``Flask._unraised_routing_error``, from
+``http/_speedups_routing.c``; at the end of this file).
 
 Each story builds an application, pushes one request context and runs the
 pipeline on it twice, each time in a ``contextvars.Context`` of its own: with

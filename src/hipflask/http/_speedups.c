@@ -22,8 +22,10 @@
  *   _speedups_request.c   Request.from_asgi and _from_environ (request.py)
  *   _speedups_ctx.c       making, pushing and popping request contexts (ctx.py)
  *   _speedups_wsgi.c      the WSGI adapter's serve_wsgi (wsgi.py)
- *   _speedups_app.c       the application's direct pipeline and URL match:
- *                         _handle_direct, _respond, _match_request (app.py)
+ *   _speedups_app.c       the application's direct pipeline: _handle_direct
+ *                         and _respond (app.py)
+ *   _speedups_routing.c   the URL match and a routing error's answer:
+ *                         _match_request, _unraised_routing_error (app.py)
  *   _speedups_proxies.c   the request, current_app, g and websocket proxies
  *                         (globals.py)
  * This file holds the module's function tables and its initialisation: the
@@ -134,10 +136,13 @@ static PyMethodDef speedups_methods[] = {
      "Give handle_direct and respond the Python Flask._handle_direct, the "
      "default Response class, DefaultJSONProvider.response, the "
      "request_started and request_finished signals, the Python Flask._respond "
-     "and the respond method descriptor, the _Chain and Flask classes, the "
-     "Python Flask._match_request, the Map and HTTPException classes, "
-     "page_parts, Flask.make_response, Flask's error steps, the error classes "
-     "and the Python Flask._unraised_routing_error."},
+     "and the respond method descriptor, the _Chain, Flask and HTTPException "
+     "classes, page_parts and Flask.make_response."},
+    {"configure_routing", (PyCFunction)(void (*)(void))configure_routing,
+     METH_FASTCALL,
+     "Give match_request and unraised_routing_error the Python "
+     "Flask._match_request, the Map class, Flask's error steps, the error "
+     "classes and the Python Flask._unraised_routing_error."},
     {"configure_signals", configure_signals, METH_O,
      "Give the C helpers the signal class that keeps receivers in a slot."},
     {"configure_headers", configure_headers, METH_O,

@@ -141,9 +141,7 @@ PyObject *serve_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *handle_direct(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *respond(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *match_request(PyObject *app, PyObject *const *args, Py_ssize_t nargs);
-PyObject *unraised_routing_error(PyObject *app, PyObject *const *args,
-                                 Py_ssize_t nargs);
+
 /* app.<name> for the attributes Flask keeps in slots (the APP_ fields): read
  * at the slot when the application's class keeps Flask's descriptor, else
  * the attribute. A new reference; app_field_is_true gives its truth. */
@@ -153,6 +151,13 @@ enum { APP_CHAINS, APP_OVERRIDDEN, APP_PLAIN_APP_CONTEXT, APP_PLAIN_OK,
        APP_VIEW_FUNCTIONS, APP_FIELDS };
 PyObject *app_field(PyObject *app, int field, PyObject *name);
 int app_field_is_true(PyObject *app, int field, PyObject *name);
+
+/* _speedups_routing.c: the URL match and a routing error's answer. */
+PyObject *configure_routing(PyObject *module, PyObject *const *args,
+                            Py_ssize_t nargs);
+PyObject *match_request(PyObject *app, PyObject *const *args, Py_ssize_t nargs);
+PyObject *unraised_routing_error(PyObject *app, PyObject *const *args,
+                                 Py_ssize_t nargs);
 
 /* _speedups_proxies.c: the request, current_app, g and websocket proxies. */
 PyObject *configure_proxies(PyObject *module, PyObject *const *args,

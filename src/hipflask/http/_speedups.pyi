@@ -84,11 +84,14 @@ def configure_app(
     respond_descriptor: object,
     chain_class: type,
     flask_class: type,
-    match_request: object,
-    map_class: type,
     http_exception: type,
     page_parts: object,
     make_response: object,
+    /,
+) -> None: ...
+def configure_routing(
+    match_request: object,
+    map_class: type,
     error_steps: tuple[object, object, object, object],
     error_classes: tuple[type, type, type, type],
     unraised_routing_error: object,
