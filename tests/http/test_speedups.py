@@ -1469,3 +1469,19 @@ def test_error_pages_as_parts_in_c_are_the_ones_python_gives(length_set: bool) -
 def test_page_parts_is_configured_with_checked_arguments() -> None:
     with pytest.raises(TypeError):
         speedups.configure_page_parts(None)
+
+
+@needs_c
+def test_an_error_class_changed_after_its_page_was_made_is_asked_again() -> None:
+    """C remembers that a class keeps the standard page for the class's current
+    version only: a method set on it afterwards is seen."""
+    from hipflask.http import exceptions as ex
+
+    changing = type("Changing", (ex.NotFound,), {})
+    for _ in range(2):
+        made = speedups.page_parts(changing())
+        assert made is not None
+        assert made[3] == response.PYTHON_PAGE_PARTS(changing())[3]  # type: ignore[index]
+    changing.get_body = lambda self, *args: "changed"  # type: ignore[method-assign]
+    assert speedups.page_parts(changing()) is None
+    assert response.PYTHON_PAGE_PARTS(changing()) is None

@@ -52,6 +52,30 @@ int attribute_is_true(PyObject *obj, PyObject *name);
 PyObject *instance_attribute(PyObject *obj, PyObject *name);
 /* The truth of instance_attribute(obj, name): 1, 0, or -1 with an exception. */
 int instance_attribute_is_true(PyObject *obj, PyObject *name);
+/* The attributes a base class has under some names, and whether a class
+ * keeps them (no class on its way overrides one), remembered for the last
+ * class asked at its version tag: a class changed since has another tag (or
+ * none), and is asked again. */
+typedef struct {
+    int count;
+    const char *const *names;
+    PyObject **strings;     /* the names, interned */
+    PyObject **descrs;      /* the base class's attributes */
+    PyTypeObject *known;    /* the last class found to keep them */
+    unsigned int known_tag; /* its version tag then */
+} kept_descriptors;
+/* Take the base's attributes (and, with ``offsets``, their slot offsets:
+ * each must be a slot). 0, or -1 with an exception set. */
+int remember_descriptors(kept_descriptors *kept, PyTypeObject *base,
+                         Py_ssize_t *offsets);
+/* Whether ``type`` keeps what remember_descriptors took (0 before it). */
+int keeps_descriptors(kept_descriptors *kept, PyTypeObject *type);
+/* INTERN for a function that returns an int. */
+#define INTERN_OR_FAIL(var, text)                                              \
+    if ((var) == NULL && ((var) = PyUnicode_InternFromString(text)) == NULL) { \
+        return -1;                                                             \
+    }
+
 /* Whether ``type``'s attribute ``name`` is the method descriptor of the C
  * function ``function`` (one of this module's class hooks), which can then be
  * called directly rather than looked up and called as a method. */

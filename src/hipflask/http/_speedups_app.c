@@ -68,10 +68,8 @@ static PyObject *app_http_exception, *app_page_parts; /* HTTPException, page_par
 static PyObject *app_make_response, *str_make_response; /* Flask.make_response */
 static PyObject *app_strings[APP_FIELDS], *app_descrs[APP_FIELDS];
 static Py_ssize_t app_offsets[APP_FIELDS];
-/* The last application class found to keep Flask's slots, and its version
- * tag then (a class changed since has another tag, or none). */
-static PyTypeObject *app_known_type;
-static unsigned int app_known_tag;
+static kept_descriptors app_slots = {APP_FIELDS, app_names, app_strings, app_descrs,
+                                     NULL, 0};
 
 static const char *const chain_names[CHAIN_FIELDS] = {
     "all_sync", "preprocessors", "before", "direct_view", "after"};
@@ -115,19 +113,9 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyTypeObject *chain = (PyTypeObject *)args[7], *flask = (PyTypeObject *)args[8];
-    for (int i = 0; i < APP_FIELDS; i++) {
-        INTERN(app_strings[i], app_names[i]);
-        PyObject *descr = _PyType_Lookup(flask, app_strings[i]);
-        if (descr == NULL || slot_offset(flask, app_names[i], &app_offsets[i]) < 0) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_TypeError, "Flask.%s is not a slot", app_names[i]);
-            }
-            return NULL;
-        }
-        Py_INCREF(descr);
-        Py_XSETREF(app_descrs[i], descr);
+    if (remember_descriptors(&app_slots, flask, app_offsets) < 0) {
+        return NULL;
     }
-    app_known_type = NULL;
     for (int i = 0; i < CHAIN_FIELDS; i++) {
         if (slot_offset(chain, chain_names[i], &chain_offsets[i]) < 0) {
             return NULL;
@@ -174,28 +162,10 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-/* Whether ``type`` keeps the member descriptors of Flask's slots. */
-static int
-keeps_app_slots(PyTypeObject *type)
-{
-    if (type == app_known_type && app_known_tag != 0
-        && type->tp_version_tag == app_known_tag) {
-        return 1;
-    }
-    for (int i = 0; i < APP_FIELDS; i++) {
-        if (_PyType_Lookup(type, app_strings[i]) != app_descrs[i]) {
-            return 0;
-        }
-    }
-    app_known_type = type;
-    app_known_tag = type->tp_version_tag;
-    return 1;
-}
-
 PyObject *
 app_field(PyObject *app, int field, PyObject *name)
 {
-    if (app_descrs[field] != NULL && keeps_app_slots(Py_TYPE(app))) {
+    if (keeps_descriptors(&app_slots, Py_TYPE(app))) {
         PyObject *value = slot_get(app, app_offsets[field]);
         if (value != NULL) {
             return Py_NewRef(value);

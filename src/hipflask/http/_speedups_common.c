@@ -112,6 +112,44 @@ instance_attribute_is_true(PyObject *obj, PyObject *name)
 }
 
 int
+remember_descriptors(kept_descriptors *kept, PyTypeObject *base, Py_ssize_t *offsets)
+{
+    for (int i = 0; i < kept->count; i++) {
+        INTERN_OR_FAIL(kept->strings[i], kept->names[i]);
+        PyObject *descr = _PyType_Lookup(base, kept->strings[i]);
+        if (descr == NULL) {
+            PyErr_Format(PyExc_TypeError, "%s has no %s", base->tp_name, kept->names[i]);
+            return -1;
+        }
+        if (offsets != NULL && slot_offset(base, kept->names[i], &offsets[i]) < 0) {
+            return -1;
+        }
+        Py_INCREF(descr);
+        Py_XSETREF(kept->descrs[i], descr);
+    }
+    kept->known = NULL;
+    return 0;
+}
+
+int
+keeps_descriptors(kept_descriptors *kept, PyTypeObject *type)
+{
+    if (type == kept->known && kept->known_tag != 0
+        && type->tp_version_tag == kept->known_tag) {
+        return 1;
+    }
+    for (int i = 0; i < kept->count; i++) {
+        if (kept->descrs[i] == NULL
+            || _PyType_Lookup(type, kept->strings[i]) != kept->descrs[i]) {
+            return 0;
+        }
+    }
+    kept->known = type;
+    kept->known_tag = type->tp_version_tag; /* assigned by the lookups */
+    return 1;
+}
+
+int
 is_c_method(PyTypeObject *type, PyObject *name, PyCFunction function)
 {
     PyObject *descr = _PyType_Lookup(type, name);

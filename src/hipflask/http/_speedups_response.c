@@ -460,11 +460,9 @@ enum { PAGE_METHODS = 6 };
 static const char *const page_method_names[PAGE_METHODS] = {
     "get_response", "_page", "get_headers", "get_body", "get_description", "name"};
 static PyObject *page_names[PAGE_METHODS], *page_methods[PAGE_METHODS];
+static kept_descriptors page_kept = {PAGE_METHODS, page_method_names, page_names,
+                                     page_methods, NULL, 0};
 static PyObject *str_code, *str_description, *str_page_response;
-/* The last error class found to keep the base's page methods, and its version
- * tag then. */
-static PyTypeObject *page_known_type;
-static unsigned int page_known_tag;
 
 PyObject *
 configure_page_parts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -475,18 +473,9 @@ configure_page_parts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "configure_page_parts: unexpected arguments");
         return NULL;
     }
-    for (int i = 0; i < PAGE_METHODS; i++) {
-        INTERN(page_names[i], page_method_names[i]);
-        PyObject *method = _PyType_Lookup((PyTypeObject *)args[2], page_names[i]);
-        if (method == NULL) {
-            PyErr_Format(PyExc_TypeError, "configure_page_parts: no %s",
-                         page_method_names[i]);
-            return NULL;
-        }
-        Py_INCREF(method);
-        Py_XSETREF(page_methods[i], method);
+    if (remember_descriptors(&page_kept, (PyTypeObject *)args[2], NULL) < 0) {
+        return NULL;
     }
-    page_known_type = NULL;
     INTERN(str_code, "code");
     INTERN(str_description, "description");
     INTERN(str_page_response, "response");
@@ -500,24 +489,6 @@ configure_page_parts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_XSETREF(*targets[i], given[i]);
     }
     Py_RETURN_NONE;
-}
-
-/* Whether ``type`` keeps the base class's page methods. */
-static int
-standard_page(PyTypeObject *type)
-{
-    if (type == page_known_type && page_known_tag != 0
-        && type->tp_version_tag == page_known_tag) {
-        return 1;
-    }
-    for (int i = 0; i < PAGE_METHODS; i++) {
-        if (_PyType_Lookup(type, page_names[i]) != page_methods[i]) {
-            return 0;
-        }
-    }
-    page_known_type = type;
-    page_known_tag = type->tp_version_tag;
-    return 1;
 }
 
 /* The parts for the table's entry ``made`` (line, body, length), or NULL with
@@ -568,7 +539,7 @@ page_parts(PyObject *module, PyObject *error)
                                        str_automatically_set_content_length);
     if (response == Py_None && PyLong_CheckExact(code)
         && (description == Py_None || PyUnicode_CheckExact(description))
-        && setting == Py_True && standard_page(Py_TYPE(error))) {
+        && setting == Py_True && keeps_descriptors(&page_kept, Py_TYPE(error))) {
         PyObject *phrase = PyDict_GetItemWithError(page_phrases, code);
         PyObject *key =
             phrase == NULL ? NULL : PyTuple_Pack(3, code, phrase, description);

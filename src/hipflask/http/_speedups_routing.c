@@ -38,9 +38,8 @@ static const char *const map_names[MAP_FIELDS] = {
     "_dirty", "_static_http", "default_subdomain", "host_matching"};
 static PyObject *map_strings[MAP_FIELDS], *map_descrs[MAP_FIELDS];
 static Py_ssize_t map_offsets[MAP_FIELDS];
-/* The last map class found to keep Map's slots, and its version tag then. */
-static PyTypeObject *map_known_type;
-static unsigned int map_known_tag;
+static kept_descriptors map_slots = {MAP_FIELDS, map_names, map_strings, map_descrs,
+                                     NULL, 0};
 static PyObject *str_trap_http, *str_trap_bad_request, *str_code_name,
     *str_http_host, *str_trusted_hosts, *str_defaults, *str_scope_name, *str_bad_host,
     *str_environ_name, *str_path_name, *str_method_name, *str_url_rule_name,
@@ -59,19 +58,9 @@ configure_routing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyTypeObject *map = (PyTypeObject *)args[1];
-    for (int i = 0; i < MAP_FIELDS; i++) {
-        INTERN(map_strings[i], map_names[i]);
-        PyObject *descr = _PyType_Lookup(map, map_strings[i]);
-        if (descr == NULL || slot_offset(map, map_names[i], &map_offsets[i]) < 0) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_TypeError, "Map.%s is not a slot", map_names[i]);
-            }
-            return NULL;
-        }
-        Py_INCREF(descr);
-        Py_XSETREF(map_descrs[i], descr);
+    if (remember_descriptors(&map_slots, map, map_offsets) < 0) {
+        return NULL;
     }
-    map_known_type = NULL;
     for (int i = 0; i < ERROR_STEPS; i++) {
         INTERN(error_step_names[i], error_step_texts[i]);
         PyObject *step = PyTuple_GET_ITEM(args[2], i);
@@ -114,29 +103,11 @@ configure_routing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-/* Whether ``type`` keeps the member descriptors of Map's slots. */
-static int
-keeps_map_slots(PyTypeObject *type)
-{
-    if (type == map_known_type && map_known_tag != 0
-        && type->tp_version_tag == map_known_tag) {
-        return 1;
-    }
-    for (int i = 0; i < MAP_FIELDS; i++) {
-        if (map_descrs[i] == NULL || _PyType_Lookup(type, map_strings[i]) != map_descrs[i]) {
-            return 0;
-        }
-    }
-    map_known_type = type;
-    map_known_tag = type->tp_version_tag;
-    return 1;
-}
-
 /* url_map.<field>: at its slot, else the attribute. A new reference. */
 static PyObject *
 map_field(PyObject *url_map, int field)
 {
-    if (keeps_map_slots(Py_TYPE(url_map))) {
+    if (keeps_descriptors(&map_slots, Py_TYPE(url_map))) {
         PyObject *value = slot_get(url_map, map_offsets[field]);
         if (value != NULL) {
             return Py_NewRef(value);
