@@ -269,23 +269,21 @@ def _asgi_request(
     return app.request_class.from_asgi(scope, b"")
 
 
+#: The stories that request something other than GET /.
+_REQUEST_LINES = {
+    "view args": ("/user/42", "GET"),
+    "not found": ("/missing", "GET"),
+    "method not allowed": ("/", "DELETE"),
+    "redirect slash": ("/folder", "GET"),
+    "options": ("/", "OPTIONS"),
+    "head": ("/", "HEAD"),
+    "async view": ("/async", "GET"),
+}
+
+
 def _request_context(app: Flask, name: str) -> RequestContext:
-    path, method = "/", "GET"
+    path, method = _REQUEST_LINES.get(name, ("/", "GET"))
     headers: dict[str, str] = {}
-    if name == "view args":
-        path = "/user/42"
-    elif name == "not found":
-        path = "/missing"
-    elif name == "method not allowed":
-        method = "DELETE"
-    elif name == "redirect slash":
-        path = "/folder"
-    elif name == "options":
-        method = "OPTIONS"
-    elif name == "head":
-        method = "HEAD"
-    elif name == "async view":
-        path = "/async"
     if name in ("cookie sent", "session read"):
         with app.test_request_context():
             cookie = app.session_interface.get_signing_serializer(app).dumps(  # type: ignore[attr-defined]

@@ -167,14 +167,14 @@ PyObject *handle_direct(PyObject *module, PyObject *const *args, Py_ssize_t narg
 PyObject *respond(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* app.<name> for the attributes Flask keeps in slots (the APP_ fields): read
- * at the slot when the application's class keeps Flask's descriptor, else
- * the attribute. A new reference; app_field_is_true gives its truth. */
+ * at the slot when the application's class keeps Flask's descriptors, else
+ * the attribute (RuntimeError before configure_app). A new reference; app_field_is_true gives its truth. */
 enum { APP_CHAINS, APP_OVERRIDDEN, APP_PLAIN_APP_CONTEXT, APP_PLAIN_OK,
        APP_CONFIG, APP_ERROR_HANDLER_SPEC, APP_SUBDOMAIN_MATCHING,
        APP_TEARDOWN_APPCONTEXT, APP_TEARDOWN_REQUEST, APP_URL_MAP,
        APP_VIEW_FUNCTIONS, APP_FIELDS };
-PyObject *app_field(PyObject *app, int field, PyObject *name);
-int app_field_is_true(PyObject *app, int field, PyObject *name);
+PyObject *app_field(PyObject *app, int field);
+int app_field_is_true(PyObject *app, int field);
 
 /* _speedups_routing.c: the URL match and a routing error's answer. */
 PyObject *configure_routing(PyObject *module, PyObject *const *args,

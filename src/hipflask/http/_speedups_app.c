@@ -84,11 +84,9 @@ static Py_ssize_t *const request_offsets[REQUEST_FIELDS] = {
     &rq_url_rule, &rq_routing_exception, &rq_method, &rq_view_args,
     &rq_scope,    &rq_environ,           &rq_cookie_sent};
 static PyObject *request_strings[REQUEST_FIELDS];
-static PyObject *str_handle_direct, *str_endpoint, *str_chains,
-    *str_overridden, *str_options,
-    *str_view_functions, *str_direct_user_error, *str_direct_process, *str_direct_failed, *str_respond,
-    *str_http_cookie, *str_plain_ok,
-    *str_response_class, *str_default_mimetype, *str_set_length, *str_json,
+static PyObject *str_handle_direct, *str_endpoint, *str_options,
+    *str_direct_user_error, *str_direct_process, *str_direct_failed, *str_respond,
+    *str_http_cookie, *str_response_class, *str_default_mimetype, *str_set_length, *str_json,
     *str_response, *str_body, *str_mimetype, *str_direct_dispatch, *str_unraised,
     *str_routing_exception_name;
 
@@ -126,10 +124,7 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     INTERN(str_handle_direct, "_handle_direct");
     INTERN(str_endpoint, "endpoint");
-    INTERN(str_chains, "_chains");
-    INTERN(str_overridden, "_overridden");
     INTERN(str_options, "OPTIONS");
-    INTERN(str_view_functions, "view_functions");
     INTERN(str_direct_user_error, "_direct_user_error");
     INTERN(str_direct_process, "_direct_process");
     INTERN(str_direct_failed, "_direct_failed");
@@ -137,7 +132,6 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_unraised, "_unraised_routing_error");
     INTERN(str_respond, "_respond");
     INTERN(str_http_cookie, "HTTP_COOKIE");
-    INTERN(str_plain_ok, "_plain_ok");
     INTERN(str_response_class, "response_class");
     INTERN(str_default_mimetype, "default_mimetype");
     INTERN(str_set_length, "automatically_set_content_length");
@@ -163,8 +157,13 @@ configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 PyObject *
-app_field(PyObject *app, int field, PyObject *name)
+app_field(PyObject *app, int field)
 {
+    PyObject *name = app_strings[field];
+    if (name == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_app was not called");
+        return NULL;
+    }
     if (keeps_descriptors(&app_slots, Py_TYPE(app))) {
         PyObject *value = slot_get(app, app_offsets[field]);
         if (value != NULL) {
@@ -176,9 +175,9 @@ app_field(PyObject *app, int field, PyObject *name)
 
 /* The truth of app_field (1, 0, or -1 with an exception set). */
 int
-app_field_is_true(PyObject *app, int field, PyObject *name)
+app_field_is_true(PyObject *app, int field)
 {
-    PyObject *value = app_field(app, field, name);
+    PyObject *value = app_field(app, field);
     if (value == NULL) {
         return -1;
     }
@@ -300,7 +299,7 @@ plain_answer(PyObject *app, PyObject *ctx, PyObject *rv, int *done)
         busy = may_carry_session(request);
     }
     if (busy == 0) {
-        int plain = app_field_is_true(app, APP_PLAIN_OK, str_plain_ok);
+        int plain = app_field_is_true(app, APP_PLAIN_OK);
         busy = plain < 0 ? -1 : !plain;
     }
     if (busy == 0) {
@@ -402,7 +401,7 @@ direct_case(PyObject *app, PyObject *request, PyObject **chain_out,
     }
     int answer = -1, check;
     PyObject *chain = NULL;
-    PyObject *chains = app_field(app, APP_CHAINS, str_chains);
+    PyObject *chains = app_field(app, APP_CHAINS);
     if (chains == NULL) {
         goto done;
     }
@@ -427,7 +426,7 @@ direct_case(PyObject *app, PyObject *request, PyObject **chain_out,
     for (int i = 0; i < CHAIN_FIELDS; i++) {
         REQUIRE_FALSE(chain_field(chain, i) == NULL);
     }
-    REQUIRE_FALSE(app_field_is_true(app, APP_OVERRIDDEN, str_overridden));
+    REQUIRE_FALSE(app_field_is_true(app, APP_OVERRIDDEN));
     check = PyObject_IsTrue(chain_field(chain, CHAIN_ALL_SYNC));
     REQUIRE_FALSE(check < 0 ? -1 : !check);
     REQUIRE_FALSE(has_receivers(app_request_started));
@@ -462,7 +461,7 @@ direct_view(PyObject *app, PyObject *request, PyObject *chain, PyObject *endpoin
         Py_XDECREF(value);
     }
     if (direct > 0) {
-        PyObject *functions = app_field(app, APP_VIEW_FUNCTIONS, str_view_functions);
+        PyObject *functions = app_field(app, APP_VIEW_FUNCTIONS);
         value = functions == NULL ? NULL : PyObject_GetItem(functions, endpoint);
         direct = value == NULL ? -1 : value == view;
         Py_XDECREF(value);

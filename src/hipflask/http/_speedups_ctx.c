@@ -21,8 +21,7 @@ static PyObject *ctx_cv_app, *ctx_cv_request;
 static PyObject *ctx_files_only_close; /* set of request classes */
 static PyObject *ctx_signals;          /* pushed, request down, app down, popped */
 static PyObject *ctx_python_push, *ctx_python_pop;
-static PyObject *str_ctx_app, *str_plain_app_context, *str_teardown_request_funcs,
-    *str_teardown_appcontext_funcs, *str_url_rule,
+static PyObject *str_ctx_app, *str_url_rule,
     *str_routing_exception, *str_match_request, *str_files, *str_close;
 
 enum { SIGNAL_PUSHED, SIGNAL_REQUEST_DOWN, SIGNAL_APP_DOWN, SIGNAL_POPPED };
@@ -70,9 +69,6 @@ configure_contexts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     INTERN(str_ctx_app, "app");
-    INTERN(str_plain_app_context, "_plain_app_context");
-    INTERN(str_teardown_request_funcs, "teardown_request_funcs");
-    INTERN(str_teardown_appcontext_funcs, "teardown_appcontext_funcs");
     INTERN(str_url_rule, "url_rule");
     INTERN(str_routing_exception, "routing_exception");
     INTERN(str_match_request, "_match_request");
@@ -158,7 +154,7 @@ push_is_common(PyObject *self, PyObject *app, int *new_app_ctx)
     if (!*new_app_ctx) {
         return 1;
     }
-    PyObject *plain = app_field(app, APP_PLAIN_APP_CONTEXT, str_plain_app_context);
+    PyObject *plain = app_field(app, APP_PLAIN_APP_CONTEXT);
     if (plain == NULL) {
         return -1;
     }
@@ -262,7 +258,7 @@ pop_is_common(PyObject *self, PyObject *app, int *close)
         || outer != Py_None || request == NULL || app_ctx == NULL) {
         return 0; /* not pushed, nested, or a field unset */
     }
-    int check = app_field_is_true(app, APP_TEARDOWN_REQUEST, str_teardown_request_funcs);
+    int check = app_field_is_true(app, APP_TEARDOWN_REQUEST);
     if (check != 0) {
         return check < 0 ? -1 : 0;
     }
@@ -288,8 +284,7 @@ pop_is_common(PyObject *self, PyObject *app, int *close)
             || slot_get(app_ctx, ac_token) == Py_None) {
             return 0;
         }
-        if ((check = app_field_is_true(app, APP_TEARDOWN_APPCONTEXT,
-                                       str_teardown_appcontext_funcs))
+        if ((check = app_field_is_true(app, APP_TEARDOWN_APPCONTEXT))
                 != 0
             || (check = context_signal_heard(SIGNAL_APP_DOWN)) != 0
             || (check = context_signal_heard(SIGNAL_POPPED)) != 0) {

@@ -44,8 +44,7 @@ static PyObject *str_trap_http, *str_trap_bad_request, *str_code_name,
     *str_http_host, *str_trusted_hosts, *str_defaults, *str_scope_name, *str_bad_host,
     *str_environ_name, *str_path_name, *str_method_name, *str_url_rule_name,
     *str_view_args_name, *str_getitem, *str_match_unlisted,
-    *str_routing_exception_name, *str_config, *str_url_map, *str_subdomain_matching,
-    *str_error_handler_spec;
+    *str_routing_exception_name;
 
 PyObject *
 configure_routing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -92,10 +91,6 @@ configure_routing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_getitem, "__getitem__");
     INTERN(str_match_unlisted, "_match_unlisted");
     INTERN(str_routing_exception_name, "routing_exception");
-    INTERN(str_config, "config");
-    INTERN(str_url_map, "url_map");
-    INTERN(str_subdomain_matching, "subdomain_matching");
-    INTERN(str_error_handler_spec, "error_handler_spec");
     Py_INCREF(args[0]);
     Py_XSETREF(routing_python_match, args[0]);
     Py_INCREF(args[4]);
@@ -172,7 +167,7 @@ static_match_case(PyObject *app, PyObject *request, PyObject **url_map_out)
     if (answer <= 0) {
         return answer;
     }
-    PyObject *config = app_field(app, APP_CONFIG, str_config);
+    PyObject *config = app_field(app, APP_CONFIG);
     if (config == NULL) {
         return -1;
     }
@@ -192,7 +187,7 @@ static_match_case(PyObject *app, PyObject *request, PyObject **url_map_out)
     if (answer <= 0) {
         return answer;
     }
-    PyObject *url_map = app_field(app, APP_URL_MAP, str_url_map);
+    PyObject *url_map = app_field(app, APP_URL_MAP);
     if (url_map == NULL) {
         return -1;
     }
@@ -200,8 +195,7 @@ static_match_case(PyObject *app, PyObject *request, PyObject **url_map_out)
     const int flags[3] = {MAP_DIRTY, MAP_HOST_MATCHING, -1};
     for (int i = 0; i < 3 && check == 0; i++) {
         PyObject *value = flags[i] >= 0 ? map_field(url_map, flags[i])
-                                        : app_field(app, APP_SUBDOMAIN_MATCHING,
-                                                    str_subdomain_matching);
+                                        : app_field(app, APP_SUBDOMAIN_MATCHING);
         check = value == NULL ? -1 : PyObject_IsTrue(value);
         Py_XDECREF(value);
     }
@@ -383,13 +377,12 @@ unraised_case(PyObject *app, PyObject *request, PyObject *exc)
     int coded = code != Py_None;
     Py_DECREF(code);
     if (coded) {
-        int handlers = app_field_is_true(app, APP_ERROR_HANDLER_SPEC,
-                                         str_error_handler_spec);
+        int handlers = app_field_is_true(app, APP_ERROR_HANDLER_SPEC);
         if (handlers != 0) {
             return handlers < 0 ? -1 : 2; /* the twin looks for one */
         }
     }
-    PyObject *config = app_field(app, APP_CONFIG, str_config);
+    PyObject *config = app_field(app, APP_CONFIG);
     if (config == NULL) {
         return -1;
     }
