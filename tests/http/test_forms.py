@@ -69,14 +69,22 @@ def parse(
     ctype: str,
     *,
     stream: t.Any = None,
+    whole: bool = False,
     content_length: int | bool | None = True,
     **limits: t.Any,
 ) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
+    """Parse ``body`` from a stream, or (``whole``) handed over as bytes."""
     mimetype, options = parse_options_header(ctype)
     length = len(body) if content_length is True else content_length
-    if stream is None:
+    if whole:
+        stream = body
+    elif stream is None:
         stream = LimitedStream(io.BytesIO(body), t.cast("int | None", length))
     return parse_form(stream, mimetype, options, t.cast("int | None", length), **limits)
+
+
+#: The two sources parse_form takes: a stream, or the whole body in memory.
+SOURCES = pytest.mark.parametrize("whole", [False, True], ids=["stream", "bytes"])
 
 
 def close_files(files: MultiDict[str, FileStorage]) -> None:
@@ -207,10 +215,11 @@ VALID_BODIES: dict[str, tuple[bytes, str]] = {
 }
 
 
+@SOURCES
 @pytest.mark.parametrize("case", VALID_BODIES)
-def test_matches_werkzeug(case: str) -> None:
+def test_matches_werkzeug(case: str, whole: bool) -> None:
     body, ctype = VALID_BODIES[case]
-    form, files = parse(body, ctype, max_form_memory_size=None)
+    form, files = parse(body, ctype, whole=whole, max_form_memory_size=None)
     wz_form, wz_files = werkzeug_parse(body, ctype)
     try:
         assert list(form.items(multi=True)) == list(wz_form.items(multi=True))
@@ -229,9 +238,10 @@ def test_matches_werkzeug(case: str) -> None:
             storage.close()
 
 
-def test_field_and_file_details() -> None:
+@SOURCES
+def test_field_and_file_details(whole: bool) -> None:
     body, ctype = VALID_BODIES["files-and-fields"]
-    form, files = parse(body, ctype)
+    form, files = parse(body, ctype, whole=whole)
     try:
         assert form.getlist("title") == ["report", "again"]
         docs = files.getlist("doc")
@@ -275,8 +285,9 @@ def test_mimetype_is_case_insensitive() -> None:
     assert form["a"] == "1"
 
 
-def test_empty_multipart_body_is_an_empty_form() -> None:
-    form, files = parse(b"", content_type())
+@SOURCES
+def test_empty_multipart_body_is_an_empty_form(whole: bool) -> None:
+    form, files = parse(b"", content_type(), whole=whole)
     assert not form
     assert not files
 
@@ -544,6 +555,7 @@ MALFORMED: list[tuple[str, bytes, str, dict[str, t.Any], type[HTTPException], st
 ]
 
 
+@SOURCES
 @pytest.mark.parametrize(
     ("body", "ctype", "limits", "error", "message"),
     [case[1:] for case in MALFORMED],
@@ -555,9 +567,10 @@ def test_malformed_body(
     limits: dict[str, t.Any],
     error: type[HTTPException],
     message: str,
+    whole: bool,
 ) -> None:
     with pytest.raises(error) as info:
-        parse(body, ctype, **limits)
+        parse(body, ctype, whole=whole, **limits)
     assert type(info.value) is error
     assert message in str(info.value.description)
 
@@ -720,11 +733,14 @@ def _mutations(seed: int) -> list[bytes]:
     return out
 
 
+@SOURCES
 @pytest.mark.parametrize("seed", range(4))
-def test_mutated_bodies_raise_only_http_errors(seed: int) -> None:
+def test_mutated_bodies_raise_only_http_errors(seed: int, whole: bool) -> None:
     for body in _mutations(seed):
         try:
-            _, files = parse(body, content_type(), max_form_memory_size=1000)
+            _, files = parse(
+                body, content_type(), whole=whole, max_form_memory_size=1000
+            )
         except (BadRequest, RequestEntityTooLarge):
             continue
         close_files(files)
@@ -839,3 +855,68 @@ def test_spool_threshold_is_honoured() -> None:
     assert getattr(files["f"].stream, "_rolled", False) is True
     assert files["f"].read() == b"x" * 1000
     close_files(files)
+
+
+# -- a body in memory: files stay there ------------------------------------------------
+
+
+def test_files_of_a_body_in_memory_are_bytesio_over_one_copy() -> None:
+    content = bytes(range(256)) * 4096  # 1 MiB, CRs and LFs included
+    body = multipart(part("note", "hi"), part("f", content, filename="big.bin"))
+    form, files = parse(body, content_type(), whole=True, spool_threshold=100)
+    storage = files["f"]
+    # In memory whatever the spool threshold: the body was in memory already.
+    assert type(storage.stream) is io.BytesIO
+    assert (form["note"], storage.filename) == ("hi", "big.bin")
+    data = storage.read()
+    assert data == content
+    # The stream holds its own bytes, not a view keeping the body alive.
+    assert type(data) is bytes
+    storage.stream.seek(0)
+    storage.stream.write(b"ok")  # writable, as Werkzeug's file streams are
+    storage.stream.seek(0)
+    assert storage.stream.read(3) == b"ok\x02"
+
+
+def test_boundary_lookalikes_in_a_file_of_a_body_in_memory() -> None:
+    content = (b"\r\n--" + BOUNDARY.encode() + b"x") * 50 + b"\r\n--" + b"\r\n-"
+    body = multipart(part("f", content, filename="tricky"), part("g", "", filename=""))
+    _, files = parse(body, content_type(), whole=True)
+    assert files["f"].read() == content
+    assert files["g"].read() == b""
+    _, wz_files = werkzeug_parse(body, content_type())
+    try:
+        assert wz_files["f"].read() == content
+    finally:
+        for _, storage in wz_files.items(multi=True):  # noqa: PERF102
+            storage.close()
+
+
+def test_a_file_part_reported_in_pieces_is_joined() -> None:
+    # The parser may report a part's data in several calls (at a write's end,
+    # or from its look-behind buffer); in memory they become one stream.
+    from hipflask.http.forms import _MultipartReader
+
+    reader = _MultipartReader(
+        BOUNDARY.encode(),
+        max_form_memory_size=None,
+        max_form_parts=None,
+        spool_threshold=0,
+    )
+    reader._in_memory = True
+    reader._on_part_begin()
+    reader._headers = [("Content-Disposition", 'form-data; name="f"; filename="a"')]
+    reader._on_headers_finished()
+    reader._on_part_data(b"xxhello", 2, 7)
+    reader._on_part_data(b"\r\n--", 0, 3)
+    reader._on_part_data(b", world", 0, 7)
+    reader._on_part_end()
+    storage = reader._files[0][1]
+    assert type(storage.stream) is io.BytesIO
+    assert storage.read() == b"hello\r\n-, world"
+
+
+def test_bytes_are_held_to_max_content_length() -> None:
+    body = multipart(part("f", "x" * 100, filename="a"))
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 50 bytes"):
+        parse(body, content_type(), whole=True, max_content_length=50)

@@ -22,7 +22,13 @@ stream is fed to it 256 KiB at a time and its callbacks build the parts here. A
 part whose Content-Disposition has a ``filename`` (``filename*`` per RFC 5987
 wins, an empty one counts) is a file: its bytes go to a
 ``SpooledTemporaryFile`` that moves to disk past ``spool_threshold`` (500
-KiB, as Werkzeug's). Any other
+KiB, as Werkzeug's).
+
+A body already in memory (``bytes`` in place of the stream: the request
+holds bodies up to 2.5 MiB, see ``Request._body_in_memory``) is fed in one
+write, and its file parts stay in memory as ``BytesIO`` over one copy of their
+bytes: writing them to a temporary file only to read them back would cost
+more than the whole parse, and the body was in memory already. Any other
 part is a text field, held in memory up to ``max_form_memory_size`` bytes each
 and decoded with the charset of its Content-Type (UTF-8, ASCII or ISO-8859-1;
 UTF-8 otherwise) with undecodable bytes replaced.
@@ -39,6 +45,7 @@ from __future__ import annotations
 
 import logging
 import typing as t
+from io import BytesIO
 from tempfile import SpooledTemporaryFile
 
 from .datastructures import FileStorage, Headers, MultiDict
@@ -76,7 +83,7 @@ class _Readable(t.Protocol):
 
 
 def parse_form(
-    stream: _Readable,
+    stream: _Readable | bytes,
     mimetype: str,
     options: dict[str, str],
     content_length: int | None,
@@ -89,14 +96,15 @@ def parse_form(
     """Parse a form body into ``(form, files)``.
 
     ``stream`` should already be limited (a :class:`LimitedStream` or a
-    spooled body); ``options`` are the Content-Type parameters.
+    spooled body), or be the whole body as bytes; ``options`` are the
+    Content-Type parameters.
     """
     mimetype = mimetype.lower()
     if mimetype == "application/x-www-form-urlencoded":
         _check_declared_length(content_length, max_content_length)
         return (
             _parse_urlencoded(
-                stream,
+                BytesIO(stream) if isinstance(stream, bytes) else stream,
                 content_length,
                 max_form_memory_size=max_form_memory_size,
                 max_form_parts=max_form_parts,
@@ -212,6 +220,13 @@ def _read_at_most(stream: _Readable, size: int) -> bytes:
 # -- multipart ----------------------------------------------------------------------
 
 
+def _read_chunks(stream: _Readable) -> t.Iterator[bytes]:
+    """``stream`` read ``CHUNK_SIZE`` bytes at a time, to its end."""
+    read = stream.read
+    while chunk := read(CHUNK_SIZE):
+        yield chunk
+
+
 def _get_boundary(options: dict[str, str]) -> bytes:
     boundary = options.get("boundary", "")
     if not boundary:
@@ -243,12 +258,15 @@ class _MultipartReader:
         "_header_name",
         "_header_value",
         "_headers",
+        "_in_memory",
         "_max_memory",
         "_max_parts",
         "_name",
         "_open_files",
         "_parts",
+        "_pieces",
         "_spool_threshold",
+        "_storage",
         "_text",
         "done",
     )
@@ -275,13 +293,17 @@ class _MultipartReader:
         self._name = ""
         self._text: list[bytes] | None = None
         self._file: t.IO[bytes] | None = None
+        # A file part of a body in memory: views of its bytes, and its storage.
+        self._pieces: list[memoryview] | None = None
+        self._storage: FileStorage | None = None
+        self._in_memory = False
         self._field_size = 0
         self.done = False
 
     # -- driving the parser ---------------------------------------------------------
 
     def parse(
-        self, stream: _Readable, max_content_length: int | None
+        self, source: _Readable | bytes, max_content_length: int | None
     ) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
         # PERF: imported on the first multipart body, not at startup (~5 ms).
         # python-multipart >= 0.0.13 (the project needs >= 0.0.18) installs as
@@ -302,8 +324,14 @@ class _MultipartReader:
             },
         )
         parser.logger = _SILENT_LOGGER
+        chunks: t.Iterable[bytes]
+        if isinstance(source, bytes):
+            self._in_memory = True
+            chunks = (source,)
+        else:
+            chunks = _read_chunks(source)
         try:
-            self._feed(parser, stream, max_content_length)
+            self._feed(parser, chunks, max_content_length)
         except BaseException:
             for file in self._open_files:
                 file.close()
@@ -311,13 +339,15 @@ class _MultipartReader:
         return MultiDict(self._fields), MultiDict(self._files)
 
     def _feed(
-        self, parser: MultipartParser, stream: _Readable, max_content_length: int | None
+        self,
+        parser: MultipartParser,
+        chunks: t.Iterable[bytes],
+        max_content_length: int | None,
     ) -> None:
         received = 0
         preamble = bytearray()
         started = False
-        while not self.done:
-            chunk = stream.read(CHUNK_SIZE)
+        for chunk in chunks:
             if not chunk:
                 break
             received += len(chunk)
@@ -335,6 +365,9 @@ class _MultipartReader:
             except ValueError as error:
                 # python-multipart's MultipartParseError is a ValueError.
                 raise _invalid(f"{error}.") from error
+            if self.done:
+                # The closing boundary: the epilogue is not read.
+                return
         if self.done:
             return
         if not started:
@@ -414,6 +447,15 @@ class _MultipartReader:
             self._field_size = 0
             return
         self._text = None
+        headers = Headers(self._headers)
+        if self._in_memory:
+            # The stream is set at the part's end, over its bytes.
+            self._pieces = []
+            self._file = None
+            storage = FileStorage(filename=filename, name=name, headers=headers)
+            self._storage = storage
+            self._files.append((name, storage))
+            return
         # The file is handed to FileStorage, which owns it from then on.
         spooled = SpooledTemporaryFile(max_size=self._spool_threshold, mode="w+b")  # noqa: SIM115
         file = t.cast("t.IO[bytes]", spooled)
@@ -426,7 +468,7 @@ class _MultipartReader:
                     stream=file,
                     filename=filename,
                     name=name,
-                    headers=Headers(self._headers),
+                    headers=headers,
                 ),
             )
         )
@@ -434,7 +476,10 @@ class _MultipartReader:
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         text = self._text
         if text is None:
-            if self._file is not None:
+            pieces = self._pieces
+            if pieces is not None:
+                pieces.append(memoryview(data)[start:end])
+            elif self._file is not None:
                 # A view of the part's bytes, not a copy of them.
                 self._file.write(memoryview(data)[start:end])
             return
@@ -454,6 +499,13 @@ class _MultipartReader:
                 (self._name, b"".join(text).decode(self._part_charset(), "replace"))
             )
             self._text = None
+        elif self._pieces is not None:
+            pieces = self._pieces
+            # One copy of the part's bytes; BytesIO shares it, and so does a
+            # read() of the whole.
+            data = bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)
+            t.cast("FileStorage", self._storage).stream = BytesIO(data)
+            self._pieces = self._storage = None
         elif self._file is not None:
             self._file.seek(0)
             self._file = None

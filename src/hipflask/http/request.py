@@ -44,6 +44,7 @@ from .headers import parse_cookie, parse_options_header
 from .request_headers import RequestHeaderViews, cached
 from .streams import (
     CHUNK_SIZE,
+    DEFAULT_SPOOL_THRESHOLD,
     EMPTY_STREAM,
     LimitedStream,
     SpooledBody,
@@ -923,8 +924,11 @@ class Request(RequestHeaderViews):
             "multipart/form-data",
             "application/x-www-form-urlencoded",
         ):
+            source = (
+                self._body_in_memory() if mimetype == "multipart/form-data" else None
+            )
             form, files = parse_form(
-                self._stream_for_parsing(),
+                self._stream_for_parsing() if source is None else source,
                 mimetype,
                 options,
                 self.content_length,
@@ -985,12 +989,52 @@ class Request(RequestHeaderViews):
             data = self.stream.read()
         return parse_urlencoded_lists(data, max_parts)
 
+    def _body_in_memory(self) -> bytes | None:
+        """The whole body, to parse in memory; None to stream it instead.
+
+        A body not read yet, of at most ``DEFAULT_SPOOL_THRESHOLD`` bytes (the
+        2.5 MiB an ASGI body is held in memory up to) and within
+        ``max_content_length``: under WSGI, with a declared length, it is read
+        in one go; under ASGI it is the received body, unless that moved to a
+        temporary file. The multipart parser then keeps its files in memory
+        too (see :mod:`~hipflask.http.forms`). Anything else (no length, over
+        a limit, partly read, on disk) is streamed and its limits raise there.
+        """
+        fields = self.__dict__
+        data: bytes | None = fields.get("_cached_data")
+        if data is not None:
+            return data
+        if "stream" in fields or "_body_read" in fields:
+            return None
+        limit = self.max_content_length
+        length = self.content_length
+        if length is not None and limit is not None and length > limit:
+            return None
+        if self._scope is None:
+            if length is None or length > DEFAULT_SPOOL_THRESHOLD:
+                return None
+            return self._read_declared(length)
+        body = self._body
+        if type(body) is not SpooledBody or body.too_large or not body._finished:
+            return None
+        if limit is not None and body._size > limit:
+            return None
+        file = body._file
+        if file is None:
+            if body._read_whole:
+                return None
+        elif body.rolled_to_disk or file.closed or file.tell():
+            return None
+        # The stream is the body, read to its end, as _make_stream would give.
+        fields["stream"] = body
+        return body.read()
+
     def _form_limits(self) -> tuple[int | None, int | None, int | None]:
         """``max_content_length``, ``max_form_memory_size`` and ``max_form_parts``."""
         return self.max_content_length, self.max_form_memory_size, self.max_form_parts
 
     def _read_declared(self, length: int) -> bytes:
-        """Read a WSGI body of ``length`` (at most ``CHUNK_SIZE``) bytes.
+        """Read a WSGI body of ``length`` bytes (a small one, or see _body_in_memory).
 
         PERF: the reads ``LimitedStream`` would make (one, unless the input
         gives less), with its checks and errors, without building the stream;
