@@ -112,7 +112,7 @@ fuzz-speedups: $(STAMP_BENCH)
 	PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 HIPFLASK_FUZZ_SCALE=$(FUZZ_SCALE) \
 	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so):$$(gcc -print-file-name=libubsan.so)" \
 	  $(PY) -m pytest -q -s -p no:cacheprovider tests/http/test_speedups.py \
-	    tests/http/test_speedups_app.py || status=1; \
+	    tests/http/test_speedups_app.py tests/http/test_speedups_call.py || status=1; \
 	PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 \
 	  LD_PRELOAD="$$(gcc -print-file-name=libasan.so):$$(gcc -print-file-name=libubsan.so)" \
 	  $(PY) -m pytest -q -p no:cacheprovider tests \

@@ -55,7 +55,7 @@ import warnings
 import weakref
 from collections.abc import Iterator
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, update_wrapper
 from itertools import chain
 
 from . import signals
@@ -1965,3 +1965,13 @@ from .asgi import serve_asgi  # noqa: E402
 from .middleware import ProxyFix  # noqa: E402
 from .wsgi import serve_wsgi  # noqa: E402
 from .wsgi_middleware import serve_wsgi_stack  # noqa: E402
+
+#: Flask.__call__ in Python: the reference, and what the C version (installed
+#: in its place) hands every call to but a plain WSGI one.
+PYTHON_CALL = Flask.__call__
+if speedups is not None:
+    _call = speedups.app_call(PYTHON_CALL, _WSGI_APP)
+    # Its name, doc, __wrapped__ (for inspect.signature) and the coroutine
+    # marker set above (the twin's __dict__), which servers read.
+    update_wrapper(_call, PYTHON_CALL)
+    type.__setattr__(Flask, "__call__", _call)

@@ -189,6 +189,7 @@ def test_the_built_module_has_every_helper_its_stub_declares() -> None:
         "configure_text_response",
         "serve_wsgi",
         "configure_wsgi",
+        "app_call",
         "configure_app",
         "configure_routing",
         "configure_signals",

@@ -22,6 +22,7 @@
  *   _speedups_request.c   Request.from_asgi and _from_environ (request.py)
  *   _speedups_ctx.c       making, pushing and popping request contexts (ctx.py)
  *   _speedups_wsgi.c      the WSGI adapter's serve_wsgi (wsgi.py)
+ *   _speedups_call.c      Flask.__call__, the application's entry (app.py)
  *   _speedups_app.c       the application's direct pipeline: _handle_direct
  *                         and _respond (app.py)
  *   _speedups_routing.c   the URL match and a routing error's answer:
@@ -132,6 +133,9 @@ static PyMethodDef speedups_methods[] = {
      "Give serve_wsgi the default request class, the Python serve_wsgi, the "
      "function that sends a Response object and the context variables' get "
      "methods."},
+    {"app_call", (PyCFunction)(void (*)(void))app_call, METH_FASTCALL,
+     "app_call(python_call, wsgi_app): the C Flask.__call__, handing all but a "
+     "plain WSGI call to the Python one."},
     {"configure_app", (PyCFunction)(void (*)(void))configure_app, METH_FASTCALL,
      "Give handle_direct and respond the Python Flask._handle_direct, the "
      "default Response class, DefaultJSONProvider.response, the "

@@ -161,6 +161,9 @@ extern Py_ssize_t rc_request, rc_exception, ac_app, ac_g, ac_g_values;
 PyObject *configure_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *serve_wsgi(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* _speedups_call.c: Flask.__call__. */
+PyObject *app_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 /* _speedups_app.c: the application's direct pipeline. */
 PyObject *configure_app(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *handle_direct(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

@@ -74,6 +74,7 @@ def configure_wsgi(
     cv_request_get: object,
     /,
 ) -> None: ...
+def app_call(python_call: Callable[..., Any], wsgi_app: object, /) -> Any: ...
 def configure_app(
     handle_direct: object,
     response_class: type,
