@@ -1970,7 +1970,7 @@ from .wsgi_middleware import serve_wsgi_stack  # noqa: E402
 #: in its place) hands every call to but a plain WSGI one.
 PYTHON_CALL = Flask.__call__
 if speedups is not None:
-    _call = speedups.app_call(PYTHON_CALL, _WSGI_APP)
+    _call = speedups.app_call(PYTHON_CALL, _WSGI_APP, _ASGI_APP, serve_asgi)
     # Its name, doc, __wrapped__ (for inspect.signature) and the coroutine
     # marker set above (the twin's __dict__), which servers read.
     update_wrapper(_call, PYTHON_CALL)

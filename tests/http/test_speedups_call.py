@@ -152,8 +152,22 @@ def test_a_wsgi_app_replaced_on_the_class_goes_to_python() -> None:
     assert python_call_entered(lambda: call_wsgi(app)) == (("200 OK", b"hello"), False)
 
 
-def test_an_asgi_call_goes_to_python() -> None:
-    app = make_app()
+SCOPE = {
+    "type": "http",
+    "asgi": {"version": "3.0"},
+    "http_version": "1.1",
+    "method": "GET",
+    "scheme": "http",
+    "path": "/",
+    "raw_path": b"/",
+    "query_string": b"",
+    "root_path": "",
+    "headers": [(b"host", b"localhost")],
+    "server": ("localhost", 80),
+}
+
+
+def call_asgi(app: t.Any) -> tuple[int, bytes]:
     sent: list[t.Any] = []
 
     async def receive() -> dict[str, t.Any]:
@@ -162,23 +176,45 @@ def test_an_asgi_call_goes_to_python() -> None:
     async def send(message: dict[str, t.Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "server": ("localhost", 80),
-    }
-    _, entered = python_call_entered(lambda: asyncio.run(app(scope, receive, send)))
-    assert entered
-    assert sent[0]["status"] == 200
-    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"hello"
+    asyncio.run(app(dict(SCOPE), receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+class _UpperAsgi:
+    """ASGI middleware: the body in upper case."""
+
+    def __init__(self, asgi_app: t.Callable[..., t.Any]) -> None:
+        self.asgi_app = asgi_app
+
+    async def __call__(self, scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        async def upper(message: dict[str, t.Any]) -> None:
+            if "body" in message:
+                message = {**message, "body": message["body"].upper()}
+            await send(message)
+
+        await self.asgi_app(scope, receive, upper)
+
+
+class _OwnAsgiApp(Flask):
+    async def asgi_app(self, scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        await _UpperAsgi(super().asgi_app)(scope, receive, send)
+
+
+def test_a_plain_asgi_call_goes_straight_to_the_adapter() -> None:
+    app = make_app()
+    assert python_call_entered(lambda: call_asgi(app)) == ((200, b"hello"), False)
+
+
+def test_asgi_middleware_goes_to_python() -> None:
+    app = make_app()
+    app.asgi_app = _UpperAsgi(app.asgi_app)  # type: ignore[method-assign]
+    assert python_call_entered(lambda: call_asgi(app)) == ((200, b"HELLO"), True)
+    own = make_app(_OwnAsgiApp)
+    assert python_call_entered(lambda: call_asgi(own)) == ((200, b"HELLO"), True)
+    # WSGI middleware on the instance applies under ASGI too.
+    wsgi = make_app()
+    wsgi.wsgi_app = _Upper(wsgi.wsgi_app)  # type: ignore[method-assign]
+    assert python_call_entered(lambda: call_asgi(wsgi)) == ((200, b"HELLO"), True)
 
 
 def test_what_is_not_an_app_fails_as_in_python() -> None:
@@ -193,4 +229,4 @@ def test_arguments_are_checked() -> None:
     with pytest.raises(TypeError, match="app_call takes"):
         speedups.app_call(app_module.PYTHON_CALL)
     with pytest.raises(TypeError, match="app_call takes"):
-        speedups.app_call(1, 2)
+        speedups.app_call(1, 2, 3, 4)

@@ -134,8 +134,9 @@ static PyMethodDef speedups_methods[] = {
      "function that sends a Response object and the context variables' get "
      "methods."},
     {"app_call", (PyCFunction)(void (*)(void))app_call, METH_FASTCALL,
-     "app_call(python_call, wsgi_app): the C Flask.__call__, handing all but a "
-     "plain WSGI call to the Python one."},
+     "app_call(python_call, wsgi_app, asgi_app, serve_asgi): the C "
+     "Flask.__call__, handing all but a plain WSGI or ASGI call to the Python "
+     "one."},
     {"configure_app", (PyCFunction)(void (*)(void))configure_app, METH_FASTCALL,
      "Give handle_direct and respond the Python Flask._handle_direct, the "
      "default Response class, DefaultJSONProvider.response, the "

@@ -74,7 +74,13 @@ def configure_wsgi(
     cv_request_get: object,
     /,
 ) -> None: ...
-def app_call(python_call: Callable[..., Any], wsgi_app: object, /) -> Any: ...
+def app_call(
+    python_call: Callable[..., Any],
+    wsgi_app: object,
+    asgi_app: object,
+    serve_asgi: Callable[..., Any],
+    /,
+) -> Any: ...
 def configure_app(
     handle_direct: object,
     response_class: type,

@@ -1,10 +1,12 @@
 /* Flask.__call__, the application's entry (the twin is in hipflask/app.py).
  *
- * app_call(python_call, wsgi_app) makes the object installed as
- * Flask.__call__. Called with (app, environ, start_response), and the app's
- * class still has Flask's own wsgi_app and its instance dict no "wsgi_app"
- * (no WSGI middleware), it calls serve_wsgi directly, as the twin does; every
- * other call (ASGI's three arguments, keywords, middleware) goes to the twin.
+ * app_call(python_call, wsgi_app, asgi_app, serve_asgi) makes the object
+ * installed as Flask.__call__. Called with (app, environ, start_response),
+ * and the app's class still has Flask's own wsgi_app and its instance dict no
+ * "wsgi_app" (no WSGI middleware), it calls serve_wsgi directly, as the twin
+ * does; with (app, scope, receive, send), and asgi_app Flask's own too, it
+ * calls serve_asgi (the Python adapter, which returns the coroutine). Every
+ * other call (keywords, middleware, an overridden method) goes to the twin.
  *
  * A C function as a method would hide what servers look for on __call__:
  * uvicorn, hypercorn and asgiref tell an ASGI 3 app by the coroutine marker
@@ -15,28 +17,32 @@
  * attribute dict for those markers. app.py copies the twin's name, doc and
  * __wrapped__ into it and marks it.
  *
- * PERF: the twin's frame cost about 1,900 instructions of a 20,000 one
- * request took; a WSGI request now reaches serve_wsgi with none.
+ * PERF: the twin's frame cost about 1,400 instructions of the 20,400 a
+ * WSGI hello request took; a request now reaches its adapter without it.
  */
 #include "_speedups.h"
 
 typedef struct {
     PyObject_HEAD
     PyObject *python;   /* the Python Flask.__call__ */
-    PyObject *wsgi_app; /* Flask.wsgi_app, as the class holds it */
+    PyObject *wsgi_app; /* Flask.wsgi_app and asgi_app, as the class holds them */
+    PyObject *asgi_app;
+    PyObject *serve_asgi; /* the ASGI adapter */
     PyObject *dict;
     vectorcallfunc vectorcall;
 } AppCallObject;
 
-static PyObject *str_wsgi_app;
+static PyObject *str_wsgi_app, *str_asgi_app;
 
-/* 1 when ``app`` is served by serve_wsgi directly, 0 when by the twin, -1 on
- * an error: the twin's test of "wsgi_app" in the instance dict and on the
- * class. */
+/* 1 when ``app`` goes to an adapter directly, 0 when to the twin, -1 on an
+ * error: the twin's test that wsgi_app (and for ASGI asgi_app) is Flask's
+ * own, on the class and not replaced in the instance dict. */
 static int
-wsgi_app_is_flasks(AppCallObject *call, PyObject *app)
+app_methods_are_flasks(AppCallObject *call, PyObject *app, int asgi)
 {
-    if (_PyType_Lookup(Py_TYPE(app), str_wsgi_app) != call->wsgi_app) {
+    PyTypeObject *type = Py_TYPE(app);
+    if (_PyType_Lookup(type, str_wsgi_app) != call->wsgi_app
+        || (asgi && _PyType_Lookup(type, str_asgi_app) != call->asgi_app)) {
         return 0;
     }
     PyObject **dictptr = _PyObject_GetDictPtr(app);
@@ -44,6 +50,9 @@ wsgi_app_is_flasks(AppCallObject *call, PyObject *app)
         return 1;
     }
     int own = PyDict_Contains(*dictptr, str_wsgi_app);
+    if (own == 0 && asgi) {
+        own = PyDict_Contains(*dictptr, str_asgi_app);
+    }
     return own < 0 ? -1 : !own;
 }
 
@@ -52,13 +61,15 @@ app_call_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
                     PyObject *kwnames)
 {
     AppCallObject *call = (AppCallObject *)callable;
-    if (PyVectorcall_NARGS(nargsf) == 3 && kwnames == NULL) {
-        int direct = wsgi_app_is_flasks(call, args[0]);
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if ((nargs == 3 || nargs == 4) && kwnames == NULL) {
+        int direct = app_methods_are_flasks(call, args[0], nargs == 4);
         if (direct < 0) {
             return NULL;
         }
         if (direct) {
-            return serve_wsgi(NULL, args, 3);
+            return nargs == 3 ? serve_wsgi(NULL, args, 3)
+                              : PyObject_Vectorcall(call->serve_asgi, args, 4, NULL);
         }
     }
     return PyObject_Vectorcall(call->python, args, nargsf, kwnames);
@@ -78,6 +89,8 @@ app_call_traverse(AppCallObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->python);
     Py_VISIT(self->wsgi_app);
+    Py_VISIT(self->asgi_app);
+    Py_VISIT(self->serve_asgi);
     Py_VISIT(self->dict);
     return 0;
 }
@@ -87,6 +100,8 @@ app_call_clear(AppCallObject *self)
 {
     Py_CLEAR(self->python);
     Py_CLEAR(self->wsgi_app);
+    Py_CLEAR(self->asgi_app);
+    Py_CLEAR(self->serve_asgi);
     Py_CLEAR(self->dict);
     return 0;
 }
@@ -126,21 +141,26 @@ static PyTypeObject AppCallType = {
 PyObject *
 app_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyCallable_Check(args[0]) || !PyCallable_Check(args[1])) {
+    if (nargs != 4 || !PyCallable_Check(args[0]) || !PyCallable_Check(args[1])
+        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3])) {
         PyErr_SetString(PyExc_TypeError,
-                        "app_call takes the Python Flask.__call__ and Flask.wsgi_app");
+                        "app_call takes the Python Flask.__call__, Flask.wsgi_app, "
+                        "Flask.asgi_app and serve_asgi");
         return NULL;
     }
     if (PyType_Ready(&AppCallType) < 0) {
         return NULL;
     }
     INTERN(str_wsgi_app, "wsgi_app");
+    INTERN(str_asgi_app, "asgi_app");
     AppCallObject *call = PyObject_GC_New(AppCallObject, &AppCallType);
     if (call == NULL) {
         return NULL;
     }
     call->python = Py_NewRef(args[0]);
     call->wsgi_app = Py_NewRef(args[1]);
+    call->asgi_app = Py_NewRef(args[2]);
+    call->serve_asgi = Py_NewRef(args[3]);
     call->dict = NULL;
     call->vectorcall = app_call_vectorcall;
     PyObject_GC_Track(call);
