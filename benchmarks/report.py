@@ -398,8 +398,9 @@ def _server_section(results: dict[str, Any], notes: Notes) -> list[str]:
     lines = ["", "## Behind granian (1 worker) + wrk (-t1 -c50, loopback)", ""]
     lines += [
         "Requests/s (higher is better) and p99 latency; server and wrk pinned to",
-        "different cores. Ratio: peer req/s / hipflask req/s (same interface);",
-        "below 1x hipflask serves more.",
+        "different cores. Each framework ran in turns with the others and the",
+        "table shows its median round (see `benchmarks/server.py`). Ratio: peer",
+        "req/s / hipflask req/s (same interface); below 1x hipflask serves more.",
         "",
     ]
     rows = []

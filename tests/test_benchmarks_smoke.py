@@ -261,6 +261,24 @@ def test_parse_wrk_rejects_garbage(output: str) -> None:
         server.parse_wrk(output)
 
 
+def _round(rps: float) -> dict[str, Any]:
+    return {"status": "ok", "reason": None, "requests_per_second": rps, "p99_ms": rps}
+
+
+def test_median_round_keeps_the_middle_one_and_lists_all() -> None:
+    chosen = server.median_round([_round(30.0), _round(10.0), _round(20.0)])
+    assert (chosen["requests_per_second"], chosen["p99_ms"]) == (20.0, 20.0)
+    assert chosen["rounds"] == [30.0, 10.0, 20.0]
+    # An even count keeps the lower middle: never the better of two.
+    assert server.median_round([_round(2.0), _round(1.0)])["requests_per_second"] == 1.0
+    assert server.median_round([_round(5.0)])["rounds"] == [5.0]
+
+
+def test_a_failed_round_is_the_answer() -> None:
+    failed = {"status": "error", "reason": "granian exited"}
+    assert server.median_round([_round(1.0), failed, _round(3.0)]) is failed
+
+
 def test_parse_importtime() -> None:
     stderr = (
         "import time: self [us] | cumulative | imported package\n"
