@@ -17,6 +17,7 @@ import json
 import typing as t
 from datetime import datetime, timezone
 from pathlib import Path
+from tempfile import SpooledTemporaryFile
 
 import pytest
 import werkzeug.datastructures as wz
@@ -40,11 +41,14 @@ from hipflask.http import (
     UserAgent,
 )
 from hipflask.http.exceptions import (
+    ClientDisconnected,
     MethodNotAllowed,
     NotFound,
     RequestEntityTooLarge,
     RequestRedirect,
 )
+from hipflask.http.forms import CHUNK_SIZE as FORM_CHUNK_SIZE
+from hipflask.http.streams import DEFAULT_SPOOL_THRESHOLD
 from hipflask.testing import FlaskClient, TestResponse
 
 # -- describing values as JSON ---------------------------------------------------------
@@ -1964,18 +1968,20 @@ def test_form_with_odd_content_lengths(
 
 
 def _asgi_request(
-    body: bytes,
+    body: bytes | list[bytes],
     headers: list[tuple[bytes, bytes]],
     max_content_length: int | None,
     method: str = "POST",
 ) -> t.Any:
+    """A request over ``body`` as an ASGI adapter receives it (in chunks: a list)."""
     from hipflask.http import Request as PlainRequest
     from hipflask.http.streams import SpooledBody
 
     spooled = SpooledBody(max_content_length=max_content_length)
     with contextlib.suppress(RequestEntityTooLarge):
         # Refused: the body remembers it and raises when read.
-        spooled.write(body)
+        for chunk in [body] if isinstance(body, bytes) else body:
+            spooled.write(chunk)
     spooled.finish()
     scope = {"type": "http", "method": method, "path": "/", "headers": headers}
     return PlainRequest.from_asgi(scope, spooled)
@@ -2119,6 +2125,199 @@ def test_asgi_content_fields_read_at_build(
     assert viewed.headers is not None
     assert req.content_type == viewed.content_type
     assert req.content_length == viewed.content_length
+
+
+# -- toolkit level: a multipart body parsed in memory or streamed ----------------------
+#
+# Request._body_in_memory decides: a body of at most DEFAULT_SPOOL_THRESHOLD
+# bytes, not read yet, with a Content-Length under WSGI or received in memory
+# under ASGI, is parsed whole and its files are BytesIO; anything else streams
+# through the parser and its files spool to disk.
+
+MULTIPART_BOUNDARY = "hipflaskRequestBoundary"
+MULTIPART = f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+
+
+def _wsgi_multipart(source: _Input, length: int | None, **environ: t.Any) -> t.Any:
+    return _plain_request(source, length, CONTENT_TYPE=MULTIPART, **environ)
+
+
+def _asgi_multipart(chunks: list[bytes]) -> t.Any:
+    return _asgi_request(chunks, [(b"content-type", MULTIPART.encode())], None)
+
+
+def _upload_body(file_size: int, *, total: int | None = None) -> tuple[bytes, bytes]:
+    """A body with a text field and a file part; the file's bytes.
+
+    With ``total``, the file is sized so that the whole body is ``total`` bytes.
+    """
+    delimiter = f"--{MULTIPART_BOUNDARY}\r\n"
+    head = (
+        f'{delimiter}Content-Disposition: form-data; name="note"\r\n\r\nhi\r\n'
+        f'{delimiter}Content-Disposition: form-data; name="f"; filename="a.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{MULTIPART_BOUNDARY}--\r\n".encode()
+    if total is not None:
+        file_size = total - len(head) - len(tail)
+    content = (bytes(range(256)) * (file_size // 256 + 1))[:file_size]
+    return head + content + tail, content
+
+
+def _close(req: t.Any) -> None:
+    """Close the files and the body, as the end of a request does."""
+    req.close()
+    req.input_stream.close()
+
+
+def _is_spooled_to_disk(stream: t.Any) -> bool:
+    return type(stream) is SpooledTemporaryFile and bool(stream._rolled)
+
+
+def test_wsgi_body_with_a_length_is_read_once_and_its_files_stay_in_memory() -> None:
+    body, content = _upload_body(1024 * 1024)
+    source = _Input(body)
+    req = _wsgi_multipart(source, len(body))
+    assert req.form["note"] == "hi"
+    storage = req.files["f"]
+    assert type(storage.stream) is io.BytesIO
+    assert storage.read() == content
+    assert source.sizes == [len(body)]
+    # The body is consumed, as after any form parse.
+    assert req.get_data() == b""
+    assert req.stream.tell() == len(body)
+    req.close()
+
+
+def test_wsgi_body_from_an_input_that_trickles() -> None:
+    body, content = _upload_body(100_000)
+    source = _Input(body, step=30_000)
+    req = _wsgi_multipart(source, len(body))
+    assert req.files["f"].read() == content
+    assert type(req.files["f"].stream) is io.BytesIO
+    assert len(source.sizes) == 4
+    req.close()
+
+
+@pytest.mark.parametrize(
+    ("total", "in_memory"),
+    [(DEFAULT_SPOOL_THRESHOLD, True), (DEFAULT_SPOOL_THRESHOLD + 1, False)],
+)
+def test_wsgi_body_over_the_threshold_is_streamed_to_disk(
+    total: int, in_memory: bool
+) -> None:
+    body, content = _upload_body(0, total=total)
+    assert len(body) == total
+    source = _Input(body)
+    req = _wsgi_multipart(source, len(body))
+    storage = req.files["f"]
+    assert (type(storage.stream) is io.BytesIO) is in_memory
+    assert _is_spooled_to_disk(storage.stream) is not in_memory
+    assert storage.read() == content
+    if in_memory:
+        assert source.sizes == [total]
+    else:
+        assert set(source.sizes[:-1]) == {FORM_CHUNK_SIZE}
+    req.close()
+
+
+def test_wsgi_body_without_a_length_is_streamed() -> None:
+    body, content = _upload_body(1024 * 1024)
+    source = _Input(body)
+    req = _wsgi_multipart(source, None, **{"wsgi.input_terminated": True})
+    storage = req.files["f"]
+    assert _is_spooled_to_disk(storage.stream)
+    assert storage.read() == content
+    assert FORM_CHUNK_SIZE in source.sizes
+    req.close()
+
+
+def test_wsgi_body_read_before_is_parsed_from_the_cache() -> None:
+    body, content = _upload_body(1000)
+    source = _Input(body)
+    req = _wsgi_multipart(source, len(body))
+    assert req.get_data() == body
+    assert req.files["f"].read() == content
+    assert type(req.files["f"].stream) is io.BytesIO
+    assert req.form["note"] == "hi"
+    assert source.sizes == [len(body)]
+
+
+def test_wsgi_body_whose_stream_was_touched_is_streamed() -> None:
+    body, content = _upload_body(1024 * 1024)
+    source = _Input(body)
+    req = _wsgi_multipart(source, len(body))
+    assert req.stream.read(10) == body[:10]
+    # The parser gets what the stream still holds: the first delimiter was
+    # read, so the text field is lost; the file part is whole.
+    assert "note" not in req.form
+    assert req.files["f"].read() == content
+    assert source.sizes[:2] == [10, FORM_CHUNK_SIZE]
+    req.close()
+
+
+def test_wsgi_body_over_max_content_length_is_not_read() -> None:
+    body, _ = _upload_body(1000)
+    source = _Input(body)
+    req = _wsgi_multipart(source, len(body))
+    req.max_content_length = 100
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 100 bytes"):
+        req.files  # noqa: B018
+    assert source.sizes == []
+
+
+def test_wsgi_body_cut_short_is_client_disconnected() -> None:
+    body, _ = _upload_body(1000)
+    source = _Input(body[:500])
+    req = _wsgi_multipart(source, len(body))
+    with pytest.raises(ClientDisconnected, match=f"sent 500 of the {len(body)}"):
+        req.files  # noqa: B018
+
+
+@pytest.mark.parametrize("pieces", [1, 3])
+def test_asgi_body_in_memory_keeps_its_files_in_memory(pieces: int) -> None:
+    body, content = _upload_body(1024 * 1024)
+    step = -(-len(body) // pieces)
+    req = _asgi_multipart([body[i : i + step] for i in range(0, len(body), step)])
+    assert req.form["note"] == "hi"
+    storage = req.files["f"]
+    assert type(storage.stream) is io.BytesIO
+    assert storage.read() == content
+    assert req.get_data() == b""
+    _close(req)
+
+
+def test_asgi_body_on_disk_is_streamed() -> None:
+    body, content = _upload_body(DEFAULT_SPOOL_THRESHOLD)
+    half = len(body) // 2
+    req = _asgi_multipart([body[:half], body[half:]])
+    assert req._body.rolled_to_disk
+    storage = req.files["f"]
+    assert _is_spooled_to_disk(storage.stream)
+    assert storage.read() == content
+    _close(req)
+
+
+def test_asgi_body_read_before() -> None:
+    body, content = _upload_body(1000)
+    req = _asgi_multipart([body])
+    assert req.stream.read(10) == body[:10]
+    # As under WSGI: the parser gets what the stream still holds.
+    assert "note" not in req.form
+    assert req.files["f"].read() == content
+    _close(req)
+    req = _asgi_multipart([body])
+    assert req.get_data() == body
+    assert req.files["f"].read() == content
+    _close(req)
+
+
+def test_asgi_body_over_max_content_length_is_413() -> None:
+    body, _ = _upload_body(1000)
+    req = _asgi_multipart([body])
+    req.max_content_length = 100
+    with pytest.raises(RequestEntityTooLarge, match="maximum of 100 bytes"):
+        req.files  # noqa: B018
 
 
 # -- args: read around query_string unless it is overridden or cached ----------------
