@@ -1967,7 +1967,7 @@ from .wsgi import serve_wsgi  # noqa: E402
 from .wsgi_middleware import serve_wsgi_stack  # noqa: E402
 
 #: Flask.__call__ in Python: the reference, and what the C version (installed
-#: in its place) hands every call to but a plain WSGI one.
+#: in its place) hands every call to but a plain WSGI or ASGI one.
 PYTHON_CALL = Flask.__call__
 if speedups is not None:
     _call = speedups.app_call(PYTHON_CALL, _WSGI_APP, _ASGI_APP, serve_asgi)

@@ -368,8 +368,6 @@ class _MultipartReader:
             if self.done:
                 # The closing boundary: the epilogue is not read.
                 return
-        if self.done:
-            return
         if not started:
             if received == 0:
                 # No body at all: an empty form rather than an error.
