@@ -1160,6 +1160,8 @@ def test_serve_defaults_and_pass_through(
         "9000",
         "--workers",
         "7",
+        "--workers-kill-timeout",
+        "30",
         "--factory",
         "--backlog",
         "4096",

@@ -562,9 +562,41 @@ def test_serve_with_each_server(
     )
     assert fetch(f"{url}/async") == (200, "async view")
     assert fetch(f"{url}/debug") == (200, "False")  # never debug in production
+    if server_name == "granian":
+        # a granian worker starting when SIGTERM comes ignores it; the kill
+        # timeout ends that (test_serve_granian_stopped_while_starting)
+        server.wait_for(r"Started worker-1\b")
+        server.wait_for(r"Started worker-2\b")
     server.signal(signal.SIGTERM)
     server.wait(timeout=30)
     assert port_closed(port)
+    deadline = time.monotonic() + 15
+    while server.group_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not server.group_alive()
+
+
+@posix_only
+@pytest.mark.server
+def test_serve_granian_stopped_while_starting(
+    tmp_path: Path, spawn: t.Callable[..., ServerProcess]
+) -> None:
+    """SIGTERM before granian's workers handle signals still stops the server."""
+    if "granian" not in available_servers():
+        pytest.skip("granian is not installed")
+    write(tmp_path / "app.py", APP_SOURCE.format(version="starting"))
+    port = free_port()
+    server = spawn(
+        *hipflask_command(
+            "serve", "--server", "granian", "-p", str(port), "-w", "2",
+            "--", "--workers-kill-timeout", "2",
+        ),
+    )  # fmt: skip
+    server.wait_for(r"Spawning worker-2\b")
+    server.signal(signal.SIGTERM)
+    server.wait(timeout=30)
+    # granian reports the worker it had to kill: the case this test is about
+    server.wait_for(r"Killing worker-\d after it refused to gracefully stop")
     deadline = time.monotonic() + 15
     while server.group_alive() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -576,8 +608,13 @@ def test_serve_command_lines() -> None:
     factory = "hipflask.production:app_from_environment"
     assert serve_command_line("granian", "asgi", "0.0.0.0", 80, 4) == [
         *python, "granian", "--interface", "asgi", "--host", "0.0.0.0",
-        "--port", "80", "--workers", "4", "--factory", factory,
+        "--port", "80", "--workers", "4", "--workers-kill-timeout", "30",
+        "--factory", factory,
     ]  # fmt: skip
+    # the user's arguments come after the defaults (the last value wins)
+    extra = ["--workers-kill-timeout", "5"]
+    granian = serve_command_line("granian", "wsgi", "::", 80, 1, extra)
+    assert granian[-5:] == ["30", "--factory", *extra, factory]
     assert serve_command_line("gunicorn", "wsgi", "::1", 8000, 2, ["-t", "5"]) == [
         *python, "gunicorn", "--bind", "[::1]:8000", "--workers", "2",
         "-t", "5", f"{factory}()",

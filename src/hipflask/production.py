@@ -34,6 +34,7 @@ if t.TYPE_CHECKING:
     from .app import Flask
 
 __all__ = [
+    "GRANIAN_KILL_TIMEOUT",
     "SERVERS",
     "SERVE_APP_ENV",
     "app_from_environment",
@@ -48,6 +49,11 @@ __all__ = [
 SERVERS = ("granian", "gunicorn", "uvicorn")
 #: The app's import path, as the server processes of ``hipflask serve`` read it.
 SERVE_APP_ENV = "HIPFLASK_SERVE_APP"
+#: Seconds granian gives a worker to stop before killing it (gunicorn's default
+#: graceful timeout). Without one, granian waits forever for a worker that got
+#: SIGTERM while starting, before it handles signals. ``-- --workers-kill-timeout
+#: N`` overrides it.
+GRANIAN_KILL_TIMEOUT = 30
 #: What each server process imports (a factory: see :func:`app_from_environment`).
 _FACTORY = "hipflask.production:app_from_environment"
 
@@ -125,6 +131,8 @@ def serve_command_line(
             str(port),
             "--workers",
             str(workers),
+            "--workers-kill-timeout",
+            str(GRANIAN_KILL_TIMEOUT),
             "--factory",
             *extra,
             _FACTORY,
