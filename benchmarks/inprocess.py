@@ -53,7 +53,7 @@ class Settings:
 MODES = {
     "smoke": Settings(rounds=0, round_seconds=0.0, warmup_seconds=0.0, time_limit=60.0),
     "quick": Settings(rounds=3, round_seconds=0.05, warmup_seconds=0.05),
-    "full": Settings(rounds=7, round_seconds=0.15, warmup_seconds=0.2),
+    "full": Settings(rounds=7, round_seconds=0.1, warmup_seconds=0.2),
 }
 
 

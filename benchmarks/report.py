@@ -284,8 +284,9 @@ def render_markdown(results: dict[str, Any], chart_name: str | None = None) -> s
 
     lines += ["", "## In-process: µs per request", ""]
     lines += [
-        "Median of several rounds; lower is better. Every framework runs in its own",
-        "subprocess, through one in-process driver per protocol (see",
+        "Median of several rounds, and in a full run the median of three such",
+        "passes, the frameworks taking turns; lower is better. Every framework runs",
+        "in its own subprocess, through one in-process driver per protocol (see",
         "`benchmarks/drivers.py`).",
         "",
     ]

@@ -34,6 +34,8 @@ from benchmarks.scenarios import SCENARIOS, TIMED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+#: How many times each framework runs each scenario, in turns (see run_inprocess).
+PASSES = {"smoke": 1, "quick": 1, "full": 3}
 
 
 def run_inprocess_subprocess(
@@ -82,14 +84,40 @@ def run_inprocess(
                 for name in frameworks
             }
             return {name: future.result() for name, future in futures.items()}
-    # Scenario by scenario, every framework in turn: the numbers a ratio
-    # compares are taken minutes apart at most, whatever the machine does.
+    # Scenario by scenario, every framework in turn, PASSES times over: the
+    # numbers a ratio compares are taken minutes apart at most, and a burst of
+    # load on a shared machine lands on one pass of one framework, not on all.
     results: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in frameworks}
     for scenario in scenarios:
+        passes: dict[str, list[dict[str, Any]]] = {name: [] for name in frameworks}
+        for number in range(1, PASSES[mode] + 1):
+            for name in frameworks:
+                if passes[name] and passes[name][-1].get("status") != "ok":
+                    continue  # failed, n/a or missing: another pass says nothing new
+                print(
+                    f"  inproc  {name:14} {scenario} ({number}/{PASSES[mode]})",
+                    file=log,
+                    flush=True,
+                )
+                found = run_inprocess_subprocess(name, scenario, mode, 300)
+                passes[name].append(found[scenario])
         for name in frameworks:
-            print(f"  inproc  {name:14} {scenario}", file=log, flush=True)
-            results[name].update(run_inprocess_subprocess(name, scenario, mode, 300))
+            results[name][scenario] = median_pass(passes[name])
     return results
+
+
+def median_pass(passes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pass with the median time, with every pass's time.
+
+    A failed pass (or ``n/a``, ``missing``) is the answer: never outvoted.
+    """
+    for result in passes:
+        if result.get("status") != "ok":
+            return result
+    ordered = sorted(passes, key=lambda result: result["us_per_request"])
+    chosen = dict(ordered[len(ordered) // 2])  # of two, the slower: never flattering
+    chosen["passes_us"] = [result["us_per_request"] for result in passes]
+    return chosen
 
 
 def _version(distribution: str) -> str:

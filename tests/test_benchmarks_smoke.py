@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:  # benchmarks/ sits next to tests/, outside src/
 from benchmarks import inprocess, memory, report, server  # noqa: E402
 from benchmarks.apps import common  # noqa: E402
 from benchmarks.frameworks import FRAMEWORKS  # noqa: E402
-from benchmarks.run import run_inprocess  # noqa: E402
+from benchmarks.run import median_pass, run_inprocess  # noqa: E402
 from benchmarks.scenarios import (  # noqa: E402
     SCENARIOS,
     TIMED,
@@ -277,6 +277,52 @@ def test_median_round_keeps_the_middle_one_and_lists_all() -> None:
 def test_a_failed_round_is_the_answer() -> None:
     failed = {"status": "error", "reason": "granian exited"}
     assert server.median_round([_round(1.0), failed, _round(3.0)]) is failed
+
+
+def _pass(us: float) -> dict[str, Any]:
+    return {"status": "ok", "reason": None, "us_per_request": us, "min_us": us}
+
+
+def test_median_pass_keeps_the_middle_one_and_lists_all() -> None:
+    chosen = median_pass([_pass(3.0), _pass(1.0), _pass(2.0)])
+    assert (chosen["us_per_request"], chosen["min_us"]) == (2.0, 2.0)
+    assert chosen["passes_us"] == [3.0, 1.0, 2.0]
+    # An even count keeps the slower middle one: never the better of two.
+    assert median_pass([_pass(1.0), _pass(2.0)])["us_per_request"] == 2.0
+
+
+def test_full_runs_take_turns_over_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import run
+
+    calls: list[tuple[str, str]] = []
+
+    def fake(framework: str, scenario: str, mode: str, timeout: float) -> Any:
+        calls.append((framework, scenario))
+        if framework == "wsgi_only":
+            return {scenario: {"status": "n/a", "reason": "no websockets"}}
+        return {scenario: _pass(float(len(calls)))}
+
+    monkeypatch.setattr(run, "run_inprocess_subprocess", fake)
+    monkeypatch.setitem(run.PASSES, "full", 3)
+    results = run.run_inprocess(["a", "wsgi_only", "b"], ["s"], "full", io.StringIO())
+    # a framework without the scenario is not asked again
+    assert (
+        calls
+        == [("a", "s"), ("wsgi_only", "s"), ("b", "s")]
+        + [
+            ("a", "s"),
+            ("b", "s"),
+        ]
+        * 2
+    )
+    assert results["a"]["s"]["passes_us"] == [1.0, 4.0, 6.0]
+    assert results["a"]["s"]["us_per_request"] == 4.0
+    assert results["wsgi_only"]["s"]["status"] == "n/a"
+
+
+def test_a_failed_pass_is_the_answer() -> None:
+    failed = {"status": "error", "reason": "wrong answer"}
+    assert median_pass([_pass(1.0), failed, _pass(3.0)]) is failed
 
 
 def test_parse_importtime() -> None:
