@@ -1951,7 +1951,7 @@ if speedups is not None:
             _FLASK_HANDLE_HTTP_EXCEPTION,
             _FLASK_TRAP_HTTP_EXCEPTION,
         ),
-        (HTTPException, BadRequestKeyError, RequestRedirect, BadRequest, NotFound),
+        (HTTPException, BadRequestKeyError, RequestRedirect, BadRequest),
         PYTHON_UNRAISED_ROUTING_ERROR,
     )
     type.__setattr__(Flask, "_handle_direct", speedups.handle_direct)

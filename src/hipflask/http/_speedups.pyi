@@ -100,7 +100,7 @@ def configure_routing(
     match_request: object,
     map_class: type,
     error_steps: tuple[object, object, object, object],
-    error_classes: tuple[type, type, type, type, type],
+    error_classes: tuple[type, type, type, type],
     unraised_routing_error: object,
     /,
 ) -> None: ...

@@ -8,9 +8,6 @@
  * subdomain matching): the static table's rule, else url_map._match_unlisted
  * (called as a method), its answer or the Exception it raised stored as the
  * twin stores them. Anything else is the twin's, before anything is stored.
- * A path whose first segment no rule has (the map's _first_segments) is the
- * plain NotFound that Map._match_unlisted answers first, without the call,
- * unless the map's class or the map itself has its own _match_unlisted.
  *
  * _unraised_routing_error(request, exc) gives the twin's answer for the plain
  * 404 or 405 that nothing would see raised (Flask's error steps on the class
@@ -32,15 +29,14 @@ static const char *const error_step_texts[ERROR_STEPS] = {
     "trap_http_exception"};
 static PyObject *error_step_names[ERROR_STEPS], *error_steps[ERROR_STEPS];
 enum { HTTP_EXCEPTION, BAD_REQUEST_KEY_ERROR, REQUEST_REDIRECT, BAD_REQUEST,
-       NOT_FOUND, ERROR_CLASSES };
+       ERROR_CLASSES };
 static PyTypeObject *error_classes[ERROR_CLASSES];
 /* The Map fields read here (slots of the Map class). */
 enum { MAP_DIRTY, MAP_STATIC_HTTP, MAP_DEFAULT_SUBDOMAIN, MAP_HOST_MATCHING,
-       MAP_FIRST_SEGMENTS, MAP_FIELDS };
+       MAP_FIELDS };
 static const char *const map_names[MAP_FIELDS] = {
-    "_dirty", "_static_http", "default_subdomain", "host_matching", "_first_segments"};
+    "_dirty", "_static_http", "default_subdomain", "host_matching"};
 static PyObject *map_strings[MAP_FIELDS], *map_descrs[MAP_FIELDS];
-static PyObject *map_match_unlisted; /* Map._match_unlisted */
 static Py_ssize_t map_offsets[MAP_FIELDS];
 static kept_descriptors map_slots = {MAP_FIELDS, map_names, map_strings, map_descrs,
                                      NULL, 0};
@@ -48,7 +44,7 @@ static PyObject *str_trap_http, *str_trap_bad_request, *str_code_name,
     *str_http_host, *str_trusted_hosts, *str_defaults, *str_scope_name, *str_bad_host,
     *str_environ_name, *str_path_name, *str_method_name, *str_url_rule_name,
     *str_view_args_name, *str_getitem, *str_match_unlisted,
-    *str_routing_exception_name, *str_double_slash;
+    *str_routing_exception_name;
 
 PyObject *
 configure_routing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -95,14 +91,6 @@ configure_routing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     INTERN(str_getitem, "__getitem__");
     INTERN(str_match_unlisted, "_match_unlisted");
     INTERN(str_routing_exception_name, "routing_exception");
-    INTERN(str_double_slash, "//");
-    PyObject *unlisted = _PyType_Lookup(map, str_match_unlisted);
-    if (unlisted == NULL) {
-        PyErr_SetString(PyExc_TypeError, "configure_routing: Map._match_unlisted");
-        return NULL;
-    }
-    Py_INCREF(unlisted);
-    Py_XSETREF(map_match_unlisted, unlisted);
     Py_INCREF(args[0]);
     Py_XSETREF(routing_python_match, args[0]);
     Py_INCREF(args[4]);
@@ -219,47 +207,6 @@ static_match_case(PyObject *app, PyObject *request, PyObject **url_map_out)
     return 1;
 }
 
-/* 1 when Map._match_unlisted would answer a plain NotFound at once: the
- * path starts with "/", has no "//", and its first segment is not in the
- * map's _first_segments (a frozenset; None turns this off). 0 otherwise, -1. */
-static int
-plain_miss(PyObject *url_map, PyObject *path)
-{
-    if (_PyType_Lookup(Py_TYPE(url_map), str_match_unlisted) != map_match_unlisted) {
-        return 0;
-    }
-    PyObject **fields = _PyObject_GetDictPtr(url_map);
-    int own = fields != NULL && *fields != NULL
-                  ? PyDict_Contains(*fields, str_match_unlisted)
-                  : 0;
-    if (own != 0) {
-        return own < 0 ? -1 : 0; /* the instance's _match_unlisted is called */
-    }
-    PyObject *segments = map_field(url_map, MAP_FIRST_SEGMENTS);
-    if (segments == NULL) {
-        return -1;
-    }
-    int answer = 0;
-    Py_ssize_t length = PyUnicode_GET_LENGTH(path);
-    if (PyFrozenSet_CheckExact(segments) && length > 0
-        && PyUnicode_READ_CHAR(path, 0) == '/') {
-        Py_ssize_t doubled = PyUnicode_Find(path, str_double_slash, 0, length, 1);
-        Py_ssize_t end =
-            doubled == -1 ? PyUnicode_FindChar(path, '/', 1, length, 1) : doubled;
-        if (end == -2) {
-            answer = -1;
-        }
-        else if (doubled == -1) {
-            PyObject *first = PyUnicode_Substring(path, 1, end < 0 ? length : end);
-            int known = first == NULL ? -1 : PySet_Contains(segments, first);
-            Py_XDECREF(first);
-            answer = known < 0 ? -1 : !known;
-        }
-    }
-    Py_DECREF(segments);
-    return answer;
-}
-
 /* The twin's match once static_match_case passed: the static table's rule
  * for the default host, else Map._match_unlisted's answer (the rule and its
  * arguments, or None and the routing error), stored on the request as the twin
@@ -312,24 +259,6 @@ matched(PyObject *url_map, PyObject *request)
                    == 0) {
             answer = 0;
         }
-        goto done;
-    }
-    int miss = plain_miss(url_map, path);
-    if (miss != 0) {
-        /* As the twin stores (None, NotFound()). */
-        answer = -1;
-        PyObject *error =
-            miss < 0 ? NULL : PyObject_CallNoArgs((PyObject *)error_classes[NOT_FOUND]);
-        if (error != NULL
-            && request_set_field(request, rq_url_rule, str_url_rule_name, Py_None) == 0
-            && request_set_field(request, rq_routing_exception,
-                                 str_routing_exception_name, error)
-                   == 0
-            && request_set_field(request, rq_view_args, str_view_args_name, Py_None)
-                   == 0) {
-            answer = 0;
-        }
-        Py_XDECREF(error);
         goto done;
     }
     /* url_map._match_unlisted(path, method, host, False); an Exception it

@@ -69,7 +69,6 @@ class Map:
         "__dict__",
         "__weakref__",
         "_dirty",
-        "_first_segments",
         "_static_http",
         "default_subdomain",
         "host_matching",
@@ -102,7 +101,6 @@ class Map:
         self._find: Finder = _not_compiled
         self._static_http: StaticTable = {}
         self._static_websocket: StaticTable = {}
-        self._first_segments: frozenset[str] | None = None
         self._build_cache: dict[t.Any, tuple[tuple[Rule, ...], ...]] = {}
 
         self.default_subdomain = default_subdomain
@@ -173,7 +171,6 @@ class Map:
             self._find = matcher.find
             self._static_http = matcher.static_http
             self._static_websocket = matcher.static_websocket
-            self._first_segments = matcher.first_segments
             self._build_cache = {}
             self._dirty = False
 
@@ -243,13 +240,6 @@ class Map:
         The map must be compiled. The application calls it directly after its
         own static lookup (see ``Flask._match_request``).
         """
-        # PERF: a path whose first segment no rule has is a plain 404, known
-        # without the walk (Matcher.first_segments).
-        first_segments = self._first_segments
-        if first_segments is not None and path[:1] == "/" and "//" not in path:
-            end = path.find("/", 1)
-            if (path[1:end] if end > 0 else path[1:]) not in first_segments:
-                return None, NotFound()
         # PERF: _match_tree inlined.
         if path[:1] != "/" or path[:2] == "//":
             path = f"/{path.lstrip('/')}" if path else ""

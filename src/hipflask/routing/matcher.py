@@ -35,8 +35,6 @@ goes through ``linear.py``, so that no path can make matching backtrack.
 Rules without any placeholder are also entered in plain dicts,
 ``domain -> path -> method -> rule`` (one set for HTTP, one for WebSocket),
 which the map consults first: a hit there is what the tree walk would find.
-And when every rule starts with literal text, the set of first segments
-(``first_segments``) tells a plain 404 without the walk.
 """
 
 from __future__ import annotations
@@ -432,7 +430,7 @@ class _Generator:
 class Matcher:
     """Everything matching needs, compiled from a map's rules at once."""
 
-    __slots__ = ("find", "first_segments", "source", "static_http", "static_websocket")
+    __slots__ = ("find", "source", "static_http", "static_websocket")
 
     def __init__(self, rules: t.Iterable[Rule]) -> None:
         root = _Node()
@@ -461,7 +459,6 @@ class Matcher:
                     key = (rule.websocket, domain, path)
                     static_rules.setdefault(key, []).append(rule)
         _sort(root)
-        self.first_segments = _first_segments(root)
 
         generator = _Generator()
         body = generator.node(root, _Position(0), [], 1)
@@ -485,31 +482,6 @@ class Matcher:
         for (websocket, domain, path), found in static_rules.items():
             tables = self.static_websocket if websocket else self.static_http
             tables.setdefault(domain, {})[path] = _by_method(found)
-
-
-def _first_segments(root: _Node) -> frozenset[str] | None:
-    """The first path segments some rule matches literally (``"user"`` for
-    ``/user/<id>``), in any domain; None when a placeholder can match the
-    domain or the first segment.
-
-    A path starting with ``/``, without ``//``, whose first segment is not
-    among them is a plain 404: the walk would find no rule, record no 405
-    and ask for no redirect (a missing trailing slash redirects only to a
-    rule with that same first segment).
-    """
-    if root.dynamic or root.rules:
-        return None
-    segments: set[str] = set()
-    for domain in root.static.values():
-        if domain.dynamic or domain.rules or domain.static.keys() - {""}:
-            return None
-        top = domain.static.get("")  # the empty segment before the first "/"
-        if top is None:
-            continue
-        if top.dynamic or top.rules:
-            return None
-        segments.update(top.static)
-    return frozenset(segments)
 
 
 def _sort(node: _Node) -> None:
