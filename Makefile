@@ -80,7 +80,7 @@ unit: $(STAMP_BENCH)
 unit-pure: $(STAMP_BENCH)
 	HIPFLASK_NO_EXTENSIONS=1 $(PY) -m pytest -q
 
-## Full benchmark run (~10-15 min): writes benchmarks/results/latest.{md,png,json}
+## Full benchmark run (~20 min on 2 cores): writes benchmarks/results/latest.{md,png,json}
 bench: $(STAMP_BENCH)
 	command -v wrk >/dev/null 2>&1 || (apt-get update && apt-get install -y wrk)
 	$(PY) -m benchmarks
